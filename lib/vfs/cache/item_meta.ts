@@ -1,0 +1,141 @@
+/**
+ * @module
+ * The JSON metadata kept beside each cached file: size, times, the remote fingerprint the data
+ * came from, the byte ranges present in the sparse data file and the dirty flag. The dirty flag
+ * is the persisted upload queue: every file still marked dirty when a cache is opened again is
+ * uploaded. Writes are atomic (temporary file, fsync, rename, fsync of the directory).
+ */
+
+import { dirname, join } from "node:path";
+import type { Entry } from "../../backends/backend.ts";
+import { InvalidError } from "../../errors.ts";
+
+/** What identifies one version of a remote file. */
+export interface Fingerprint {
+  /** Size in bytes. */
+  size: number;
+  /** Modification time (ms since the epoch). */
+  mtimeMs: number;
+  /** A hash as `type:hex` when the backend had one. */
+  hash?: string;
+}
+
+/** The metadata of one cached file, as stored. */
+export interface ItemMeta {
+  /** Format version, currently 1. */
+  version: 1;
+  /** Remote path (relative, `/`-separated). */
+  path: string;
+  /** Size of the file in bytes. */
+  size: number;
+  /** Modification time (ms since the epoch) to set on the remote. */
+  mtimeMs: number;
+  /** Last access (ms since the epoch), for eviction by age and LRU. */
+  atimeMs: number;
+  /** True while the local data has not been uploaded. */
+  dirty: boolean;
+  /** The remote version the clean data came from, or null if none (new file). */
+  fingerprint: Fingerprint | null;
+  /** Byte ranges present in the data file (sorted, merged). */
+  ranges: [number, number][];
+}
+
+/** The fingerprint of a remote entry (first known hash in a fixed order). */
+export function fingerprintOf(entry: Entry): Fingerprint {
+  const fp: Fingerprint = { size: entry.size, mtimeMs: entry.mtimeMs };
+  for (const t of ["md5", "sha1", "sha256", "crc32"] as const) {
+    const h = entry.hashes?.[t];
+    if (h) {
+      fp.hash = `${t}:${h}`;
+      break;
+    }
+  }
+  return fp;
+}
+
+/**
+ * Whether two fingerprints name the same remote version: equal sizes, modification times
+ * within `precisionMs` (Infinity = the remote keeps none), and equal hashes when both have one
+ * of the same type.
+ */
+export function sameFingerprint(a: Fingerprint, b: Fingerprint, precisionMs: number): boolean {
+  if (a.size !== b.size) return false;
+  if (Number.isFinite(precisionMs) && Math.abs(a.mtimeMs - b.mtimeMs) > Math.max(precisionMs, 1)) {
+    return false;
+  }
+  if (a.hash && b.hash && a.hash.split(":")[0] === b.hash.split(":")[0]) return a.hash === b.hash;
+  return true;
+}
+
+function isRanges(v: unknown): v is [number, number][] {
+  return Array.isArray(v) &&
+    v.every((r) =>
+      Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) &&
+      Number.isSafeInteger(r[1]) && r[0] >= 0 && r[1] >= r[0]
+    );
+}
+
+function isFingerprint(v: unknown): v is Fingerprint | null {
+  if (v === null) return true;
+  const f = v as Partial<Fingerprint>;
+  return typeof f === "object" && typeof f.size === "number" && typeof f.mtimeMs === "number" &&
+    (f.hash === undefined || typeof f.hash === "string");
+}
+
+/** Parses and validates stored metadata. Throws InvalidError naming the file if malformed. */
+export function parseMeta(text: string, file: string): ItemMeta {
+  let v: Partial<ItemMeta>;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidError(`cache metadata ${file} is not JSON`, undefined, { cause: err });
+  }
+  if (
+    typeof v !== "object" || v === null || v.version !== 1 || typeof v.path !== "string" ||
+    !Number.isSafeInteger(v.size) || (v.size ?? -1) < 0 || typeof v.mtimeMs !== "number" ||
+    typeof v.atimeMs !== "number" || typeof v.dirty !== "boolean" ||
+    !isFingerprint(v.fingerprint) || !isRanges(v.ranges)
+  ) {
+    throw new InvalidError(`cache metadata ${file} is malformed`);
+  }
+  return v as ItemMeta;
+}
+
+/** Reads one metadata file. Throws Deno.errors.NotFound or InvalidError. */
+export async function readMeta(file: string): Promise<ItemMeta> {
+  return parseMeta(await Deno.readTextFile(file), file);
+}
+
+let tmpCounter = 0;
+
+/** Fsyncs a directory so a rename inside it survives a crash (best effort). */
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    using f = await Deno.open(dir, { read: true });
+    await f.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename itself is still atomic.
+  }
+}
+
+/**
+ * Writes metadata atomically: to a temporary file in `tmpDir` (same file system), fsync, then
+ * rename over `file`, creating its directory as needed, then fsync the directory.
+ */
+export async function writeMeta(file: string, tmpDir: string, meta: ItemMeta): Promise<void> {
+  await Deno.mkdir(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, `meta-${Deno.pid}-${++tmpCounter}-${Date.now()}.json`);
+  try {
+    {
+      using f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      await f.write(new TextEncoder().encode(JSON.stringify(meta)));
+      await f.sync();
+    }
+    await Deno.mkdir(dirname(file), { recursive: true });
+    await Deno.rename(tmp, file);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(file));
+}
