@@ -1,0 +1,517 @@
+/**
+ * @module
+ * The `local` backend: a directory tree on this machine, through Deno's file system APIs.
+ * Reads stream a byte range in bounded chunks; writes stream into a hidden temporary file in
+ * the destination directory and rename it over the target, so readers see the old or the new
+ * file, never a partial one. Symlinks follow rclone: skipped by default, followed with
+ * `copy_links`, shown as `<name>.rclonelink` files holding the target with `links`.
+ */
+
+import { resolve as resolvePath } from "node:path";
+import { statfs } from "node:fs/promises";
+import {
+  type Backend,
+  type Entry,
+  type Features,
+  type HashType,
+  NO_FEATURES,
+  type ReadOptions,
+  type Usage,
+  type WriteOptions,
+} from "../backend.ts";
+import type { OptionValue } from "../../config/option_schema.ts";
+import {
+  Errno,
+  ExistsError,
+  FsError,
+  InvalidError,
+  IsDirectoryError,
+  NotDirectoryError,
+  NotFoundError,
+} from "../../errors.ts";
+import { log } from "../../util/log.ts";
+import { cleanPath, joinPath, parentOf } from "../_path.ts";
+import { hashStream } from "../_hash.ts";
+import { fileRangeStream } from "../_range_stream.ts";
+import { fromDenoError, fsCall } from "./_errors.ts";
+
+/** Suffix of the files that stand for symlinks when the `links` option is on. */
+export const LINK_SUFFIX = ".rclonelink";
+
+/** Name pattern of the temporary files of unfinished writes; they never show in listings. */
+export const TEMP_NAME_RE = /^\.denoclone-[0-9a-f]{16}\.partial$/;
+
+/** Longest symlink target accepted when writing a `.rclonelink` file. */
+const MAX_LINK_BYTES = 64 * 1024;
+
+/** How many `lstat` calls a listing runs at once. */
+const LIST_CONCURRENCY = 32;
+
+/** Options of {@link LocalBackend}, keyed by rclone's option names. */
+export interface LocalBackendOptions {
+  /** The root directory, absolute or relative to the working directory. */
+  root: string;
+  /** Display name (default `:local:<root>`). */
+  name?: string;
+  /** Resolved values of `LOCAL_OPTIONS`; missing keys take their defaults. */
+  options?: Record<string, OptionValue>;
+}
+
+/** What a backend path is on disk. */
+interface Resolved {
+  /** The absolute path of the object on disk (for a translated link: the symlink). */
+  abs: string;
+  /** Its file info (followed for `copy_links`). */
+  info: Deno.FileInfo;
+  /** The link target when the path is a translated `.rclonelink` file. */
+  link?: string;
+}
+
+function randomHex(bytes: number): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < chunk.length) off += await file.write(chunk.subarray(off));
+}
+
+/** A local directory tree as a {@link Backend}. */
+export class LocalBackend implements Backend {
+  /** Always `local`. */
+  readonly type = "local";
+  /** Display name. */
+  readonly name: string;
+  /** The root as given. */
+  readonly root: string;
+  /** Capabilities: move, moveDir, setModTime, about and md5/sha1/sha256. */
+  readonly features: Features;
+  readonly #rootAbs: string;
+  readonly #copyLinks: boolean;
+  readonly #links: boolean;
+  readonly #skipLinks: boolean;
+  readonly #oneFileSystem: boolean;
+  readonly #noSetModTime: boolean;
+  readonly #nfc: boolean;
+  #rootDev: number | undefined;
+
+  /** Creates a local backend on `root`; the directory need not exist yet. */
+  constructor(opts: LocalBackendOptions) {
+    const o = opts.options ?? {};
+    const flag = (k: string) => o[k] === true;
+    if (flag("copy_links") && flag("links")) {
+      throw new InvalidError(`local: can't use "copy_links" and "links" together`);
+    }
+    this.root = opts.root;
+    this.#rootAbs = resolvePath(Deno.cwd(), opts.root === "" ? "." : opts.root);
+    this.name = opts.name ?? `:local:${opts.root}`;
+    this.#copyLinks = flag("copy_links");
+    this.#links = flag("links");
+    this.#skipLinks = flag("skip_links");
+    this.#oneFileSystem = flag("one_file_system");
+    this.#noSetModTime = flag("no_set_modtime");
+    this.#nfc = flag("unicode_normalization");
+    this.features = {
+      ...NO_FEATURES,
+      move: true,
+      moveDir: true,
+      setModTime: !this.#noSetModTime,
+      about: true,
+      hashes: ["md5", "sha1", "sha256"],
+      precisionMs: this.#noSetModTime ? Infinity : 1,
+      canHaveEmptyDirs: true,
+      caseInsensitive: flag("case_insensitive") && !flag("case_sensitive"),
+    };
+  }
+
+  /** The absolute root directory. */
+  get rootPath(): string {
+    return this.#rootAbs;
+  }
+
+  #abs(rel: string): string {
+    return rel === "" ? this.#rootAbs : `${this.#rootAbs}/${rel}`;
+  }
+
+  #entry(rel: string, info: Deno.FileInfo, linkTarget?: string): Entry {
+    const isDir = linkTarget === undefined && info.isDirectory;
+    return {
+      path: rel,
+      isDir,
+      size: isDir ? 0 : linkTarget !== undefined ? utf8Length(linkTarget) : info.size,
+      mtimeMs: info.mtime?.getTime() ?? 0,
+    };
+  }
+
+  #skipped(rel: string): void {
+    if (!this.#skipLinks) {
+      log.notice(`${rel}: Can't follow symlink without -L/--copy-links`);
+    }
+  }
+
+  /** Finds what `rel` is on disk, applying the symlink options; throws NotFoundError. */
+  async #resolve(rel: string): Promise<Resolved> {
+    if (this.#links && rel.endsWith(LINK_SUFFIX)) {
+      const abs = this.#abs(rel.slice(0, -LINK_SUFFIX.length));
+      try {
+        const info = await Deno.lstat(abs);
+        if (info.isSymlink) return { abs, info, link: await Deno.readLink(abs) };
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory)) {
+          throw fromDenoError(err, rel);
+        }
+      }
+    }
+    const abs = this.#abs(rel);
+    const info = await fsCall(rel, () => rel === "" ? Deno.stat(abs) : Deno.lstat(abs));
+    if (!info.isSymlink) return { abs, info };
+    if (this.#copyLinks) return { abs, info: await fsCall(rel, () => Deno.stat(abs)) };
+    if (!this.#links) this.#skipped(rel);
+    throw new NotFoundError(rel);
+  }
+
+  /** Where a new object at `rel` goes on disk, and whether it is a translated link. */
+  #target(rel: string): { abs: string; link: boolean } {
+    if (this.#links && rel.endsWith(LINK_SUFFIX) && rel.length > LINK_SUFFIX.length) {
+      return { abs: this.#abs(rel.slice(0, -LINK_SUFFIX.length)), link: true };
+    }
+    return { abs: this.#abs(rel), link: false };
+  }
+
+  async #mkdirs(rel: string): Promise<void> {
+    const abs = this.#abs(rel);
+    try {
+      await Deno.mkdir(abs, { recursive: true });
+    } catch (err) {
+      if (err instanceof Deno.errors.AlreadyExists) {
+        const info = await fsCall(rel, () => Deno.stat(abs));
+        if (info.isDirectory) return;
+        throw new ExistsError(rel, { cause: err });
+      }
+      throw fromDenoError(err, rel);
+    }
+  }
+
+  async #rootDevice(): Promise<number> {
+    if (this.#rootDev === undefined) {
+      this.#rootDev = (await fsCall("", () => Deno.stat(this.#rootAbs))).dev;
+    }
+    return this.#rootDev;
+  }
+
+  /** Lists a directory's children (temporary files of unfinished writes left out). */
+  async list(dir: string): Promise<Entry[]> {
+    const rel = cleanPath(dir);
+    const abs = this.#abs(rel);
+    const names: string[] = [];
+    await fsCall(rel, async () => {
+      for await (const d of Deno.readDir(abs)) {
+        if (!TEMP_NAME_RE.test(d.name)) names.push(d.name);
+      }
+    });
+    const rootDev = this.#oneFileSystem ? await this.#rootDevice() : 0;
+    const out: (Entry | undefined)[] = new Array(names.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length) {
+        const i = next++;
+        out[i] = await this.#listOne(rel, abs, names[i]!, rootDev);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, names.length) }, worker));
+    return out.filter((e): e is Entry => e !== undefined);
+  }
+
+  async #listOne(
+    dirRel: string,
+    dirAbs: string,
+    name: string,
+    rootDev: number,
+  ): Promise<Entry | undefined> {
+    const abs = `${dirAbs}/${name}`;
+    const shown = this.#nfc ? name.normalize("NFC") : name;
+    try {
+      let info = await Deno.lstat(abs);
+      if (info.isSymlink) {
+        if (this.#links) {
+          return this.#entry(joinPath(dirRel, shown + LINK_SUFFIX), info, await Deno.readLink(abs));
+        }
+        if (!this.#copyLinks) {
+          this.#skipped(joinPath(dirRel, name));
+          return undefined;
+        }
+        info = await Deno.stat(abs);
+      }
+      if (this.#oneFileSystem && info.isDirectory && info.dev !== rootDev) return undefined;
+      return this.#entry(joinPath(dirRel, shown), info);
+    } catch (err) {
+      // Vanished since readdir, or a dangling link followed with copy_links.
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw fromDenoError(err, joinPath(dirRel, name));
+    }
+  }
+
+  /** Stats one path. */
+  async stat(path: string): Promise<Entry> {
+    const rel = cleanPath(path);
+    const r = await this.#resolve(rel);
+    return this.#entry(rel, r.info, r.link);
+  }
+
+  /** Streams a byte range of a file in chunks of at most 1 MiB. */
+  async read(path: string, options: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const rel = cleanPath(path);
+    const offset = options.offset ?? 0;
+    const length = options.length;
+    if (offset < 0 || (length !== undefined && length < 0)) {
+      throw new InvalidError(`invalid range for ${JSON.stringify(rel)}: negative offset or length`);
+    }
+    options.signal?.throwIfAborted();
+    const r = await this.#resolve(rel);
+    if (r.link !== undefined) {
+      const bytes = new TextEncoder().encode(r.link);
+      const end = length === undefined ? bytes.length : Math.min(bytes.length, offset + length);
+      const part = bytes.slice(Math.min(offset, bytes.length), end);
+      return new ReadableStream({
+        start(c) {
+          if (part.length) c.enqueue(part);
+          c.close();
+        },
+      });
+    }
+    if (r.info.isDirectory) throw new IsDirectoryError(rel);
+    const file = await fsCall(rel, () => Deno.open(r.abs, { read: true }));
+    try {
+      const info = await file.stat();
+      if (info.isDirectory) throw new IsDirectoryError(rel);
+    } catch (err) {
+      file.close();
+      throw fromDenoError(err, rel);
+    }
+    return fileRangeStream(file, { offset, length, signal: options.signal });
+  }
+
+  /** Streams into a temporary file next to the target, then renames it into place. */
+  async write(
+    path: string,
+    data: ReadableStream<Uint8Array>,
+    options: WriteOptions = {},
+  ): Promise<Entry> {
+    const rel = cleanPath(path);
+    if (rel === "") {
+      await data.cancel().catch(() => {});
+      throw new IsDirectoryError(rel);
+    }
+    const target = this.#target(rel);
+    let oldMode: number | undefined;
+    try {
+      const info = await Deno.lstat(target.abs);
+      if (info.isDirectory) throw new IsDirectoryError(rel);
+      if (info.isFile && info.mode !== null) oldMode = info.mode & 0o7777;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) {
+        await data.cancel().catch(() => {});
+        throw fromDenoError(err, rel);
+      }
+    }
+    try {
+      await this.#mkdirs(parentOf(rel));
+    } catch (err) {
+      await data.cancel().catch(() => {});
+      throw err instanceof ExistsError ? new NotDirectoryError(rel, { cause: err }) : err;
+    }
+    const dirAbs = target.abs.slice(0, target.abs.lastIndexOf("/"));
+    const tmp = `${dirAbs}/.denoclone-${randomHex(8)}.partial`;
+    if (target.link) {
+      await this.#writeLink(rel, tmp, target.abs, data, options);
+    } else {
+      await this.#writeFile(rel, tmp, target.abs, data, options, oldMode);
+    }
+    return this.stat(rel);
+  }
+
+  async #writeFile(
+    rel: string,
+    tmp: string,
+    abs: string,
+    data: ReadableStream<Uint8Array>,
+    options: WriteOptions,
+    oldMode: number | undefined,
+  ): Promise<void> {
+    const signal = options.signal;
+    const reader = data.getReader();
+    const onAbort = () => {
+      reader.cancel(signal?.reason).catch(() => {});
+    };
+    let file: Deno.FsFile | undefined;
+    let done = false;
+    try {
+      signal?.throwIfAborted();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      file = await fsCall(rel, () => Deno.open(tmp, { write: true, createNew: true, mode: 0o666 }));
+      let written = 0;
+      for (;;) {
+        const r = await reader.read();
+        signal?.throwIfAborted();
+        if (r.done) break;
+        await fsCall(rel, () => writeAll(file!, r.value));
+        written += r.value.length;
+      }
+      if (options.size !== undefined && options.size >= 0 && written !== options.size) {
+        throw new FsError(
+          `write of ${JSON.stringify(rel)}: got ${written} bytes, expected ${options.size}`,
+          Errno.EIO,
+        );
+      }
+      file.close();
+      file = undefined;
+      if (oldMode !== undefined) await fsCall(rel, () => Deno.chmod(tmp, oldMode));
+      if (options.mtimeMs !== undefined && !this.#noSetModTime) {
+        const t = new Date(options.mtimeMs);
+        await fsCall(rel, () => Deno.utime(tmp, t, t));
+      }
+      await fsCall(rel, () => Deno.rename(tmp, abs));
+      done = true;
+    } catch (err) {
+      await reader.cancel(err).catch(() => {});
+      throw err;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      reader.releaseLock();
+      if (file) file.close();
+      if (!done) await Deno.remove(tmp).catch(() => {});
+    }
+  }
+
+  async #writeLink(
+    rel: string,
+    tmp: string,
+    abs: string,
+    data: ReadableStream<Uint8Array>,
+    options: WriteOptions,
+  ): Promise<void> {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    for await (const chunk of data) {
+      options.signal?.throwIfAborted();
+      n += chunk.length;
+      if (n > MAX_LINK_BYTES) {
+        throw new InvalidError(`symlink target in ${JSON.stringify(rel)} is too long`);
+      }
+      parts.push(chunk);
+    }
+    options.signal?.throwIfAborted();
+    const targetBytes = new Uint8Array(n);
+    let off = 0;
+    for (const p of parts) {
+      targetBytes.set(p, off);
+      off += p.length;
+    }
+    const linkTarget = new TextDecoder().decode(targetBytes);
+    try {
+      await fsCall(rel, () => Deno.symlink(linkTarget, tmp));
+      await fsCall(rel, () => Deno.rename(tmp, abs));
+    } catch (err) {
+      await Deno.remove(tmp).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Creates a directory and its parents; ExistsError if a file is in the way. */
+  async mkdir(path: string): Promise<void> {
+    const rel = cleanPath(path);
+    await this.#mkdirs(rel);
+  }
+
+  /** Removes an empty directory. */
+  async rmdir(path: string): Promise<void> {
+    const rel = cleanPath(path);
+    const abs = this.#abs(rel);
+    const info = await fsCall(rel, () => Deno.lstat(abs));
+    if (!info.isDirectory) throw new NotDirectoryError(rel);
+    await fsCall(rel, () => Deno.remove(abs));
+  }
+
+  /** Removes a file (or a translated link). */
+  async remove(path: string): Promise<void> {
+    const rel = cleanPath(path);
+    if (rel === "") throw new IsDirectoryError(rel);
+    const r = await this.#resolve(rel);
+    if (r.link === undefined && r.info.isDirectory) throw new IsDirectoryError(rel);
+    await fsCall(rel, () => Deno.remove(r.abs));
+  }
+
+  /** Renames a file, replacing the destination file; parents of `to` are created. */
+  async move(from: string, to: string): Promise<Entry> {
+    const src = cleanPath(from);
+    const dst = cleanPath(to);
+    if (src === "") throw new IsDirectoryError(src);
+    if (dst === "") throw new IsDirectoryError(dst);
+    const r = await this.#resolve(src);
+    if (r.link === undefined && r.info.isDirectory) throw new IsDirectoryError(src);
+    const target = this.#target(dst);
+    await this.#mkdirs(parentOf(dst)).catch((err) => {
+      throw err instanceof ExistsError ? new NotDirectoryError(dst, { cause: err }) : err;
+    });
+    await fsCall(dst, () => Deno.rename(r.abs, target.abs));
+    return this.stat(r.link !== undefined && !target.link ? dst + LINK_SUFFIX : dst);
+  }
+
+  /** Renames a directory; the destination must not exist. */
+  async moveDir(from: string, to: string): Promise<void> {
+    const src = cleanPath(from);
+    const dst = cleanPath(to);
+    if (src === "" || dst === "") {
+      throw new InvalidError(`can't move the root directory (${JSON.stringify(src)} → ${dst})`);
+    }
+    const info = await fsCall(src, () => Deno.lstat(this.#abs(src)));
+    if (!info.isDirectory) throw new NotDirectoryError(src);
+    if (dst === src || dst.startsWith(src + "/")) {
+      throw new InvalidError(`can't move ${JSON.stringify(src)} into itself`);
+    }
+    try {
+      await Deno.lstat(this.#abs(dst));
+      throw new ExistsError(dst);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw fromDenoError(err, dst);
+    }
+    await this.#mkdirs(parentOf(dst)).catch((err) => {
+      throw err instanceof ExistsError ? new NotDirectoryError(dst, { cause: err }) : err;
+    });
+    await fsCall(dst, () => Deno.rename(this.#abs(src), this.#abs(dst)));
+  }
+
+  /** Sets the modification (and access) time; a no-op with `no_set_modtime`. */
+  async setModTime(path: string, mtimeMs: number): Promise<void> {
+    const rel = cleanPath(path);
+    const r = await this.#resolve(rel);
+    if (this.#noSetModTime || r.link !== undefined) return;
+    const t = new Date(mtimeMs);
+    await fsCall(rel, () => Deno.utime(r.abs, t, t));
+  }
+
+  /** Size, use and free space of the file system holding the root. */
+  async about(): Promise<Usage> {
+    const s = await fsCall("", () => statfs(this.#rootAbs));
+    return {
+      total: s.bsize * s.blocks,
+      used: s.bsize * (s.blocks - s.bfree),
+      free: s.bsize * s.bavail,
+    };
+  }
+
+  /** Hashes a file by streaming it. */
+  async hash(path: string, type: HashType): Promise<string> {
+    return hashStream(await this.read(path), type);
+  }
+
+  /** Nothing to release. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
