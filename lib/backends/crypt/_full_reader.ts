@@ -1,0 +1,48 @@
+/**
+ * @module
+ * Reads a byte stream in fixed-size pieces: {@link FullReader.fill} fills a buffer completely
+ * unless the stream ends first, keeping what is left of a chunk for the next call. The crypt
+ * streams use it to cut data into 64 KiB blocks whatever chunk sizes the source yields.
+ */
+
+/** Fills buffers from a stream reader, carrying leftovers between calls. */
+export class FullReader {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #rest: Uint8Array = new Uint8Array(0);
+  #done = false;
+
+  /** Wraps a stream; the reader lock is held until the stream ends or is cancelled. */
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.getReader();
+  }
+
+  /** Fills `buf`; returns the bytes written, less than `buf.length` only at end of stream. */
+  async fill(buf: Uint8Array): Promise<number> {
+    let n = 0;
+    while (n < buf.length) {
+      if (this.#rest.length === 0) {
+        if (this.#done) break;
+        const { value, done } = await this.#reader.read();
+        if (done) {
+          this.#done = true;
+          this.#reader.releaseLock();
+          break;
+        }
+        this.#rest = value;
+      }
+      const take = Math.min(this.#rest.length, buf.length - n);
+      buf.set(this.#rest.subarray(0, take), n);
+      this.#rest = this.#rest.subarray(take);
+      n += take;
+    }
+    return n;
+  }
+
+  /** Cancels the source stream (no-op once it has ended). */
+  async cancel(reason?: unknown): Promise<void> {
+    this.#rest = new Uint8Array(0);
+    if (this.#done) return;
+    this.#done = true;
+    await this.#reader.cancel(reason);
+  }
+}
