@@ -36,6 +36,11 @@ export interface ItemMeta {
   dirty: boolean;
   /** The remote version the clean data came from, or null if none (new file). */
   fingerprint: Fingerprint | null;
+  /**
+   * Bytes `[0, sourceSize)` not in `ranges` are fetched from the remote; bytes past it are
+   * holes (zeros) of a file that grew or was truncated locally.
+   */
+  sourceSize: number;
   /** Byte ranges present in the data file (sorted, merged). */
   ranges: [number, number][];
 }
@@ -94,6 +99,7 @@ export function parseMeta(text: string, file: string): ItemMeta {
     typeof v !== "object" || v === null || v.version !== 1 || typeof v.path !== "string" ||
     !Number.isSafeInteger(v.size) || (v.size ?? -1) < 0 || typeof v.mtimeMs !== "number" ||
     typeof v.atimeMs !== "number" || typeof v.dirty !== "boolean" ||
+    !Number.isSafeInteger(v.sourceSize) || (v.sourceSize ?? -1) < 0 ||
     !isFingerprint(v.fingerprint) || !isRanges(v.ranges)
   ) {
     throw new InvalidError(`cache metadata ${file} is malformed`);

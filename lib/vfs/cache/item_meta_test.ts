@@ -17,6 +17,7 @@ const META: ItemMeta = {
   atimeMs: 2000,
   dirty: true,
   fingerprint: { size: 5, mtimeMs: 900, hash: "md5:abc" },
+  sourceSize: 5,
   ranges: [[0, 10]],
 };
 

@@ -1,0 +1,578 @@
+/**
+ * @module
+ * One cached file: a sparse data file whose present byte ranges are tracked, plus its metadata.
+ * Reads fetch only the missing ranges from the remote (chunked, growing or parallel for
+ * sequential readers, exact for random ones); writes land in the data file and make the item
+ * dirty. The dirty flag reaches disk before the first byte of a change, and {@link persist}
+ * makes data and metadata durable, so a crash never leaves changed data that looks clean.
+ */
+
+import { dirname } from "node:path";
+import type { Backend, Entry } from "../../backends/backend.ts";
+import { Errno, FsError } from "../../errors.ts";
+import type { CacheOptions } from "./cache_options.ts";
+import type { CachePaths } from "./cache_paths.ts";
+import {
+  type Fingerprint,
+  fingerprintOf,
+  type ItemMeta,
+  sameFingerprint,
+  writeMeta,
+} from "./item_meta.ts";
+import { RangeFetch } from "./range_fetch.ts";
+import { RangeSet } from "./ranges.ts";
+
+/** What an item needs from its cache. */
+export interface ItemContext {
+  /** The remote. */
+  backend: Backend;
+  /** On-disk layout. */
+  paths: CachePaths;
+  /** Cache options. */
+  options: CacheOptions;
+  /** Idle time after which a paced fetch stops (default {@link RangeFetch}'s). */
+  fetchIdleMs?: number;
+}
+
+/** Per-handle read state: sequential detection and the growing chunk size. */
+export interface ReadState {
+  /** End of the handle's previous read; a read starting here is sequential. */
+  lastEnd: number;
+  /** Size of the next sequential chunk. */
+  chunkSize: number;
+}
+
+/** A fresh read state for a new handle. */
+export function newReadState(options: CacheOptions): ReadState {
+  return { lastEnd: 0, chunkSize: options.chunkSize > 0 ? options.chunkSize : Infinity };
+}
+
+const MIN_WINDOW = 1024 * 1024;
+
+/** A read starting this close to where the previous one ended still counts as sequential. */
+const SEQUENTIAL_SLACK = 256 * 1024;
+
+/** One cached file. */
+export class CacheItem {
+  #ctx: ItemContext;
+  #path: string;
+  #size: number;
+  #mtimeMs: number;
+  #atimeMs: number;
+  #fingerprint: Fingerprint | null;
+  #sourceSize: number;
+  #ranges: RangeSet;
+  #gen: number;
+  #cleanGen: number;
+  #file: Deno.FsFile | undefined;
+  #fileUsers = 0;
+  #opens = 0;
+  #writers = 0;
+  #fetches: RangeFetch[] = [];
+  #waiters = new Set<() => void>();
+  #removed = false;
+  #dirtySaved: Promise<void> | undefined;
+  #saveChain: Promise<void> = Promise.resolve();
+
+  private constructor(ctx: ItemContext, meta: ItemMeta) {
+    this.#ctx = ctx;
+    this.#path = meta.path;
+    this.#size = meta.size;
+    this.#mtimeMs = meta.mtimeMs;
+    this.#atimeMs = meta.atimeMs;
+    this.#fingerprint = meta.fingerprint;
+    this.#sourceSize = Math.min(meta.sourceSize, meta.size);
+    this.#ranges = new RangeSet(meta.ranges);
+    this.#ranges.truncate(meta.size);
+    this.#gen = meta.dirty ? 1 : 0;
+    this.#cleanGen = 0;
+    if (meta.dirty) this.#dirtySaved = Promise.resolve();
+  }
+
+  /** An item restored from stored metadata (the data file must exist). */
+  static fromMeta(ctx: ItemContext, meta: ItemMeta): CacheItem {
+    return new CacheItem(ctx, meta);
+  }
+
+  /** A new item for `path`: a copy of the remote `entry`, or an empty new file if undefined. */
+  static create(ctx: ItemContext, path: string, entry: Entry | undefined): CacheItem {
+    const now = Date.now();
+    return new CacheItem(ctx, {
+      version: 1,
+      path,
+      size: entry?.size ?? 0,
+      mtimeMs: entry?.mtimeMs ?? now,
+      atimeMs: now,
+      dirty: false,
+      fingerprint: entry ? fingerprintOf(entry) : null,
+      sourceSize: entry?.size ?? 0,
+      ranges: [],
+    });
+  }
+
+  /** Remote path. */
+  get path(): string {
+    return this.#path;
+  }
+  /** Size in bytes. */
+  get size(): number {
+    return this.#size;
+  }
+  /** Modification time (ms). */
+  get mtimeMs(): number {
+    return this.#mtimeMs;
+  }
+  /** Last access (ms). */
+  get atimeMs(): number {
+    return this.#atimeMs;
+  }
+  /** The remote version the clean data came from. */
+  get fingerprint(): Fingerprint | null {
+    return this.#fingerprint;
+  }
+  /** Modification counter; the item is dirty while it is above {@link cleanGen}. */
+  get gen(): number {
+    return this.#gen;
+  }
+  /** The generation last uploaded. */
+  get cleanGen(): number {
+    return this.#cleanGen;
+  }
+  /** Whether local changes wait for upload. */
+  get dirty(): boolean {
+    return this.#gen > this.#cleanGen;
+  }
+  /** Number of open handles. */
+  get opens(): number {
+    return this.#opens;
+  }
+  /** Number of open handles that may write. */
+  get writers(): number {
+    return this.#writers;
+  }
+  /** Bytes present in the data file. */
+  get presentBytes(): number {
+    return this.#ranges.bytes;
+  }
+  /** Whether the item was removed (open handles keep working on the unlinked data). */
+  get removed(): boolean {
+    return this.#removed;
+  }
+  /** The present ranges (a copy). */
+  ranges(): [number, number][] {
+    return this.#ranges.toArray();
+  }
+
+  /** The item as a backend-style entry (for listings of files not yet uploaded). */
+  entry(): Entry {
+    return { path: this.#path, isDir: false, size: this.#size, mtimeMs: this.#mtimeMs };
+  }
+
+  /** The metadata to store. */
+  toMeta(): ItemMeta {
+    return {
+      version: 1,
+      path: this.#path,
+      size: this.#size,
+      mtimeMs: this.#mtimeMs,
+      atimeMs: this.#atimeMs,
+      dirty: this.dirty,
+      fingerprint: this.#fingerprint,
+      sourceSize: this.#sourceSize,
+      ranges: this.#ranges.toArray(),
+    };
+  }
+
+  /** Saves the metadata (writes are queued so a newer state is never overwritten by an older). */
+  saveMeta(): Promise<void> {
+    const run = async () => {
+      if (this.#removed) return;
+      await writeMeta(this.#ctx.paths.meta(this.#path), this.#ctx.paths.tmpDir, this.toMeta());
+    };
+    const p = this.#saveChain.then(run, run);
+    this.#saveChain = p.catch(() => {});
+    return p;
+  }
+
+  /** Registers an open handle. */
+  async open(writable: boolean): Promise<void> {
+    await this.#acquireFile();
+    this.#opens++;
+    if (writable) this.#writers++;
+    this.#atimeMs = Date.now();
+  }
+
+  /** Unregisters a handle; the last one stops read-ahead and saves the metadata. */
+  async close(writable: boolean): Promise<void> {
+    this.#opens--;
+    if (writable) this.#writers--;
+    if (this.#opens === 0) {
+      for (const f of this.#fetches) if (f.paced) f.abort();
+    }
+    try {
+      if (this.#opens === 0 && !this.#removed) await this.persist(this.dirty);
+    } finally {
+      this.#releaseFile();
+    }
+  }
+
+  /** Whether the cached data may be used for the remote `entry` (clean items only). */
+  matches(entry: Entry | undefined, precisionMs: number): boolean {
+    if (!entry || !this.#fingerprint) return false;
+    return sameFingerprint(fingerprintOf(entry), this.#fingerprint, precisionMs);
+  }
+
+  /** Drops the cached data and starts over as a copy of `entry` (clean items only). */
+  reset(entry: Entry | undefined): void {
+    for (const f of this.#fetches) f.abort();
+    this.#fetches = [];
+    this.#ranges = new RangeSet();
+    this.#fingerprint = entry ? fingerprintOf(entry) : null;
+    this.#size = entry?.size ?? 0;
+    this.#sourceSize = this.#size;
+    this.#mtimeMs = entry?.mtimeMs ?? Date.now();
+    if (this.#file) {
+      this.#file.truncateSync(0);
+      this.#file.truncateSync(this.#size);
+    }
+  }
+
+  async #acquireFile(): Promise<Deno.FsFile> {
+    this.#fileUsers++;
+    if (!this.#file) {
+      const file = this.#ctx.paths.data(this.#path);
+      await Deno.mkdir(dirname(file), { recursive: true });
+      const f = await Deno.open(file, { read: true, write: true, create: true });
+      if (this.#file) {
+        f.close();
+      } else {
+        this.#file = f;
+        if ((await f.stat()).size !== this.#size) f.truncateSync(this.#size);
+      }
+    }
+    return this.#file!;
+  }
+
+  #releaseFile(): void {
+    this.#fileUsers--;
+    if (this.#fileUsers === 0 && this.#file) {
+      this.#file.close();
+      this.#file = undefined;
+    }
+  }
+
+  #notify(): void {
+    const ws = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of ws) w();
+  }
+
+  #progress(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.add(resolve));
+  }
+
+  /** Missing bytes of `[start, end)` that must come from the remote. */
+  #missing(start: number, end: number): [number, number][] {
+    return this.#ranges.missing(start, Math.min(end, this.#size, this.#sourceSize));
+  }
+
+  #pwrite(offset: number, data: Uint8Array): void {
+    const f = this.#file!;
+    f.seekSync(offset, Deno.SeekMode.Start);
+    let done = 0;
+    while (done < data.length) done += f.writeSync(data.subarray(done));
+  }
+
+  #pread(offset: number, length: number): Uint8Array {
+    const f = this.#file!;
+    const buf = new Uint8Array(length);
+    f.seekSync(offset, Deno.SeekMode.Start);
+    let done = 0;
+    while (done < length) {
+      const n = f.readSync(buf.subarray(done));
+      if (n === null || n === 0) break;
+      done += n;
+    }
+    return buf;
+  }
+
+  /** Stores fetched bytes where the data is still missing (local writes always win). */
+  #deliver(offset: number, data: Uint8Array): boolean {
+    if (!this.#file) return false;
+    const end = offset + data.length;
+    for (const [s, e] of this.#missing(offset, end)) {
+      this.#pwrite(s, data.subarray(s - offset, e - offset));
+      this.#ranges.add(s, e);
+    }
+    this.#notify();
+    return true;
+  }
+
+  #startFetch(start: number, end: number, demand: number | undefined): RangeFetch {
+    const f = new RangeFetch(
+      this.#ctx.backend,
+      this.#path,
+      { start, end, demand },
+      { deliver: (o, d) => this.#deliver(o, d) && this.#missing(o + d.length, end).length > 0 },
+      this.#ctx.fetchIdleMs,
+    );
+    this.#fetches.push(f);
+    this.#fileUsers++;
+    f.done.finally(() => {
+      this.#fetches = this.#fetches.filter((x) => x !== f);
+      this.#releaseFile();
+      this.#notify();
+    }).catch(() => {});
+    return f;
+  }
+
+  /** Parts of `[start, end)` not present and not being fetched by a running fetch. */
+  #uncovered(start: number, end: number): [number, number][] {
+    const pending = new RangeSet(this.#ranges.toArray());
+    for (const f of this.#fetches) if (!f.finished) pending.add(f.pos, f.end);
+    return pending.missing(start, Math.min(end, this.#size, this.#sourceSize));
+  }
+
+  /** Starts the fetches a read of `[start, end)` needs, with read-ahead for sequential reads. */
+  #plan(start: number, end: number, rs: ReadState | undefined): void {
+    const o = this.#ctx.options;
+    if (!rs) {
+      for (const [s, e] of this.#uncovered(start, end + o.readAhead)) {
+        this.#startFetch(s, e, undefined);
+      }
+      return;
+    }
+    const window = Math.max(o.bufferSize, o.readAhead, MIN_WINDOW);
+    const streams = o.chunkStreams;
+    if (streams > 0) {
+      const chunk = o.chunkSize > 0 ? o.chunkSize : Infinity;
+      const ahead = end + Math.max(window, Number.isFinite(chunk) ? streams * chunk : 0);
+      let live = this.#fetches.filter((f) => !f.finished && f.end > start).length;
+      for (const [s, e] of this.#uncovered(start, ahead)) {
+        for (let a = s; a < e && live < streams; a += chunk) {
+          this.#startFetch(a, Math.min(e, a + chunk), undefined);
+          live++;
+        }
+      }
+      return;
+    }
+    for (const f of this.#fetches) {
+      if (f.paced && f.start < end + window) f.raiseDemand(end + window);
+    }
+    const gaps = this.#uncovered(start, end + window);
+    const first = gaps[0];
+    if (!first) return;
+    const s = first[0];
+    const e = Math.min(this.#sourceSize, s + rs.chunkSize);
+    this.#startFetch(s, e, end + window);
+    if (o.chunkStreams === 0 && Number.isFinite(rs.chunkSize)) {
+      const limit = o.chunkSizeLimit;
+      const next = rs.chunkSize * 2;
+      rs.chunkSize = limit < 0 ? next : Math.max(rs.chunkSize, Math.min(next, limit));
+    }
+  }
+
+  /**
+   * Makes `[start, end)` present, fetching what is missing: with `rs` (a sequential reader's
+   * state) in growing or parallel chunks with read-ahead, without it exactly the gaps.
+   */
+  async ensure(start: number, end: number, rs?: ReadState): Promise<void> {
+    let stalls = 0;
+    let lastGap = -1;
+    for (;;) {
+      const gaps = this.#missing(start, end);
+      const gap = gaps[0];
+      if (!gap) return;
+      if (gap[0] === lastGap) {
+        if (++stalls > 3) {
+          throw new FsError(
+            `short read from the remote for ${JSON.stringify(this.#path)} at offset ${gap[0]}`,
+            Errno.EIO,
+          );
+        }
+      } else {
+        stalls = 0;
+        lastGap = gap[0];
+      }
+      this.#plan(start, end, rs);
+      const relevant = this.#fetches.filter((f) => f.start < end && f.end > gap[0]);
+      try {
+        await Promise.race([this.#progress(), ...relevant.map((f) => f.done)]);
+      } catch (err) {
+        throw new FsError(
+          `reading ${JSON.stringify(this.#path)} from the remote failed: ${String(err)}`,
+          Errno.EIO,
+          { cause: err },
+        );
+      }
+    }
+  }
+
+  /** Reads up to `length` bytes at `offset`, fetching missing data. */
+  async read(offset: number, length: number, rs?: ReadState): Promise<Uint8Array> {
+    if (offset >= this.#size || length <= 0) return new Uint8Array(0);
+    const end = Math.min(this.#size, offset + length);
+    const sequential = rs !== undefined && Math.abs(offset - rs.lastEnd) <= SEQUENTIAL_SLACK;
+    if (rs) rs.lastEnd = Math.max(end, sequential ? rs.lastEnd : 0);
+    await this.#acquireFile();
+    try {
+      await this.ensure(offset, end, sequential ? rs : undefined);
+      this.#atimeMs = Date.now();
+      const stop = Math.min(end, this.#size);
+      return stop > offset ? this.#pread(offset, stop - offset) : new Uint8Array(0);
+    } finally {
+      this.#releaseFile();
+    }
+  }
+
+  /** Marks the item dirty; the first time, the dirty flag is stored before any data changes. */
+  async #markDirty(): Promise<void> {
+    if (!this.dirty || !this.#dirtySaved) {
+      this.#gen++;
+      this.#dirtySaved = this.saveMeta();
+    } else {
+      this.#gen++;
+    }
+    await this.#dirtySaved;
+  }
+
+  /** Marks a newly created file dirty so that it is uploaded even if nothing is written. */
+  async markCreated(): Promise<void> {
+    await this.#markDirty();
+  }
+
+  /** Writes `data` at `offset` (an open handle is required). Returns the bytes written. */
+  async write(offset: number, data: Uint8Array): Promise<number> {
+    await this.#markDirty();
+    if (!this.#file) throw new FsError(`write to a closed cache item ${this.#path}`, Errno.EBADF);
+    this.#gen++;
+    this.#pwrite(offset, data);
+    if (offset > this.#size) this.#ranges.add(this.#size, offset);
+    this.#ranges.add(offset, offset + data.length);
+    this.#size = Math.max(this.#size, offset + data.length);
+    this.#mtimeMs = Date.now();
+    this.#atimeMs = this.#mtimeMs;
+    return data.length;
+  }
+
+  /** Changes the size (an open handle is required); growth reads as zeros. */
+  async truncate(size: number): Promise<void> {
+    await this.#markDirty();
+    if (!this.#file) {
+      throw new FsError(`truncate of a closed cache item ${this.#path}`, Errno.EBADF);
+    }
+    this.#gen++;
+    this.#file.truncateSync(size);
+    if (size < this.#size) {
+      this.#ranges.truncate(size);
+      this.#sourceSize = Math.min(this.#sourceSize, size);
+    } else {
+      this.#ranges.add(this.#size, size);
+    }
+    this.#size = size;
+    this.#mtimeMs = Date.now();
+  }
+
+  /** Sets the modification time of a dirty item (uploaded with the data). */
+  async setMtime(mtimeMs: number): Promise<void> {
+    await this.#markDirty();
+    this.#gen++;
+    this.#mtimeMs = mtimeMs;
+  }
+
+  /** Runs `fn` with the data file open (for work outside any handle, e.g. uploads). */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#acquireFile();
+    try {
+      return await fn();
+    } finally {
+      this.#releaseFile();
+    }
+  }
+
+  /** Makes the data (fdatasync) and metadata durable. */
+  async persist(syncData = true): Promise<void> {
+    if (this.#removed) return;
+    if (syncData && this.#file) await this.#file.syncData();
+    await this.saveMeta();
+  }
+
+  /** Records a successful upload of generation `gen` as `entry` on the remote. */
+  async uploaded(gen: number, entry: Entry): Promise<void> {
+    this.#cleanGen = Math.max(this.#cleanGen, gen);
+    if (!this.dirty) {
+      this.#fingerprint = fingerprintOf(entry);
+      this.#sourceSize = this.#size;
+      this.#mtimeMs = entry.mtimeMs;
+    }
+    await this.saveMeta();
+  }
+
+  /** A stream of the whole data file (after {@link ensure} of everything), for uploading. */
+  async openUploadStream(): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
+    const size = this.#size;
+    const path = this.#path;
+    const f = await Deno.open(this.#ctx.paths.data(this.#path), { read: true });
+    let pos = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(ctl) {
+        const want = Math.min(1024 * 1024, size - pos);
+        if (want <= 0) {
+          f.close();
+          ctl.close();
+          return;
+        }
+        const buf = new Uint8Array(want);
+        const n = await f.read(buf);
+        if (n === null || n === 0) {
+          f.close();
+          ctl.error(new FsError(`cache data of ${JSON.stringify(path)} is short`, Errno.EIO));
+          return;
+        }
+        pos += n;
+        ctl.enqueue(buf.subarray(0, n));
+      },
+      cancel() {
+        f.close();
+      },
+    });
+    return { stream, size };
+  }
+
+  /** Moves the item to a new remote path, moving its files. */
+  async moveTo(path: string): Promise<void> {
+    const p = this.#ctx.paths;
+    const from = this.#path;
+    await this.#saveChain;
+    for (const [a, b] of [[p.data(from), p.data(path)], [p.meta(from), p.meta(path)]] as const) {
+      await Deno.mkdir(dirname(b), { recursive: true });
+      await Deno.rename(a, b).catch((err) => {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      });
+    }
+    this.#path = path;
+    await this.saveMeta();
+  }
+
+  /** Deletes the item's files; open handles keep working on the unlinked data. */
+  async discard(): Promise<void> {
+    this.#removed = true;
+    for (const f of this.#fetches) f.abort();
+    await this.#saveChain;
+    for (const file of [this.#ctx.paths.meta(this.#path), this.#ctx.paths.data(this.#path)]) {
+      await Deno.remove(file).catch(() => {});
+    }
+  }
+
+  /** Aborts fetches and closes the data file (cache shutdown). */
+  async shutdown(): Promise<void> {
+    for (const f of this.#fetches) f.abort();
+    await Promise.allSettled(this.#fetches.map((f) => f.done));
+    if (!this.#removed) await this.saveMeta().catch(() => {});
+    if (this.#file) {
+      this.#file.close();
+      this.#file = undefined;
+      this.#fileUsers = 0;
+    }
+  }
+}
