@@ -7,3 +7,4 @@
 import "./local.ts";
 import "./memory.ts";
 import "./alias.ts";
+import "./crypt/crypt.ts";
