@@ -1,0 +1,37 @@
+/**
+ * @module
+ * The open-file handle contract of the VFS ({@link VfsHandle}) and the internal extension the
+ * VFS uses to track its open handles ({@link OpenHandle}).
+ */
+
+/** An open file. Offsets are absolute; calls may arrive concurrently and out of order. */
+export interface VfsHandle {
+  /** The VFS path the handle was opened on (follows renames of the open file). */
+  readonly path: string;
+  /** Reads up to `length` bytes at `offset`; fewer only at end of file. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Writes `data` at `offset`; returns the number of bytes written. */
+  write(offset: number, data: Uint8Array): Promise<number>;
+  /** Called on each close(2) of a descriptor of this handle; may upload. */
+  flush(): Promise<void>;
+  /** Makes written data durable as far as the mode allows. */
+  fsync(): Promise<void>;
+  /** The last close: finishes uploads and frees resources. */
+  release(): Promise<void>;
+}
+
+/** A handle as the VFS tracks it: optional hooks for truncate, rename and size overlay. */
+export interface OpenHandle extends VfsHandle {
+  /** `read` streams from the remote, `write` streams to it, `rw` buffers on disk, `cache` = VfsCache. */
+  readonly kind: "read" | "write" | "rw" | "cache";
+  /** Size to report while open, when this handle knows better than the listing. */
+  currentSize?(): number | undefined;
+  /** Changes the size (ftruncate/setattr size) with the handle's mode semantics. */
+  truncate?(size: number): Promise<void>;
+  /** The open file was renamed: later uploads go to `path`. */
+  retarget?(path: string): void;
+  /** A modification time to apply when the data reaches the remote. */
+  setPendingMtime?(mtimeMs: number): void;
+  /** True while data is not yet on the remote. */
+  isDirty?(): boolean;
+}

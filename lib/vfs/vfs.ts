@@ -1,0 +1,654 @@
+/**
+ * @module
+ * The VFS: an os-like file system API over any {@link Backend}, with rclone's semantics
+ * (`vfs/vfs.go`). It knows nothing of FUSE; the FUSE adapter calls these methods with relative
+ * paths (`""` = root) and maps thrown `lib/errors.ts` errors to errnos.
+ *
+ * What it does:
+ * - caches directory listings for `dir_cache_time`, drops them on backend change notifications
+ *   (polled every `poll_interval` when the backend has `watch`) and on {@link Vfs.forgetDirCache};
+ * - reports modes from `dir_perms`/`file_perms` masked by `umask`, the `uid`/`gid` options, and
+ *   the VFS start time as mtime with `no_modtime`;
+ * - with `read_only` every mutation fails with {@link ReadOnlyError} (EROFS);
+ * - with `vfs_case_insensitive` a name that is not found matches a case-insensitive one;
+ * - opens files per cache mode, as rclone's `File.Open`:
+ *   - read-only opens stream from the remote ({@link ReadHandle}), except in `full` mode;
+ *   - write opens in `off` and `minimal` stream to the remote ({@link WriteHandle}): sequential
+ *     writes only, existing files only with O_TRUNC; O_RDWR in `off` also gets a write-only
+ *     stream whose reads fail with EPERM (rclone: "Open write only and hope the user doesn't
+ *     want to read"); O_APPEND implies read+write;
+ *   - read+write opens in `minimal`, and all write opens in `writes`/`full`, are buffered on
+ *     disk ({@link RwHandle}) and uploaded on flush/close;
+ * - shows the growing size of files being written, and the uploaded entry right after close;
+ * - truncates closed files: to 0 by uploading an empty object; to other sizes only in
+ *   `writes`/`full` (via a disk copy); otherwise EPERM, as rclone.
+ */
+
+import type { Backend, Entry } from "../backends/backend.ts";
+import type { OptionValue } from "../config/option_schema.ts";
+import {
+  Errno,
+  ExistsError,
+  FsError,
+  InvalidError,
+  IsDirectoryError,
+  NotDirectoryError,
+  NotEmptyError,
+  NotFoundError,
+  ReadOnlyError,
+} from "../errors.ts";
+import { log } from "../util/log.ts";
+import { entryAttr, type VfsAttr, type VfsStatfs, type VfsStatus } from "./attr.ts";
+import { moveDir, moveFile } from "./copy_fallback.ts";
+import { DirCache } from "./dir_cache.ts";
+import type { OpenHandle, VfsHandle } from "./handle.ts";
+import { O, type OpenIntent, openIntent } from "./open_flags.ts";
+import { baseName, cleanPath, isWithin, joinPath, parentOf, rebase } from "./path_util.ts";
+import { ReadHandle } from "./read_handle.ts";
+import { RwHandle } from "./rw_handle.ts";
+import { statfsFromUsage } from "./statfs.ts";
+import { type VfsConfig, vfsConfig } from "./vfs_config.ts";
+import { WriteHandle } from "./write_handle.ts";
+
+export type { VfsAttr, VfsStatfs, VfsStatus } from "./attr.ts";
+export type { VfsHandle } from "./handle.ts";
+export { O } from "./open_flags.ts";
+
+/** Extra dependencies of a {@link Vfs}. */
+export interface VfsDeps {
+  /** Where on-disk buffers live (`<cache-dir>`); a temp dir is made when absent. */
+  cacheDir?: string;
+}
+
+/** Attributes accepted by {@link Vfs.setattr}. */
+export interface SetAttrs {
+  /** New size (truncate/extend). */
+  size?: number;
+  /** New modification time. */
+  mtimeMs?: number;
+  /** New access time (ignored, as rclone). */
+  atimeMs?: number;
+  /** New mode (ignored, as rclone). */
+  mode?: number;
+  /** New owner (ignored, as rclone). */
+  uid?: number;
+  /** New group (ignored, as rclone). */
+  gid?: number;
+}
+
+function now(): number {
+  return Date.now();
+}
+
+/** The virtual file system over one backend. */
+export class Vfs {
+  /** The backend this VFS serves. */
+  readonly backend: Backend;
+  readonly #cfg: VfsConfig;
+  readonly #dirs: DirCache;
+  readonly #startMs = now();
+  readonly #handles = new Set<OpenHandle>();
+  readonly #uploads = new Set<Promise<unknown>>();
+  readonly #cacheDir?: string;
+  #tmpDir?: Promise<string>;
+  #stopWatch?: () => void;
+  #lastError?: string;
+  #usage?: { at: number; value: VfsStatfs };
+  #shutdown = false;
+
+  /**
+   * Creates a VFS. `options` holds VFS option values (missing keys take the defaults of
+   * `VFS_OPTIONS`; `buffer_size` may be merged in from the global options).
+   */
+  constructor(backend: Backend, options: Record<string, OptionValue>, deps: VfsDeps = {}) {
+    this.backend = backend;
+    this.#cfg = vfsConfig(options);
+    this.#cacheDir = deps.cacheDir;
+    this.#dirs = new DirCache(backend, this.#cfg.dirCacheTimeMs);
+    if (backend.features.changeNotify && backend.watch && this.#cfg.pollIntervalMs > 0) {
+      this.#stopWatch = backend.watch((change) => {
+        const p = cleanPath(change.path);
+        this.#dirs.invalidate(parentOf(p));
+        if (change.kind !== "file") this.#dirs.invalidateTree(p);
+        this.#usage = undefined;
+      }, this.#cfg.pollIntervalMs);
+    }
+    if (this.#cfg.refresh) {
+      this.#refresh("").catch((err) => log.error(`vfs refresh failed: ${(err as Error).message}`));
+    }
+  }
+
+  /** The typed settings this VFS runs with. */
+  get config(): Readonly<VfsConfig> {
+    return this.#cfg;
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  /** Attributes of a path. Throws NotFoundError / NotDirectoryError. */
+  async stat(path: string): Promise<VfsAttr> {
+    const p = await this.#resolve(path);
+    const e = await this.#lookup(p);
+    if (!e) throw new NotFoundError(p);
+    return this.#attr(p, e);
+  }
+
+  /** The children of a directory (without `.` and `..`), sorted by name. */
+  async readdir(path: string): Promise<VfsAttr[]> {
+    const p = await this.#resolve(path);
+    const self = await this.#lookup(p);
+    if (!self) throw new NotFoundError(p);
+    if (!self.isDir) throw new NotDirectoryError(p);
+    const listed = await this.#dirs.list(p);
+    const out = new Map<string, VfsAttr>();
+    for (const [name, e] of listed) {
+      const full = joinPath(p, name);
+      out.set(name, this.#attr(full, this.#overlay(full, e)!));
+    }
+    for (const h of this.#handles) {
+      if (parentOf(h.path) !== p) continue;
+      const name = baseName(h.path);
+      const e = this.#overlay(h.path, listed.get(name));
+      if (e) out.set(name, this.#attr(h.path, e));
+    }
+    return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  // ---------------------------------------------------------------- directories
+
+  /** Creates a directory (its parent must exist). Throws ExistsError if the name is taken. */
+  async mkdir(path: string, _mode?: number): Promise<VfsAttr> {
+    const p = await this.#resolve(path);
+    this.#writable(p);
+    if (p === "" || await this.#lookup(p)) throw new ExistsError(p);
+    await this.#requireDir(parentOf(p));
+    await this.backend.mkdir(p);
+    const entry: Entry = { path: p, isDir: true, size: 0, mtimeMs: now() };
+    this.#dirs.put(p, entry);
+    this.#dirs.putEmptyDir(p);
+    return this.#attr(p, entry);
+  }
+
+  /** Removes an empty directory. Throws NotEmptyError / NotDirectoryError / NotFoundError. */
+  async rmdir(path: string): Promise<void> {
+    const p = await this.#resolve(path);
+    this.#writable(p);
+    if (p === "") throw new InvalidError("can't remove the root directory", Errno.EBUSY);
+    const e = await this.#lookup(p);
+    if (!e) throw new NotFoundError(p);
+    if (!e.isDir) throw new NotDirectoryError(p);
+    const children = await this.#dirs.list(p);
+    const pending = [...this.#handles].some((h) => isWithin(h.path, p) && h.path !== p);
+    if (children.size > 0 || pending) throw new NotEmptyError(p);
+    try {
+      await this.backend.rmdir(p);
+    } catch (err) {
+      if (err instanceof NotEmptyError) this.#dirs.invalidate(p);
+      throw err;
+    }
+    this.#dirs.remove(p);
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /** Removes a file. Throws IsDirectoryError for directories. */
+  async unlink(path: string): Promise<void> {
+    const p = await this.#resolve(path);
+    this.#writable(p);
+    const e = await this.#lookup(p);
+    if (!e) throw new NotFoundError(p);
+    if (e.isDir) throw new IsDirectoryError(p);
+    const remote = await this.#remoteEntry(p);
+    if (remote) {
+      try {
+        await this.backend.remove(p);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    this.#dirs.remove(p);
+  }
+
+  /**
+   * Renames a file or directory. An existing destination file is replaced (a directory only if
+   * empty); with `noReplace` an existing destination fails with ExistsError.
+   */
+  async rename(from: string, to: string, flags: { noReplace?: boolean } = {}): Promise<void> {
+    const f = await this.#resolve(from);
+    const t = await this.#resolve(to);
+    this.#writable(f);
+    const src = await this.#lookup(f);
+    if (!src) throw new NotFoundError(f);
+    if (f === "" || t === "") {
+      throw new InvalidError("can't rename the root directory", Errno.EBUSY);
+    }
+    if (f === t) return;
+    if (src.isDir && isWithin(t, f)) {
+      throw new InvalidError(`can't move directory ${JSON.stringify(f)} into itself`);
+    }
+    await this.#requireDir(parentOf(t));
+    const dst = await this.#lookup(t);
+    if (dst) {
+      if (flags.noReplace) throw new ExistsError(t);
+      if (src.isDir && !dst.isDir) throw new NotDirectoryError(t);
+      if (!src.isDir && dst.isDir) throw new IsDirectoryError(t);
+      if (dst.isDir) {
+        const children = await this.#dirs.list(t);
+        if (children.size > 0) throw new NotEmptyError(t);
+        await this.backend.rmdir(t);
+        this.#dirs.remove(t);
+      }
+    }
+    if (src.isDir) await this.#renameDir(f, t, src);
+    else await this.#renameFile(f, t);
+  }
+
+  async #renameFile(f: string, t: string): Promise<void> {
+    const remote = await this.#remoteEntry(f);
+    let entry: Entry | undefined;
+    if (remote) {
+      entry = { ...(await moveFile(this.backend, f, t)), path: t };
+    } else if (await this.#remoteEntry(t)) {
+      // Only a pending (not yet uploaded) file moves over an existing one: drop the old one.
+      await this.backend.remove(t).catch(() => {});
+    }
+    for (const h of this.#handles) if (h.path === f) h.retarget?.(t);
+    this.#dirs.remove(f);
+    if (entry) this.#dirs.put(t, entry);
+    else this.#dirs.remove(t);
+  }
+
+  async #renameDir(f: string, t: string, src: Entry): Promise<void> {
+    await moveDir(this.backend, f, t);
+    for (const h of this.#handles) if (isWithin(h.path, f)) h.retarget?.(rebase(h.path, f, t));
+    this.#dirs.remove(f);
+    this.#dirs.invalidateTree(t);
+    this.#dirs.put(t, { ...src, path: t });
+  }
+
+  /**
+   * Changes attributes: `size` truncates (see module doc), `mtimeMs` sets the modification time
+   * when the backend can (silently ignored otherwise, as rclone); mode/uid/gid/atime are
+   * accepted and ignored. Returns the new attributes.
+   */
+  async setattr(path: string, attrs: SetAttrs): Promise<VfsAttr> {
+    const p = await this.#resolve(path);
+    const changing = Object.values(attrs).some((v) => v !== undefined);
+    if (changing) this.#writable(p);
+    const e = await this.#lookup(p);
+    if (!e) throw new NotFoundError(p);
+    if (attrs.size !== undefined) {
+      if (e.isDir) throw new IsDirectoryError(p);
+      await this.#truncate(p, e, attrs.size);
+    }
+    if (attrs.mtimeMs !== undefined && !this.#cfg.noModtime && !e.isDir) {
+      await this.#setMtime(p, attrs.mtimeMs);
+    }
+    return await this.stat(p);
+  }
+
+  async #setMtime(p: string, mtimeMs: number): Promise<void> {
+    const open = [...this.#handles].filter((h) => h.path === p && h.setPendingMtime);
+    const pendingUpload = open.some((h) => h.isDirty?.());
+    for (const h of open) h.setPendingMtime!(mtimeMs);
+    if (pendingUpload) return;
+    const remote = await this.#remoteEntry(p);
+    if (!remote || !this.backend.features.setModTime || !this.backend.setModTime) return;
+    try {
+      await this.backend.setModTime(p, mtimeMs);
+      this.#dirs.put(p, { ...remote, mtimeMs });
+    } catch (err) {
+      if (!(err instanceof FsError && err.errno === Errno.ENOTSUP)) throw err;
+    }
+  }
+
+  async #truncate(p: string, e: Entry, size: number): Promise<void> {
+    if (size < 0) throw new InvalidError(`negative size ${size} for ${JSON.stringify(p)}`);
+    const open = [...this.#handles].filter((h) => h.path === p && h.truncate);
+    if (open.length > 0) {
+      for (const h of open) await h.truncate!(size);
+      return;
+    }
+    if (e.size === size) return;
+    if (this.#cfg.cacheMode === "writes" || this.#cfg.cacheMode === "full") {
+      const h = await this.#openRw(p, e, {
+        read: true,
+        write: true,
+        append: false,
+        truncate: false,
+      });
+      try {
+        await h.truncate!(size);
+      } finally {
+        await h.release();
+      }
+      return;
+    }
+    if (size !== 0) {
+      throw new InvalidError(
+        `can't truncate ${JSON.stringify(p)} to ${size} bytes without --vfs-cache-mode >= writes`,
+        Errno.EPERM,
+      );
+    }
+    const entry = await this.backend.write(p, new Blob([]).stream(), {
+      mtimeMs: now(),
+      size: 0,
+    });
+    this.#dirs.put(p, { ...entry, path: p });
+  }
+
+  /** Opens an existing file (or creates it with O_CREAT) with Linux open flags. */
+  async open(path: string, flags: number): Promise<VfsHandle> {
+    const p = await this.#resolve(path);
+    const intent = this.#intent(p, flags);
+    const e = await this.#lookup(p);
+    if (!e) {
+      if (flags & O.CREAT) return (await this.create(p, flags, 0o666)).handle;
+      throw new NotFoundError(p);
+    }
+    if (e.isDir) throw new IsDirectoryError(p);
+    return await this.#openFile(p, e, intent);
+  }
+
+  /** Creates (or with an existing file and no O_EXCL, opens) a file and returns its handle. */
+  async create(
+    path: string,
+    flags: number,
+    _mode: number,
+  ): Promise<{ handle: VfsHandle; attr: VfsAttr }> {
+    const p = await this.#resolve(path);
+    this.#writable(p);
+    const intent = this.#intent(p, flags);
+    if (p === "") throw new IsDirectoryError(p);
+    await this.#requireDir(parentOf(p));
+    const e = await this.#lookup(p);
+    let handle: OpenHandle;
+    if (e) {
+      if (flags & O.EXCL) throw new ExistsError(p);
+      if (e.isDir) throw new IsDirectoryError(p);
+      handle = await this.#openFile(p, e, intent);
+    } else if (!intent.write) {
+      // O_CREAT|O_RDONLY: make the empty object now, then read it.
+      const entry = await this.backend.write(p, new Blob([]).stream(), { mtimeMs: now(), size: 0 });
+      this.#dirs.put(p, { ...entry, path: p });
+      handle = await this.#openFile(p, { ...entry, path: p }, intent);
+    } else {
+      handle = await this.#openFile(p, undefined, intent);
+    }
+    const attr = this.#attr(
+      p,
+      this.#overlay(p, e) ?? { path: p, isDir: false, size: 0, mtimeMs: now() },
+    );
+    return { handle, attr };
+  }
+
+  #intent(p: string, flags: number): OpenIntent {
+    const intent = openIntent(flags);
+    if (!intent) throw new InvalidError(`invalid open flags 0x${flags.toString(16)}`, Errno.EPERM);
+    if ((flags & O.ACCMODE) === O.RDONLY && intent.truncate) {
+      throw new InvalidError(`O_TRUNC with O_RDONLY on ${JSON.stringify(p)}`, Errno.EINVAL);
+    }
+    if (intent.write) this.#writable(p);
+    return intent;
+  }
+
+  async #openFile(p: string, e: Entry | undefined, intent: OpenIntent): Promise<OpenHandle> {
+    const mode = this.#cfg.cacheMode;
+    const rwOpen = [...this.#handles].some((h) => h.path === p && h.kind === "rw");
+    let h: OpenHandle;
+    if (mode === "writes" || mode === "full") {
+      h = intent.write || mode === "full"
+        ? await this.#openRw(p, e, intent)
+        : this.#openRead(p, e!);
+    } else if (mode === "minimal" && (rwOpen || (intent.read && intent.write))) {
+      h = await this.#openRw(p, e, intent);
+    } else if (intent.write) {
+      h = new WriteHandle(this.#writeHost(), p, intent.truncate, (e?.size ?? 0) > 0);
+      this.#handles.add(h);
+    } else {
+      h = this.#openRead(p, e!);
+    }
+    return h;
+  }
+
+  #openRead(p: string, e: Entry): OpenHandle {
+    const h: ReadHandle = new ReadHandle(this.backend, p, {
+      chunkSize: this.#cfg.readChunkSize,
+      chunkSizeLimit: this.#cfg.readChunkSizeLimit,
+      readWaitMs: this.#cfg.readWaitMs,
+      noSeek: this.#cfg.noSeek,
+      size: e.sizeUnknown ? undefined : e.size,
+      onRelease: () => this.#handles.delete(h),
+    });
+    this.#handles.add(h);
+    return h;
+  }
+
+  async #openRw(p: string, e: Entry | undefined, intent: OpenIntent): Promise<OpenHandle> {
+    const remote = e ? await this.#remoteEntry(p) : undefined;
+    const h = await RwHandle.open(this.#writeHost(), p, {
+      tmpDir: await this.#tempDir(),
+      remote,
+      truncate: intent.truncate,
+      append: intent.append,
+    });
+    this.#handles.add(h);
+    return h;
+  }
+
+  #writeHost() {
+    return {
+      backend: this.backend,
+      writeWaitMs: this.#cfg.writeWaitMs,
+      trackUpload: (p: Promise<unknown>) => {
+        this.#uploads.add(p);
+        const done = () => this.#uploads.delete(p);
+        p.then(done, done);
+      },
+      uploaded: async (uploadPath: string, finalPath: string, entry: Entry): Promise<Entry> => {
+        let e = { ...entry, path: uploadPath };
+        if (finalPath !== uploadPath) {
+          e = { ...(await moveFile(this.backend, uploadPath, finalPath)), path: finalPath };
+          this.#dirs.remove(uploadPath);
+        }
+        this.#dirs.put(finalPath, e);
+        this.#usage = undefined;
+        return e;
+      },
+      uploadFailed: (path: string, err: unknown) => {
+        this.#lastError = `upload of ${path} failed: ${(err as Error)?.message ?? err}`;
+        log.error(this.#lastError);
+      },
+      detach: (h: OpenHandle) => {
+        this.#handles.delete(h);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- whole-VFS
+
+  /** File system space, from `backend.about()` when available (cached for dir_cache_time). */
+  async statfs(): Promise<VfsStatfs> {
+    const cached = this.#usage;
+    if (cached && now() - cached.at < this.#cfg.dirCacheTimeMs) return cached.value;
+    let usage = {};
+    if (this.backend.features.about && this.backend.about) {
+      try {
+        usage = await this.backend.about();
+      } catch (err) {
+        log.debug(`about failed: ${(err as Error).message}`);
+      }
+    }
+    if (this.#cfg.usedIsSize) usage = { ...usage, used: await this.#treeSize("") };
+    const value = statfsFromUsage(usage, this.#cfg.diskSpaceTotalSize);
+    this.#usage = { at: now(), value };
+    return value;
+  }
+
+  /** Drops every cached directory listing (rclone's SIGHUP / `vfs/forget`). */
+  forgetDirCache(): void {
+    this.#dirs.clear();
+    this.#usage = undefined;
+  }
+
+  /** Waits until every pending write is on the remote (uploads dirty disk-buffered files). */
+  async sync(): Promise<void> {
+    for (const h of [...this.#handles]) {
+      if (h.kind === "rw" && h.isDirty?.()) await h.flush();
+    }
+    while (this.#uploads.size > 0) {
+      await Promise.allSettled([...this.#uploads]);
+    }
+  }
+
+  /** Counters for status reports. */
+  status(): VfsStatus {
+    let dirtyFiles = 0;
+    let dirtyBytes = 0;
+    for (const h of this.#handles) {
+      if (h.isDirty?.()) {
+        dirtyFiles++;
+        dirtyBytes += h.currentSize?.() ?? 0;
+      }
+    }
+    return {
+      dirtyFiles,
+      dirtyBytes,
+      uploadsInFlight: this.#uploads.size,
+      cacheBytes: 0,
+      openFiles: this.#handles.size,
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+    };
+  }
+
+  /** Releases every open handle, waits for uploads and stops change polling. */
+  async shutdown(): Promise<void> {
+    if (this.#shutdown) return;
+    this.#shutdown = true;
+    this.#stopWatch?.();
+    this.#stopWatch = undefined;
+    const errors: unknown[] = [];
+    for (const h of [...this.#handles]) {
+      await h.release().catch((err) => errors.push(err));
+    }
+    await this.sync();
+    if (this.#tmpDir && !this.#cacheDir) {
+      const dir = await this.#tmpDir;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+    if (errors.length > 0) {
+      throw new FsError(`shutdown: ${errors.length} file(s) failed to upload`, Errno.EIO, {
+        cause: errors[0],
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #writable(p: string): void {
+    if (this.#cfg.readOnly) throw new ReadOnlyError(p);
+  }
+
+  #attr(p: string, e: Pick<Entry, "isDir" | "size" | "mtimeMs">): VfsAttr {
+    return entryAttr(p, e, this.#cfg, this.#startMs);
+  }
+
+  #tempDir(): Promise<string> {
+    if (!this.#tmpDir) {
+      this.#tmpDir = this.#cacheDir
+        ? Deno.mkdir(`${this.#cacheDir}/vfs-rw`, { recursive: true }).then(() =>
+          `${this.#cacheDir}/vfs-rw`
+        )
+        : Deno.makeTempDir({ prefix: "denoclone-vfs-" });
+    }
+    return this.#tmpDir;
+  }
+
+  /** Fixes up case of existing path components when `vfs_case_insensitive` is set. */
+  async #resolve(path: string): Promise<string> {
+    const p = cleanPath(path);
+    if (!this.#cfg.caseInsensitive || p === "") return p;
+    const segs = p.split("/");
+    let cur = "";
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!;
+      let entries: Map<string, Entry>;
+      try {
+        entries = await this.#dirs.list(cur);
+      } catch {
+        return [cur, ...segs.slice(i)].filter((s) => s !== "").join("/");
+      }
+      let name = seg;
+      if (!entries.has(seg) && !this.#pendingAt(joinPath(cur, seg))) {
+        const lower = seg.toLowerCase();
+        const match = [...entries.keys()].find((n) => n.toLowerCase() === lower) ??
+          [...this.#handles].map((h) => h.path).find((hp) =>
+            parentOf(hp) === cur && baseName(hp).toLowerCase() === lower
+          )?.split("/").pop();
+        if (match) name = match;
+      }
+      cur = joinPath(cur, name);
+    }
+    return cur;
+  }
+
+  #pendingAt(p: string): boolean {
+    for (const h of this.#handles) if (h.path === p) return true;
+    return false;
+  }
+
+  /** The entry the remote listing has (no open-handle overlay). */
+  async #remoteEntry(p: string): Promise<Entry | undefined> {
+    if (p === "") return { path: "", isDir: true, size: 0, mtimeMs: this.#startMs };
+    try {
+      return await this.#dirs.lookup(p);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** The entry as the VFS shows it: remote listing plus open writers. */
+  async #lookup(p: string): Promise<Entry | undefined> {
+    return this.#overlay(p, await this.#remoteEntry(p));
+  }
+
+  #overlay(p: string, e: Entry | undefined): Entry | undefined {
+    if (e?.isDir) return e;
+    let size: number | undefined;
+    let open = false;
+    for (const h of this.#handles) {
+      if (h.path !== p) continue;
+      const s = h.currentSize?.();
+      if (s !== undefined) {
+        size = Math.max(size ?? 0, s);
+        open = true;
+      } else if (h.kind !== "read") {
+        open = true;
+      }
+    }
+    if (!open) return e;
+    if (!e) return { path: p, isDir: false, size: size ?? 0, mtimeMs: now() };
+    return size === undefined ? e : { ...e, size };
+  }
+
+  async #requireDir(p: string): Promise<void> {
+    const e = await this.#lookup(p);
+    if (!e) throw new NotFoundError(p);
+    if (!e.isDir) throw new NotDirectoryError(p);
+  }
+
+  async #treeSize(dir: string): Promise<number> {
+    let total = 0;
+    for (const [name, e] of await this.#dirs.list(dir)) {
+      total += e.isDir ? await this.#treeSize(joinPath(dir, name)) : e.size;
+    }
+    return total;
+  }
+
+  async #refresh(dir: string): Promise<void> {
+    for (const [name, e] of await this.#dirs.list(dir)) {
+      if (e.isDir && !this.#shutdown) await this.#refresh(joinPath(dir, name));
+    }
+  }
+}
