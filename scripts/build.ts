@@ -1,0 +1,98 @@
+/**
+ * @module
+ * `deno task build`: always makes `dist/denoclone.js` (a `deno bundle`, which runs offline)
+ * plus the launcher `dist/denoclone` that runs it with the pinned Deno and exactly the
+ * permissions of `scripts/permissions.ts`; and, when Deno's `denort` base binary is available
+ * (`DENORT_BIN`, or Deno's download cache), the single executable `dist/denoclone-<arch>` via
+ * `deno compile`. It says plainly which it made and why.
+ *
+ * Release machines with internet access get `denort` for free: `deno compile --target
+ * x86_64-unknown-linux-gnu` and `--target aarch64-unknown-linux-gnu` download it. See
+ * `scripts/README.md`.
+ */
+import { RUN_PERMISSIONS } from "./permissions.ts";
+
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const dist = `${root}/dist`;
+const deno = Deno.execPath();
+
+async function run(args: string[], env?: Record<string, string>): Promise<boolean> {
+  const { code } = await new Deno.Command(deno, {
+    args,
+    cwd: root,
+    env,
+    stdout: "inherit",
+    stderr: "inherit",
+  })
+    .output();
+  return code === 0;
+}
+
+function denortCandidates(): string[] {
+  const out: string[] = [];
+  const fromEnv = Deno.env.get("DENORT_BIN");
+  if (fromEnv) out.push(fromEnv);
+  const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
+  const target = Deno.build.target;
+  out.push(`${denoDir}/dl/release/v${Deno.version.deno}/denort-${target}.zip`);
+  return out;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await Deno.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+await Deno.mkdir(dist, { recursive: true });
+const bundle = `${dist}/denoclone.js`;
+if (!await run(["bundle", "--platform", "deno", "-o", bundle, "main.ts"])) {
+  console.error("build: deno bundle failed");
+  Deno.exit(1);
+}
+const launcher = `${dist}/denoclone`;
+await Deno.writeTextFile(
+  launcher,
+  `#!/bin/sh
+# denoclone launcher: runs the bundle with the pinned Deno and exactly these permissions.
+here=$(dirname "$(readlink -f "$0")")
+deno="\${DENOCLONE_DENO:-$here/../node_modules/.bin/deno}"
+[ -x "$deno" ] || deno="$here/deno"
+exec "$deno" run --quiet --no-prompt --no-config ${
+    RUN_PERMISSIONS.join(" ")
+  } "$here/denoclone.js" "$@"
+`,
+);
+await Deno.chmod(launcher, 0o755);
+console.log(
+  `build: made ${bundle} and launcher ${launcher} (runs with ${RUN_PERMISSIONS.join(" ")})`,
+);
+
+let denort: string | undefined;
+for (const c of denortCandidates()) {
+  if (await exists(c)) {
+    denort = c;
+    break;
+  }
+}
+if (!denort) {
+  console.log(
+    `build: no single executable: deno compile needs the denort base binary, not found at ${
+      denortCandidates().join(" or ")
+    } (set DENORT_BIN to a denort binary or zip, or build on a machine with internet)`,
+  );
+} else {
+  const arch = Deno.build.arch === "x86_64" ? "amd64" : "arm64";
+  const exe = `${dist}/denoclone-${arch}`;
+  const ok = await run(
+    ["compile", "--no-check", ...RUN_PERMISSIONS, "-o", exe, "main.ts"],
+    denort.endsWith(".zip") ? {} : { DENORT_BIN: denort },
+  );
+  console.log(
+    ok ? `build: made single executable ${exe} with ${denort}` : "build: deno compile failed",
+  );
+  if (!ok) Deno.exit(1);
+}
