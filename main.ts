@@ -20,6 +20,7 @@ import { OptionError } from "./lib/config/option_schema.ts";
 import { log, redact } from "./lib/util/log.ts";
 import { versionCommand } from "./commands/version.ts";
 import { helpCommand } from "./commands/help.ts";
+import { configCommand } from "./commands/config.ts";
 
 /** Builds the root command with every subcommand attached. */
 export function buildProgram(): Command {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     }
     applyGlobals(groupValues(opts, GLOBAL_OPTIONS), backendFlags);
   });
+  program.addCommand(configCommand() as unknown as Command);
   program.addCommand(versionCommand());
   program.addCommand(helpCommand(program));
   return program as unknown as Command;
