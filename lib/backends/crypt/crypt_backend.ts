@@ -182,6 +182,46 @@ export class CryptBackend implements Backend {
     }
   }
 
+  /**
+   * When files and directories encrypt to different names (names `off`, or directory names in
+   * clear), the wrapped backend cannot see that a path runs through a file: `f/x` would create a
+   * directory `f` beside the file `f.bin`. This walks the ancestors of `clean` and throws
+   * NotDirectoryError when one of them is a file.
+   */
+  async #checkAncestors(clean: string): Promise<void> {
+    const names = this.#cipher.names;
+    const segs = clean.split("/");
+    for (let i = 1; i < segs.length; i++) {
+      const p = segs.slice(0, i).join("/");
+      if (names.encryptFileName(p) === names.encryptDirName(p)) continue;
+      if (await this.#isDir(p)) continue;
+      if (await this.#isFile(p)) throw new NotDirectoryError(clean);
+      return; // nothing exists from here down
+    }
+  }
+
+  /** Whether `path` (plaintext, clean) is a file in the wrapped backend. */
+  async #isFile(path: string): Promise<boolean> {
+    try {
+      return !(await this.#wrapped.stat(this.#cipher.names.encryptFileName(path))).isDir;
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof NotDirectoryError) return false;
+      throw err;
+    }
+  }
+
+  /** Maps an error of a directory operation to the plaintext path (a file there: ENOTDIR). */
+  async #dirError(err: unknown, clean: string): Promise<never> {
+    const names = this.#cipher.names;
+    if (
+      err instanceof NotFoundError && clean !== "" &&
+      names.encryptFileName(clean) !== names.encryptDirName(clean) && await this.#isFile(clean)
+    ) {
+      throw new NotDirectoryError(clean, { cause: err });
+    }
+    translate(err, clean);
+  }
+
   /** Lists a directory, decrypting names; undecryptable names are skipped (or fail if strict). */
   async list(dir: string): Promise<Entry[]> {
     const clean = cleanPath(dir);
@@ -189,7 +229,7 @@ export class CryptBackend implements Backend {
     try {
       entries = await this.#wrapped.list(this.#cipher.names.encryptDirName(clean));
     } catch (err) {
-      translate(err, clean);
+      return await this.#dirError(err, clean);
     }
     const out: Entry[] = [];
     for (const e of entries) {
@@ -322,9 +362,14 @@ export class CryptBackend implements Backend {
     const clean = cleanPath(path);
     const names = this.#cipher.names;
     const enc = names.encryptFileName(clean);
-    if (enc !== names.encryptDirName(clean) && await this.#isDir(clean)) {
-      await data.cancel().catch(() => {});
-      throw new IsDirectoryError(clean);
+    if (enc !== names.encryptDirName(clean)) {
+      try {
+        if (await this.#isDir(clean)) throw new IsDirectoryError(clean);
+        await this.#checkAncestors(clean);
+      } catch (err) {
+        await data.cancel().catch(() => {});
+        throw err;
+      }
     }
     const body = this.#noData ? data : encryptStream(data, this.#cipher.data, randomNonce());
     const opts: WriteOptions = { ...options };
@@ -344,12 +389,14 @@ export class CryptBackend implements Backend {
     const encFile = names.encryptFileName(clean);
     if (clean !== "" && encFile !== enc) {
       // Names differ for files and dirs: refuse a dir where a file of that name lives.
+      await this.#checkAncestors(clean);
+      let isFile = false;
       try {
-        const e = await this.#wrapped.stat(encFile);
-        if (!e.isDir) throw new ExistsError(clean);
+        isFile = !(await this.#wrapped.stat(encFile)).isDir;
       } catch (err) {
         if (!(err instanceof NotFoundError || err instanceof NotDirectoryError)) throw err;
       }
+      if (isFile) throw new ExistsError(clean);
     }
     try {
       await this.#wrapped.mkdir(enc);
@@ -364,7 +411,7 @@ export class CryptBackend implements Backend {
     try {
       await this.#wrapped.rmdir(this.#cipher.names.encryptDirName(clean));
     } catch (err) {
-      translate(err, clean);
+      await this.#dirError(err, clean);
     }
   }
 
@@ -385,6 +432,10 @@ export class CryptBackend implements Backend {
     const src = cleanPath(from);
     const dst = cleanPath(to);
     const names = this.#cipher.names;
+    if (names.encryptFileName(dst) !== names.encryptDirName(dst)) {
+      if (await this.#isDir(dst)) throw new IsDirectoryError(dst);
+      await this.#checkAncestors(dst);
+    }
     try {
       return this.#plainEntry(
         await w.move(names.encryptFileName(src), names.encryptFileName(dst)),
@@ -409,7 +460,8 @@ export class CryptBackend implements Backend {
     try {
       await w.moveDir(names.encryptDirName(src), names.encryptDirName(dst));
     } catch (err) {
-      translate(err, err instanceof ExistsError ? dst : src);
+      if (err instanceof ExistsError) translate(err, dst);
+      await this.#dirError(err, src);
     }
   }
 
