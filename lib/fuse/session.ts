@@ -1,0 +1,465 @@
+/**
+ * @module
+ * The FUSE session: reads requests from a `/dev/fuse` fd (through the shared {@link fdPoller},
+ * so one blocking-pool thread serves every mount of the process), negotiates INIT, dispatches
+ * each request concurrently to a {@link FuseOps} and writes the reply. INTERRUPT aborts the
+ * request's signal (read-only requests are answered EINTR at once); FORGET/BATCH_FORGET are
+ * passed on without reply; ENODEV (unmounted) ends the session cleanly. Any thrown value becomes
+ * an errno through {@link errnoOf}: never a crash, never an unanswered request.
+ */
+
+import { Errno, errnoOf, FsError } from "../errors.ts";
+import { log } from "../util/log.ts";
+import { fdPoller } from "./fd_poller.ts";
+import * as libc from "./libc.ts";
+import {
+  IN_HEADER_SIZE,
+  InitFlag,
+  KERNEL_MINOR_VERSION,
+  KERNEL_VERSION,
+  Op,
+  opName,
+  PAGE_SIZE,
+} from "./opcodes.ts";
+import type { ConnInfo, FuseOps, RequestContext } from "./ops.ts";
+import {
+  decodeInHeader,
+  decodeRequest,
+  encodeAttrOut,
+  encodeCreateOut,
+  encodeEntryOut,
+  encodeGetxattrOut,
+  encodeInitOut,
+  encodeLseekOut,
+  encodeOpenOut,
+  encodeReply,
+  encodeStatfsOut,
+  encodeWriteOut,
+  type FuseRequest,
+} from "./protocol.ts";
+
+/** Tunables of a session, all optional. */
+export interface SessionOptions {
+  /** Largest WRITE payload to negotiate (bytes, multiple of 4096, at most 1 MiB). */
+  maxWrite?: number;
+  /** Readahead to announce in INIT (bytes; the kernel takes the minimum with its own). */
+  maxReadahead?: number;
+  /** Let the kernel issue several READs of one file at once (default true). */
+  asyncRead?: boolean;
+  /** Kernel write-back caching (default false). */
+  writebackCache?: boolean;
+  /** Offer READDIRPLUS (default true). */
+  readdirplus?: boolean;
+  /** Maximum background requests the kernel may queue (default 64). */
+  maxBackground?: number;
+  /** Log every request and reply at DEBUG. */
+  debug?: boolean;
+  /** A label for log lines (the mountpoint). */
+  name?: string;
+}
+
+/** Opcodes answered EINTR as soon as the kernel interrupts them (they change nothing). */
+const READ_ONLY_OPS = new Set<number>([
+  Op.LOOKUP,
+  Op.GETATTR,
+  Op.READ,
+  Op.READDIR,
+  Op.READDIRPLUS,
+  Op.OPENDIR,
+  Op.STATFS,
+  Op.ACCESS,
+  Op.LSEEK,
+  Op.GETXATTR,
+  Op.LISTXATTR,
+]);
+
+interface InFlight {
+  ac: AbortController;
+  opcode: number;
+  answered: boolean;
+}
+
+/** A running FUSE session on one `/dev/fuse` connection. */
+export class FuseSession {
+  #fd: number;
+  #ops: FuseOps;
+  #opts: Required<SessionOptions>;
+  #buf: Uint8Array<ArrayBuffer>;
+  #inflight = new Map<number, InFlight>();
+  #inited = false;
+  #ended = false;
+  #initResolve!: (c: ConnInfo) => void;
+  #closedResolve!: () => void;
+  #closeHooks: (() => void)[] = [];
+
+  /** Resolves with the negotiated parameters once INIT is answered. */
+  readonly initialized: Promise<ConnInfo>;
+  /** Resolves when the session has ended (unmount, connection abort, or {@link stop}). */
+  readonly closed: Promise<void>;
+
+  /** Creates a session on an open `/dev/fuse` fd; the session owns and finally closes it. */
+  constructor(fd: number, ops: FuseOps, opts: SessionOptions = {}) {
+    this.#fd = fd;
+    this.#ops = ops;
+    const maxWrite = Math.min(1 << 20, Math.max(PAGE_SIZE, opts.maxWrite ?? 1 << 20));
+    this.#opts = {
+      maxWrite: maxWrite - (maxWrite % PAGE_SIZE),
+      maxReadahead: opts.maxReadahead ?? 1 << 20,
+      asyncRead: opts.asyncRead ?? true,
+      writebackCache: opts.writebackCache ?? false,
+      readdirplus: opts.readdirplus ?? true,
+      maxBackground: opts.maxBackground ?? 64,
+      debug: opts.debug ?? false,
+      name: opts.name ?? `fd ${fd}`,
+    };
+    // a WRITE request is header + fuse_write_in + max_write payload; leave generous room
+    this.#buf = libc.offHeap(this.#opts.maxWrite + 64 * 1024);
+    this.initialized = new Promise((r) => (this.#initResolve = r));
+    this.closed = new Promise((r) => (this.#closedResolve = r));
+  }
+
+  /** Starts serving: the fd is made nonblocking and registered with the shared poller. */
+  start(): void {
+    libc.setNonblock(this.#fd);
+    fdPoller.add(this.#fd, (revents) => this.#onReady(revents));
+  }
+
+  /** Registers a function called once when the session ends. */
+  onClose(fn: () => void): void {
+    if (this.#ended) fn();
+    else this.#closeHooks.push(fn);
+  }
+
+  /** Ends the session from our side: stops reading and closes the fd (aborts the connection). */
+  async stop(): Promise<void> {
+    if (this.#ended) return await this.closed;
+    await fdPoller.remove(this.#fd);
+    this.#end("stopped");
+    await this.closed;
+  }
+
+  #onReady(revents: number): boolean {
+    for (let i = 0; i < 64; i++) {
+      const n = libc.read(this.#fd, this.#buf);
+      if (n < 0) {
+        const e = -n;
+        if (e === libc.Sys.EAGAIN) {
+          if (revents & (libc.Sys.POLLERR | libc.Sys.POLLHUP | libc.Sys.POLLNVAL)) break;
+          return true;
+        }
+        if (e === libc.Sys.EINTR || e === libc.Sys.ENOENT) continue;
+        this.#end(e === libc.Sys.ENODEV ? "unmounted" : `read failed: ${libc.strerror(e)}`);
+        return false;
+      }
+      if (n === 0) continue;
+      let req: FuseRequest;
+      try {
+        req = decodeRequest(this.#buf.subarray(0, n));
+      } catch (err) {
+        log.error(`fuse ${this.#opts.name}: bad request: ${(err as Error).message}`);
+        if (n >= IN_HEADER_SIZE) {
+          const h = decodeInHeader(this.#buf.subarray(0, n));
+          if (h.opcode !== Op.FORGET && h.opcode !== Op.BATCH_FORGET) {
+            this.#send(h.unique, Errno.EIO);
+          }
+        }
+        continue;
+      }
+      this.#dispatch(req).catch((err) => {
+        log.error(`fuse ${this.#opts.name}: dispatch failed: ${(err as Error)?.stack ?? err}`);
+      });
+    }
+    if (revents & (libc.Sys.POLLERR | libc.Sys.POLLHUP | libc.Sys.POLLNVAL)) {
+      if (libc.pollNow(this.#fd, libc.Sys.POLLIN) & libc.Sys.POLLERR) {
+        this.#end("connection closed");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  #end(why: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#opts.debug) log.debug(`fuse ${this.#opts.name}: session ended (${why})`);
+    for (const f of this.#inflight.values()) f.ac.abort();
+    this.#inflight.clear();
+    libc.close(this.#fd);
+    this.#fd = -1;
+    const done = () => {
+      for (const h of this.#closeHooks) {
+        try {
+          h();
+        } catch { /* a hook must not stop the others */ }
+      }
+      this.#closedResolve();
+    };
+    Promise.resolve()
+      .then(() => this.#ops.destroy?.())
+      .catch((err) => log.error(`fuse ${this.#opts.name}: destroy failed: ${err}`))
+      .finally(done);
+  }
+
+  #send(unique: number, errno: number, body?: Uint8Array): void {
+    if (this.#fd < 0) return;
+    const out = encodeReply(unique, errno, body) as Uint8Array<ArrayBuffer>;
+    const w = libc.write(this.#fd, out);
+    if (w < 0 && -w !== libc.Sys.ENOENT && this.#opts.debug) {
+      // ENOENT: the request was interrupted and is gone; anything else is worth a line
+      log.debug(`fuse ${this.#opts.name}: reply ${unique} failed: ${libc.strerror(-w)}`);
+    }
+  }
+
+  async #dispatch(req: FuseRequest): Promise<void> {
+    const { header: h, body } = req;
+    const debug = this.#opts.debug;
+    if (debug) log.debug(`fuse: <- ${opName(h.opcode)} #${h.unique} node ${h.nodeid}`);
+    switch (body.op) {
+      case "init":
+        return this.#init(h.unique, body);
+      case "forget":
+        this.#forget(h.nodeid, body.nlookup);
+        return;
+      case "batch_forget":
+        for (const it of body.items) this.#forget(it.nodeid, it.nlookup);
+        return;
+      case "interrupt": {
+        const f = this.#inflight.get(body.target);
+        if (!f) return;
+        f.ac.abort(new FsError("interrupted", Errno.EINTR));
+        if (READ_ONLY_OPS.has(f.opcode) && !f.answered) {
+          f.answered = true;
+          this.#send(body.target, Errno.EINTR);
+        }
+        return;
+      }
+      case "destroy":
+        this.#send(h.unique, 0);
+        return;
+    }
+    if (!this.#inited) {
+      this.#send(h.unique, Errno.EIO);
+      return;
+    }
+    const f: InFlight = { ac: new AbortController(), opcode: h.opcode, answered: false };
+    this.#inflight.set(h.unique, f);
+    const ctx: RequestContext = {
+      unique: h.unique,
+      uid: h.uid,
+      gid: h.gid,
+      pid: h.pid,
+      signal: f.ac.signal,
+    };
+    let errno = 0;
+    let out: Uint8Array | undefined;
+    try {
+      out = await this.#call(ctx, req);
+    } catch (err) {
+      errno = f.ac.signal.aborted ? Errno.EINTR : errnoOf(err);
+      if (errno === Errno.EIO && !(err instanceof FsError)) {
+        log.error(`fuse ${opName(h.opcode)}: ${(err as Error)?.message ?? err}`);
+      }
+    } finally {
+      this.#inflight.delete(h.unique);
+    }
+    if (debug) {
+      log.debug(`fuse: -> ${opName(h.opcode)} #${h.unique} errno ${errno} ${out?.length ?? 0}B`);
+    }
+    if (!f.answered) this.#send(h.unique, errno, out);
+  }
+
+  #forget(ino: number, nlookup: number): void {
+    try {
+      this.#ops.forget?.(ino, nlookup);
+    } catch (err) {
+      log.error(`fuse FORGET ${ino}: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  #init(
+    unique: number,
+    b: { major: number; minor: number; maxReadahead: number; flags: number },
+  ): void {
+    if (b.major < KERNEL_VERSION) {
+      this.#send(unique, Errno.EIO);
+      return;
+    }
+    const o = this.#opts;
+    const minor = b.major > KERNEL_VERSION ? KERNEL_MINOR_VERSION : Math.min(b.minor, 31);
+    let want = InitFlag.BIG_WRITES | InitFlag.MAX_PAGES | InitFlag.PARALLEL_DIROPS |
+      InitFlag.ATOMIC_O_TRUNC | InitFlag.AUTO_INVAL_DATA;
+    if (o.asyncRead) want |= InitFlag.ASYNC_READ;
+    if (o.readdirplus) want |= InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO;
+    if (o.writebackCache) want |= InitFlag.WRITEBACK_CACHE;
+    const flags = (b.flags & want) >>> 0;
+    const body = encodeInitOut({
+      major: KERNEL_VERSION,
+      minor,
+      maxReadahead: Math.min(b.maxReadahead, o.maxReadahead),
+      flags,
+      maxBackground: o.maxBackground,
+      congestionThreshold: Math.floor(o.maxBackground * 3 / 4),
+      maxWrite: o.maxWrite,
+      timeGran: 1,
+      maxPages: o.maxWrite / PAGE_SIZE,
+    }, b.minor);
+    this.#send(unique, 0, body);
+    if (b.major > KERNEL_VERSION) return; // the kernel retries INIT with our major
+    this.#inited = true;
+    const conn: ConnInfo = { kernelMinor: b.minor, flags, maxWrite: o.maxWrite };
+    if (o.debug) {
+      log.debug(
+        `fuse ${o.name}: INIT 7.${b.minor} flags 0x${b.flags.toString(16)} -> 0x${
+          flags.toString(16)
+        }`,
+      );
+    }
+    try {
+      this.#ops.init?.(conn);
+    } finally {
+      this.#initResolve(conn);
+    }
+  }
+
+  /** Calls the op for a request and encodes its reply body. */
+  async #call(ctx: RequestContext, req: FuseRequest): Promise<Uint8Array | undefined> {
+    const ops = this.#ops;
+    const ino = req.header.nodeid;
+    const body = req.body;
+    const nosys = (): never => {
+      throw new FsError(`${opName(req.header.opcode)} not implemented`, Errno.ENOSYS);
+    };
+    switch (body.op) {
+      case "lookup":
+        return encodeEntryOut(await (ops.lookup?.bind(ops) ?? nosys)(ctx, ino, body.name));
+      case "getattr": {
+        const r = await (ops.getattr?.bind(ops) ?? nosys)(
+          ctx,
+          ino,
+          body.flags & 1 ? body.fh : undefined,
+        );
+        return encodeAttrOut(r.attr, r.attrTimeoutMs);
+      }
+      case "setattr": {
+        const r = await (ops.setattr?.bind(ops) ?? nosys)(ctx, ino, body.attr);
+        return encodeAttrOut(r.attr, r.attrTimeoutMs);
+      }
+      case "mkdir":
+        return encodeEntryOut(
+          await (ops.mkdir?.bind(ops) ?? nosys)(ctx, ino, body.name, body.mode, body.umask),
+        );
+      case "mknod":
+        return encodeEntryOut(
+          await (ops.mknod?.bind(ops) ?? nosys)(ctx, ino, body.name, body.mode, body.umask),
+        );
+      case "unlink":
+        await (ops.unlink?.bind(ops) ?? nosys)(ctx, ino, body.name);
+        return;
+      case "rmdir":
+        await (ops.rmdir?.bind(ops) ?? nosys)(ctx, ino, body.name);
+        return;
+      case "rename":
+        await (ops.rename?.bind(ops) ?? nosys)(
+          ctx,
+          ino,
+          body.oldname,
+          body.newdir,
+          body.newname,
+          body.flags,
+        );
+        return;
+      case "open": {
+        const r = await (ops.open?.bind(ops) ?? nosys)(ctx, ino, body.flags);
+        return encodeOpenOut(r.fh, r.openFlags ?? 0);
+      }
+      case "opendir": {
+        const r = await (ops.opendir?.bind(ops) ?? nosys)(ctx, ino, body.flags);
+        return encodeOpenOut(r.fh, r.openFlags ?? 0);
+      }
+      case "read": {
+        const data = await (ops.read?.bind(ops) ?? nosys)(
+          ctx,
+          ino,
+          body.fh,
+          body.offset,
+          body.size,
+        );
+        return data.length > body.size ? data.subarray(0, body.size) : data;
+      }
+      case "write": {
+        const n = await (ops.write?.bind(ops) ?? nosys)(ctx, ino, body.fh, body.offset, body.data);
+        return encodeWriteOut(n);
+      }
+      case "flush":
+        await (ops.flush?.bind(ops) ?? nosys)(ctx, ino, body.fh);
+        return;
+      case "fsync":
+        await (ops.fsync?.bind(ops) ?? nosys)(ctx, ino, body.fh, body.datasync, body.dir);
+        return;
+      case "release":
+        await ((body.dir ? ops.releasedir : ops.release)?.bind(ops) ?? nosys)(ctx, ino, body.fh);
+        return;
+      case "readdir":
+        return await (ops.readdir?.bind(ops) ?? nosys)(
+          ctx,
+          ino,
+          body.fh,
+          body.offset,
+          body.size,
+          body.plus,
+        );
+      case "statfs":
+        return encodeStatfsOut(
+          ops.statfs ? await ops.statfs(ctx, ino) : {
+            blocks: 0,
+            bfree: 0,
+            bavail: 0,
+            files: 0,
+            ffree: 0,
+            bsize: 4096,
+            namelen: 255,
+          },
+        );
+      case "access":
+        await (ops.access?.bind(ops) ?? nosys)(ctx, ino, body.mask);
+        return;
+      case "create": {
+        const r = await (ops.create?.bind(ops) ?? nosys)(
+          ctx,
+          ino,
+          body.name,
+          body.mode,
+          body.flags,
+          body.umask,
+        );
+        return encodeCreateOut(r.entry, r.fh, r.openFlags ?? 0);
+      }
+      case "fallocate":
+        await (ops.fallocate?.bind(ops) ?? nosys)(
+          ctx,
+          ino,
+          body.fh,
+          body.offset,
+          body.length,
+          body.mode,
+        );
+        return;
+      case "lseek":
+        return encodeLseekOut(
+          await (ops.lseek?.bind(ops) ?? nosys)(ctx, ino, body.fh, body.offset, body.whence),
+        );
+      // Extended attributes are not stored: answer like a file system with none, never EIO
+      // (ls -l asks for security.selinux and friends on every file).
+      case "getxattr":
+        throw new FsError(`no xattr ${body.name}`, Errno.ENODATA);
+      case "listxattr":
+        return body.size === 0 ? encodeGetxattrOut(0) : new Uint8Array(0);
+      case "setxattr":
+        throw new FsError("xattrs are not supported", Errno.ENOTSUP);
+      case "removexattr":
+        throw new FsError(`no xattr ${body.name}`, Errno.ENODATA);
+      default:
+        return nosys();
+    }
+  }
+}
