@@ -59,7 +59,9 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   applyExitOverride(program);
   try {
-    const args = normaliseBoolArgs(argv, allOptionGroups());
+    // An empty argument never means anything here; Docker's managed plugins pass one for
+    // `args=""` (it splits the setting on single spaces), which broke rclone's plugin.
+    const args = normaliseBoolArgs(argv.filter((a) => a !== ""), allOptionGroups());
     await program.parseAsync(args, { from: "user" });
     return 0;
   } catch (err) {
