@@ -1,0 +1,748 @@
+/**
+ * @module
+ * The volume driver: Docker's volume operations on a map of volumes, each with its own lock
+ * (a slow or dead remote only delays its own volume), reference counting by Docker's mount
+ * ID, a flush of every pending write before the last Unmount answers, a warm VFS for a grace
+ * period after it (each `docker run` costs two Mount/Unmount cycles), the state file, the
+ * background restore with retries, and the exit sequence.
+ */
+import { addSecret, log } from "../util/log.ts";
+import { RcloneConf } from "../config/rclone_conf.ts";
+import { envRemoteType } from "../config/remote_env.ts";
+import type { OptionValue } from "../config/option_schema.ts";
+import { Msg, type VolumeInfo } from "./api.ts";
+import type { Mounter, VolumeRuntime } from "./mounter.ts";
+import { Mutex } from "./mutex.ts";
+import { StateFile, type StateVolume } from "./state.ts";
+import {
+  connectionString,
+  type OptionContext,
+  parseVolumeOptions,
+  secretParams,
+  type VolumeSpec,
+} from "./volume_options.ts";
+import { prepareMountpoint, removeMountpoint } from "./mountpoint.ts";
+
+/** An error the driver reports to Docker as `{"Err": message}`. */
+export class VolumeError extends Error {
+  /** Creates a volume error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "VolumeError";
+  }
+}
+
+/** How a volume is doing. */
+export type VolumeState = "ok" | "restoring" | "unhealthy";
+
+/** Settings of a {@link Driver}. */
+export interface DriverOptions {
+  /** Parent of the mountpoints. */
+  baseDir: string;
+  /** The state file. */
+  state: StateFile;
+  /** Builds volume runtimes. */
+  mounter: Mounter;
+  /** rclone.conf path (named remotes' types, `persist`). */
+  configPath: string;
+  /** Mount option values new volumes start from. */
+  mountDefaults: Record<string, OptionValue>;
+  /** VFS option values new volumes start from. */
+  vfsDefaults: Record<string, OptionValue>;
+  /** Environment for `RCLONE_CONFIG_<NAME>_TYPE` and `RCLONE_CONFIG_PASS` (default: process env). */
+  env?: Record<string, string | undefined>;
+  /** How long the VFS stays warm after the last Unmount (default 15 s). */
+  idleGraceMs?: number;
+  /** Deadline of a FUSE unmount before it turns lazy (default 10 s). */
+  unmountDeadlineMs?: number;
+  /** First retry delay of a volume whose restore failed; doubles up to 60 s (default 5 s). */
+  restoreRetryMs?: number;
+  /** Minimum time between two reachability probes of a volume (default 30 s). */
+  probeIntervalMs?: number;
+}
+
+/** The detailed view of a volume (admin `inspect`). */
+export interface VolumeDetails {
+  /** Volume name. */
+  name: string;
+  /** Mountpoint. */
+  mountpoint: string;
+  /** Creation time as stored. */
+  created: string;
+  /** `remote`/`fs` as given (secrets masked). */
+  fs: string;
+  /** `type` as given. */
+  type: string;
+  /** `path` as given. */
+  path: string;
+  /** Other options, secret values masked. */
+  options: Record<string, string>;
+  /** Registered mount IDs. */
+  mounts: string[];
+  /** Health and write-back status (as in `Get`). */
+  status: Record<string, unknown>;
+}
+
+interface Volume {
+  name: string;
+  mountpoint: string;
+  created: string;
+  fs: string;
+  type: string;
+  path: string;
+  options: Record<string, string>;
+  mounts: Set<string>;
+  spec?: VolumeSpec;
+  runtime?: VolumeRuntime;
+  persistName?: string;
+  fuseMounted: boolean;
+  state: VolumeState;
+  lastError?: string;
+  graceTimer?: ReturnType<typeof setTimeout>;
+  retryTimer?: ReturnType<typeof setTimeout>;
+  retryDelay: number;
+  reachable?: boolean;
+  lastProbe: number;
+  probing: boolean;
+}
+
+/** Checks a Docker volume name; rclone accepts `a/b` and `../x` (escaping the base dir). */
+export function validateName(name: string): void {
+  if (typeof name !== "string" || name === "") throw new VolumeError(Msg.nameRequired);
+  if (name.includes("/") || name.includes("\0") || name === "." || name === "..") {
+    throw new VolumeError(
+      `invalid volume name ${
+        JSON.stringify(name)
+      }: it must not contain "/" or NUL, nor be "." or ".."`,
+    );
+  }
+}
+
+/** Formats a time as RFC 3339 with second precision in the local zone (Docker's CreatedAt). */
+export function formatCreatedAt(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const off = -d.getTimezoneOffset();
+  const zone = off === 0
+    ? "Z"
+    : `${off > 0 ? "+" : "-"}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${
+    pad(d.getMinutes())
+  }:${pad(d.getSeconds())}${zone}`;
+}
+
+function parseCreated(s: string): Date {
+  const trimmed = s.replace(/(\.\d{3})\d+/, "$1");
+  const d = new Date(trimmed);
+  return isNaN(d.getTime()) ? new Date(0) : d;
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
+
+function splitOpts(opts: Record<string, string>) {
+  let fs = "", type = "", path = "";
+  const options: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts)) {
+    if (k === "") continue;
+    if (k === "remote" || k === "fs") {
+      if (v !== "") fs = v;
+    } else if (k === "type") type = v;
+    else if (k === "path") path = v;
+    else options[k] = v;
+  }
+  return { fs, type, path, options };
+}
+
+function joinOpts(v: { fs: string; type: string; path: string; options: Record<string, string> }) {
+  const out: Record<string, string> = { ...v.options };
+  if (v.fs) out.remote = v.fs;
+  if (v.type) out.type = v.type;
+  if (v.path) out.path = v.path;
+  return out;
+}
+
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms}ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Docker's volume driver. */
+export class Driver {
+  #opts: Required<Omit<DriverOptions, "env">> & { env: Record<string, string | undefined> };
+  #volumes = new Map<string, Volume>();
+  #locks = new Map<string, Mutex>();
+  #closing = false;
+
+  /** Creates a driver; call {@link Driver.restore} to load the state file. */
+  constructor(opts: DriverOptions) {
+    this.#opts = {
+      idleGraceMs: 15_000,
+      unmountDeadlineMs: 10_000,
+      restoreRetryMs: 5_000,
+      probeIntervalMs: 30_000,
+      ...opts,
+      env: opts.env ?? Deno.env.toObject(),
+    };
+  }
+
+  #lock(name: string): Mutex {
+    let m = this.#locks.get(name);
+    if (!m) this.#locks.set(name, m = new Mutex());
+    return m;
+  }
+
+  #get(name: string): Volume {
+    const v = this.#volumes.get(name);
+    if (!v) throw new VolumeError(Msg.notFound);
+    return v;
+  }
+
+  #mountpointOf(name: string): string {
+    return `${this.#opts.baseDir.replace(/\/+$/, "")}/${name}`;
+  }
+
+  async #loadConf(): Promise<RcloneConf> {
+    return await RcloneConf.load(this.#opts.configPath, { env: this.#opts.env });
+  }
+
+  #optionContext(conf: RcloneConf): OptionContext {
+    const env = this.#opts.env;
+    return {
+      remoteType: (name) => envRemoteType(env, name) || conf.get(name, "type") || undefined,
+      mountDefaults: this.#opts.mountDefaults,
+      vfsDefaults: this.#opts.vfsDefaults,
+    };
+  }
+
+  /**
+   * Parses the options, prepares the mountpoint, persists the remote if asked and builds the
+   * backend. On failure nothing is left behind.
+   */
+  async #setup(vol: Volume, restoring: boolean): Promise<void> {
+    const conf = await this.#loadConf();
+    const spec = parseVolumeOptions(joinOpts(vol), this.#optionContext(conf));
+    for (const k of secretParams(spec)) if (spec.params[k]) addSecret(spec.params[k]!);
+    const createdDir = await prepareMountpoint(vol.mountpoint, { detachStale: restoring });
+    let persisted = false;
+    try {
+      let persistName: string | undefined;
+      if (spec.persist) {
+        persisted = this.#persist(conf, vol.name, spec);
+        if (persisted) await conf.save();
+        persistName = vol.name;
+      }
+      const remote = connectionString(spec, persistName ? { persistName } : {});
+      const displayRemote = connectionString(
+        spec,
+        persistName ? { persistName } : { redacted: true },
+      );
+      log.info(`Volume ${JSON.stringify(vol.name)}: building backend ${displayRemote}`);
+      vol.runtime = await this.#opts.mounter.open({
+        name: vol.name,
+        remote,
+        displayRemote,
+        mountOptions: spec.mountOptions,
+        vfsOptions: spec.vfsOptions,
+      });
+      vol.spec = spec;
+      if (persistName !== undefined) vol.persistName = persistName;
+      vol.state = "ok";
+      delete vol.lastError;
+    } catch (err) {
+      if (persisted) {
+        conf.deleteSection(vol.name);
+        await conf.save().catch(() => {});
+      }
+      if (createdDir && !restoring) await removeMountpoint(vol.mountpoint);
+      throw err;
+    }
+  }
+
+  /** Writes the volume's on-the-fly remote into rclone.conf; false if it is already there. */
+  #persist(conf: RcloneConf, name: string, spec: VolumeSpec): boolean {
+    const want: Record<string, string> = { type: spec.backendType, ...spec.params };
+    const have = conf.getSection(name);
+    if (have) {
+      if (sameRecord(have, want)) return false;
+      throw new VolumeError(
+        `cannot persist volume ${
+          JSON.stringify(name)
+        }: rclone.conf already has a different remote with that name`,
+      );
+    }
+    for (const [k, v] of Object.entries(want)) conf.set(name, k, v);
+    return true;
+  }
+
+  #snapshot(): StateVolume[] {
+    return [...this.#volumes.values()].map((v) => ({
+      name: v.name,
+      mountpoint: v.mountpoint,
+      created: v.created,
+      fs: v.fs,
+      ...(v.type ? { type: v.type } : {}),
+      ...(v.path ? { path: v.path } : {}),
+      options: { ...v.options },
+      mounts: [...v.mounts],
+    }));
+  }
+
+  async #save(): Promise<void> {
+    await this.#opts.state.save(this.#snapshot());
+  }
+
+  /** `VolumeDriver.Create`. */
+  create(name: string, opts: Record<string, string>): Promise<void> {
+    validateName(name);
+    return this.#lock(name).run(async () => {
+      const given = splitOpts(opts ?? {});
+      const existing = this.#volumes.get(name);
+      if (existing) {
+        if (sameRecord(joinOpts(existing), joinOpts(given))) return;
+        throw new VolumeError(
+          `volume ${
+            JSON.stringify(name)
+          } already exists with different options; remove it first (docker volume rm ${name})`,
+        );
+      }
+      const vol: Volume = {
+        name,
+        mountpoint: this.#mountpointOf(name),
+        created: new Date().toISOString(),
+        ...given,
+        mounts: new Set(),
+        fuseMounted: false,
+        state: "restoring",
+        retryDelay: this.#opts.restoreRetryMs,
+        lastProbe: 0,
+        probing: false,
+      };
+      await this.#setup(vol, false);
+      this.#volumes.set(name, vol);
+      log.info(`Volume ${JSON.stringify(name)} created`);
+      try {
+        await this.#save();
+      } catch (err) {
+        this.#volumes.delete(name);
+        await vol.runtime?.close().catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  /** `VolumeDriver.Remove`: refused while mounted; leaves no mountpoint directory behind. */
+  remove(name: string): Promise<void> {
+    return this.#lock(name).run(async () => {
+      const vol = this.#get(name);
+      if (vol.mounts.size > 0) throw new VolumeError(Msg.inUse);
+      this.#stopTimers(vol);
+      if (vol.fuseMounted && vol.runtime) {
+        await vol.runtime.unmount(this.#opts.unmountDeadlineMs);
+        vol.fuseMounted = false;
+      }
+      if (vol.runtime) await vol.runtime.close();
+      this.#volumes.delete(name);
+      if (vol.persistName !== undefined && vol.spec) {
+        try {
+          const conf = await this.#loadConf();
+          const want = { type: vol.spec.backendType, ...vol.spec.params };
+          const have = conf.getSection(vol.persistName);
+          if (have && sameRecord(have, want)) {
+            conf.deleteSection(vol.persistName);
+            await conf.save();
+          }
+        } catch (err) {
+          log.error(
+            `Volume ${JSON.stringify(name)}: failed to drop its persisted remote: ${
+              (err as Error).message
+            }`,
+          );
+        }
+      }
+      await removeMountpoint(vol.mountpoint);
+      log.info(`Volume ${JSON.stringify(name)} removed`);
+      await this.#save();
+    });
+  }
+
+  #stopTimers(vol: Volume): void {
+    clearTimeout(vol.graceTimer);
+    clearTimeout(vol.retryTimer);
+    delete vol.graceTimer;
+    delete vol.retryTimer;
+  }
+
+  async #ensureReady(vol: Volume): Promise<VolumeRuntime> {
+    if (vol.runtime && vol.state === "ok") return vol.runtime;
+    try {
+      clearTimeout(vol.retryTimer);
+      await this.#setup(vol, true);
+    } catch (err) {
+      vol.state = "unhealthy";
+      vol.lastError = (err as Error).message;
+      this.#scheduleRetry(vol);
+      throw new VolumeError(`volume filesystem is not ready: ${vol.lastError}`, { cause: err });
+    }
+    return vol.runtime!;
+  }
+
+  async #fuseMount(vol: Volume, runtime: VolumeRuntime): Promise<void> {
+    clearTimeout(vol.graceTimer);
+    delete vol.graceTimer;
+    try {
+      await runtime.mount(vol.mountpoint, () => this.#lost(vol, runtime));
+    } catch (err) {
+      throw new VolumeError(`failed to mount FUSE fs: ${(err as Error).message}`, { cause: err });
+    }
+    vol.fuseMounted = true;
+  }
+
+  #lost(vol: Volume, runtime: VolumeRuntime): void {
+    if (this.#closing || vol.runtime !== runtime || !vol.fuseMounted) return;
+    void this.#lock(vol.name).run(async () => {
+      if (vol.runtime !== runtime || !vol.fuseMounted) return;
+      log.error(`Volume ${JSON.stringify(vol.name)} unmounted externally`);
+      vol.fuseMounted = false;
+      vol.mounts.clear();
+      vol.lastError = "unmounted externally";
+      await this.#save().catch((e) => log.error((e as Error).message));
+    });
+  }
+
+  /** `VolumeDriver.Mount`: the first ID mounts, later IDs only register. */
+  mount(name: string, id: string): Promise<string> {
+    return this.#lock(name).run(async () => {
+      const vol = this.#get(name);
+      if (vol.mounts.has(id)) throw new VolumeError(Msg.alreadyMountedById);
+      const runtime = await this.#ensureReady(vol);
+      if (!vol.fuseMounted) await this.#fuseMount(vol, runtime);
+      vol.mounts.add(id);
+      await this.#save();
+      return vol.mountpoint;
+    });
+  }
+
+  /**
+   * `VolumeDriver.Unmount`: the last ID flushes every pending write to the remote, then
+   * unmounts (lazily after the deadline); the VFS stays warm for the grace period.
+   */
+  unmount(name: string, id: string): Promise<void> {
+    return this.#lock(name).run(async () => {
+      const vol = this.#get(name);
+      if (vol.mounts.size === 0) throw new VolumeError(Msg.notMounted);
+      if (!vol.mounts.has(id)) throw new VolumeError(Msg.notMountedById);
+      vol.mounts.delete(id);
+      let flushError: Error | undefined;
+      if (vol.mounts.size === 0 && vol.runtime) {
+        try {
+          await vol.runtime.flush();
+        } catch (err) {
+          flushError = err as Error;
+          vol.lastError = `flush: ${flushError.message}`;
+        }
+        if (vol.fuseMounted) {
+          try {
+            await vol.runtime.unmount(this.#opts.unmountDeadlineMs);
+          } catch (err) {
+            vol.lastError = `unmount: ${(err as Error).message}`;
+            log.error(`Volume ${JSON.stringify(name)}: ${vol.lastError}`);
+          }
+          vol.fuseMounted = false;
+        }
+        this.#startGrace(vol);
+      }
+      await this.#save();
+      if (flushError) {
+        throw new VolumeError(`failed to upload pending writes: ${flushError.message}`, {
+          cause: flushError,
+        });
+      }
+    });
+  }
+
+  #startGrace(vol: Volume): void {
+    clearTimeout(vol.graceTimer);
+    const runtime = vol.runtime;
+    vol.graceTimer = setTimeout(() => {
+      delete vol.graceTimer;
+      void this.#lock(vol.name).run(async () => {
+        if (vol.fuseMounted || vol.runtime !== runtime || !runtime) return;
+        await runtime.idle().catch((e) =>
+          log.error(`Volume ${JSON.stringify(vol.name)}: ${(e as Error).message}`)
+        );
+      });
+    }, this.#opts.idleGraceMs);
+  }
+
+  /** `VolumeDriver.Path`. */
+  path(name: string): string {
+    return this.#get(name).mountpoint;
+  }
+
+  #info(vol: Volume, detailed: boolean): VolumeInfo {
+    const status: Record<string, unknown> = { Mounts: [...vol.mounts].sort() };
+    if (detailed) {
+      const rs = vol.runtime?.status();
+      status.State = vol.state;
+      status.Mounted = vol.fuseMounted;
+      status.Reachable = vol.reachable ?? "unknown";
+      if (vol.lastError ?? rs?.lastError) status.LastError = vol.lastError ?? rs?.lastError;
+      status.DirtyFiles = rs?.dirtyFiles ?? 0;
+      status.DirtyBytes = rs?.dirtyBytes ?? 0;
+      status.UploadsInFlight = rs?.uploadsInFlight ?? 0;
+      status.CacheBytes = rs?.cacheBytes ?? 0;
+      this.#maybeProbe(vol);
+    }
+    return {
+      Name: vol.name,
+      Mountpoint: vol.mountpoint,
+      CreatedAt: formatCreatedAt(parseCreated(vol.created)),
+      Status: status,
+    };
+  }
+
+  #maybeProbe(vol: Volume): void {
+    const runtime = vol.runtime;
+    if (!runtime || vol.probing) return;
+    if (Date.now() - vol.lastProbe < this.#opts.probeIntervalMs) return;
+    vol.probing = true;
+    vol.lastProbe = Date.now();
+    withDeadline(runtime.probe(), 10_000, "probe").then(
+      () => vol.reachable = true,
+      (err) => {
+        vol.reachable = false;
+        vol.lastError = `remote unreachable: ${(err as Error).message}`;
+      },
+    ).finally(() => vol.probing = false);
+  }
+
+  /** `VolumeDriver.Get`: Status has the mount IDs plus health and write-back figures. */
+  get(name: string): VolumeInfo {
+    return this.#info(this.#get(name), true);
+  }
+
+  /** `VolumeDriver.List`, sorted by name. */
+  list(): VolumeInfo[] {
+    return [...this.#volumes.keys()].sort().map((n) => this.#info(this.#volumes.get(n)!, false));
+  }
+
+  /** Names of the volumes, sorted. */
+  names(): string[] {
+    return [...this.#volumes.keys()].sort();
+  }
+
+  /** The admin view of a volume: options (secrets masked) and status. */
+  inspect(name: string): VolumeDetails {
+    const vol = this.#get(name);
+    const secrets = new Set(vol.spec ? secretParams(vol.spec) : []);
+    const prefix = vol.spec ? `${vol.spec.backendType}_` : "\0";
+    const options: Record<string, string> = {};
+    for (const [k, v] of Object.entries(vol.options)) {
+      const norm = k.toLowerCase().replace(/^--/, "").replaceAll("-", "_");
+      options[k] = norm.startsWith(prefix) && secrets.has(norm.slice(prefix.length)) ? "***" : v;
+    }
+    let fs = vol.fs;
+    if (fs && vol.spec && vol.spec.remoteName === undefined && secrets.size > 0) {
+      fs = connectionString({ ...vol.spec, remotePath: vol.spec.remotePath }, { redacted: true });
+    }
+    return {
+      name: vol.name,
+      mountpoint: vol.mountpoint,
+      created: vol.created,
+      fs,
+      type: vol.type,
+      path: vol.path,
+      options,
+      mounts: [...vol.mounts].sort(),
+      status: this.#info(vol, true).Status,
+    };
+  }
+
+  /**
+   * Admin update: merges `opts` into an unmounted volume's options (an empty value deletes a
+   * key; `remote`/`type`/`path` may change too), rebuilds its backend and saves the state. The
+   * old settings stay if the new ones fail.
+   */
+  update(name: string, opts: Record<string, string>): Promise<void> {
+    return this.#lock(name).run(async () => {
+      const vol = this.#get(name);
+      if (vol.mounts.size > 0 || vol.fuseMounted) {
+        throw new VolumeError(
+          `volume ${JSON.stringify(name)} is mounted; stop the containers using it first`,
+        );
+      }
+      const merged = joinOpts(vol);
+      for (const [k, v] of Object.entries(opts)) {
+        if (v === "") delete merged[k];
+        else merged[k] = v;
+      }
+      const next: Volume = {
+        ...vol,
+        ...splitOpts(merged),
+        mounts: new Set(),
+        state: "restoring",
+        retryDelay: this.#opts.restoreRetryMs,
+      };
+      delete next.runtime;
+      delete next.spec;
+      delete next.persistName;
+      delete next.lastError;
+      this.#stopTimers(vol);
+      if (vol.runtime) await vol.runtime.close().catch(() => {});
+      delete vol.runtime;
+      try {
+        await this.#setup(next, true);
+      } catch (err) {
+        vol.state = "unhealthy";
+        vol.lastError = (err as Error).message;
+        await this.#setup(vol, true).catch(() => this.#scheduleRetry(vol));
+        throw err;
+      }
+      this.#volumes.set(name, next);
+      log.info(`Volume ${JSON.stringify(name)} updated`);
+      await this.#save();
+    });
+  }
+
+  /**
+   * Loads the state file and rebuilds every volume: {@link Driver.loadState} then
+   * {@link Driver.rebuild}.
+   */
+  async restore(): Promise<void> {
+    await this.loadState();
+    await this.rebuild();
+  }
+
+  /**
+   * Loads the saved volumes into the map (they appear in `List` at once, state `restoring`)
+   * without building anything. Returns how many were loaded.
+   */
+  async loadState(): Promise<number> {
+    const saved = await this.#opts.state.load();
+    let n = 0;
+    for (const s of saved) {
+      try {
+        validateName(s.name);
+      } catch (err) {
+        log.error(`Failed to restore volume ${JSON.stringify(s.name)}: ${(err as Error).message}`);
+        continue;
+      }
+      if (this.#volumes.has(s.name)) continue;
+      this.#volumes.set(s.name, {
+        name: s.name,
+        mountpoint: s.mountpoint || this.#mountpointOf(s.name),
+        created: s.created || new Date().toISOString(),
+        fs: s.fs,
+        type: s.type ?? "",
+        path: s.path ?? "",
+        options: { ...s.options },
+        mounts: new Set(s.mounts),
+        fuseMounted: false,
+        state: "restoring",
+        retryDelay: this.#opts.restoreRetryMs,
+        lastProbe: 0,
+        probing: false,
+      });
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Rebuilds every volume still `restoring`, all at once: the returned promise resolves once
+   * each is either ready (its saved mount IDs mounted again) or marked unhealthy with a retry
+   * scheduled. A volume that fails is never dropped.
+   */
+  async rebuild(): Promise<void> {
+    const jobs = [...this.#volumes.values()].filter((v) => v.state === "restoring").map((v) =>
+      this.#lock(v.name).run(() => this.#restoreOne(v))
+    );
+    await Promise.all(jobs);
+  }
+
+  async #restoreOne(vol: Volume): Promise<void> {
+    if (this.#closing || this.#volumes.get(vol.name) !== vol) return;
+    if (vol.state === "ok" && vol.runtime) return;
+    try {
+      await this.#setup(vol, true);
+      if (vol.mounts.size > 0) await this.#fuseMount(vol, vol.runtime!);
+      log.info(`Volume ${JSON.stringify(vol.name)} restored`);
+    } catch (err) {
+      vol.state = "unhealthy";
+      vol.lastError = (err as Error).message;
+      log.error(`Failed to restore volume ${JSON.stringify(vol.name)}: ${vol.lastError}`);
+      this.#scheduleRetry(vol);
+    }
+  }
+
+  #scheduleRetry(vol: Volume): void {
+    if (this.#closing) return;
+    clearTimeout(vol.retryTimer);
+    const delay = vol.retryDelay;
+    vol.retryDelay = Math.min(delay * 2, 60_000);
+    vol.retryTimer = setTimeout(() => {
+      delete vol.retryTimer;
+      void this.#lock(vol.name).run(() => this.#restoreOne(vol));
+    }, delay);
+  }
+
+  /** Flushes every volume's directory cache (SIGHUP). */
+  forgetDirCaches(): void {
+    for (const v of this.#volumes.values()) v.runtime?.forgetDirCache();
+  }
+
+  /**
+   * Exit: for every volume at once, flush pending writes, unmount (lazily after the deadline)
+   * and release it; then clear all mount IDs and save the state. Never waits longer than
+   * `deadlineMs` for a volume whose lock is held by a stuck operation.
+   */
+  async shutdown(deadlineMs = 30_000): Promise<void> {
+    this.#closing = true;
+    await Promise.all([...this.#volumes.values()].map(async (vol) => {
+      this.#stopTimers(vol);
+      const work = async () => {
+        const rt = vol.runtime;
+        if (!rt) return;
+        try {
+          await rt.flush();
+        } catch (err) {
+          log.error(`Volume ${JSON.stringify(vol.name)}: flush at exit: ${(err as Error).message}`);
+        }
+        if (vol.fuseMounted) {
+          await rt.unmount(this.#opts.unmountDeadlineMs).catch((err) =>
+            log.error(
+              `Volume ${JSON.stringify(vol.name)}: unmount at exit: ${(err as Error).message}`,
+            )
+          );
+          vol.fuseMounted = false;
+        }
+        await rt.close().catch((err) =>
+          log.error(`Volume ${JSON.stringify(vol.name)}: close at exit: ${(err as Error).message}`)
+        );
+      };
+      const locked = this.#lock(vol.name).run(work);
+      try {
+        await withDeadline(locked, deadlineMs, `shutdown of volume ${JSON.stringify(vol.name)}`);
+      } catch (err) {
+        log.error((err as Error).message);
+        if (vol.fuseMounted && vol.runtime) {
+          await vol.runtime.unmount(0).catch(() => {});
+        }
+      }
+      vol.mounts.clear();
+    }));
+    await this.#save();
+  }
+}

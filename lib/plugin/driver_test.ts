@@ -1,0 +1,159 @@
+import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { testEnv } from "./_test_env.ts";
+import { RcloneConf } from "../config/rclone_conf.ts";
+
+Deno.test("Driver: path, connection strings and persist survive a restart (rclone loses path)", async () => {
+  const t = await testEnv();
+  try {
+    const data = `${t.dir}/data`;
+    await Deno.mkdir(`${data}/sub`, { recursive: true });
+    await t.call("/VolumeDriver.Create", {
+      Name: "withpath",
+      Opts: { remote: `:local,case_sensitive=true:${data}`, path: `${data}/sub` },
+    });
+    await t.call("/VolumeDriver.Create", {
+      Name: "pers",
+      Opts: { type: "local", path: data, persist: "true", "local-no-check-updated": "true" },
+    });
+    const remotes = new Map(
+      t.mounter.calls.filter(([o]) => o === "open").map(([, n, r]) => [n, r]),
+    );
+    assertEquals(remotes.get("withpath"), `:local,case_sensitive='true':${data}/sub`);
+    assertEquals(remotes.get("pers"), `pers:${data}`);
+    const conf = await RcloneConf.load(t.confPath);
+    assertEquals(conf.getSection("pers"), { type: "local", no_check_updated: "true" });
+
+    const saved = JSON.parse(await Deno.readTextFile(t.statePath));
+    assertEquals(saved.find((v: { name: string }) => v.name === "withpath").path, `${data}/sub`);
+
+    const t2 = t.restart();
+    await t2.driver.restore();
+    const remotes2 = new Map(
+      t2.mounter.calls.filter(([o]) => o === "open").map(([, n, r]) => [n, r]),
+    );
+    assertEquals(remotes2, remotes);
+    assertEquals(
+      (await t2.call("/VolumeDriver.Get", { Name: "pers" })).json.Volume.Status.State,
+      "ok",
+    );
+    await t2.driver.shutdown(1000);
+
+    // Removing the persisted volume drops the remote it wrote.
+    assertEquals((await t.call("/VolumeDriver.Remove", { Name: "pers" })).status, 200);
+    assertEquals((await RcloneConf.load(t.confPath)).getSection("pers"), undefined);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("Driver: persist refuses to overwrite a different remote of the same name", async () => {
+  const t = await testEnv();
+  try {
+    await Deno.writeTextFile(t.confPath, "[taken]\ntype = memory\n");
+    const r = await t.call("/VolumeDriver.Create", {
+      Name: "taken",
+      Opts: { type: "local", path: "/tmp", persist: "true" },
+    });
+    assertEquals(r.status, 500);
+    match(r.json.Err, /rclone.conf already has a different remote/);
+    assertEquals((await RcloneConf.load(t.confPath)).getSection("taken"), { type: "memory" });
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("Driver: a volume whose restore fails stays, is marked unhealthy and is retried", async () => {
+  const t = await testEnv();
+  try {
+    await t.call("/VolumeDriver.Create", { Name: "flaky", Opts: { type: "memory" } });
+    await t.call("/VolumeDriver.Create", { Name: "fine", Opts: { type: "memory" } });
+    await t.call("/VolumeDriver.Mount", { Name: "flaky", ID: "m1" });
+    const t2 = t.restart({ restoreRetryMs: 100 });
+    t2.mounter.failOpen.set("flaky", "connection refused");
+    await t2.driver.restore();
+    let r = await t2.call("/VolumeDriver.Get", { Name: "flaky" });
+    assertEquals(r.json.Volume.Status.State, "unhealthy");
+    match(r.json.Volume.Status.LastError, /connection refused/);
+    assertEquals(r.json.Volume.Status.Mounts, ["m1"]);
+    r = await t2.call("/VolumeDriver.Mount", { Name: "flaky", ID: "m2" });
+    assertEquals(r.status, 500);
+    match(r.json.Err, /volume filesystem is not ready: connection refused/);
+    // Still in the state file after a save triggered by another volume.
+    await t2.call("/VolumeDriver.Mount", { Name: "fine", ID: "f" });
+    const saved = JSON.parse(await Deno.readTextFile(t.statePath));
+    assertEquals(saved.map((v: { name: string }) => v.name), ["fine", "flaky"]);
+    // The remote comes back: the retry heals it and replays its mount.
+    t2.mounter.failOpen.delete("flaky");
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      r = await t2.call("/VolumeDriver.Get", { Name: "flaky" });
+      if (r.json.Volume.Status.State === "ok" && r.json.Volume.Status.Mounted) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assertEquals(r.json.Volume.Status.State, "ok");
+    assertEquals(r.json.Volume.Status.Mounted, true);
+    ok(t2.mounter.count("open", "flaky") >= 2);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("Driver: a corrupt state file is moved aside and the driver starts empty", async () => {
+  const t = await testEnv();
+  try {
+    await Deno.mkdir(`${t.dir}/cache`, { recursive: true });
+    await Deno.writeTextFile(t.statePath, "{not json");
+    await t.driver.restore();
+    assertEquals((await t.call("/VolumeDriver.List")).json.Volumes, []);
+    await t.call("/VolumeDriver.Create", { Name: "n", Opts: { type: "memory" } });
+    const names = [];
+    for await (const e of Deno.readDir(`${t.dir}/cache`)) names.push(e.name);
+    assertEquals(names.filter((n) => n.includes(".corrupt-")).length, 1);
+    assertEquals(JSON.parse(await Deno.readTextFile(t.statePath))[0].name, "n");
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("Driver: admin update changes an unmounted volume and is refused while mounted", async () => {
+  const t = await testEnv();
+  try {
+    await t.call("/VolumeDriver.Create", { Name: "u", Opts: { type: "memory", path: "a" } });
+    let r = await t.call("/denoclone/Volume.Update", {
+      Name: "u",
+      Opts: { path: "b", "vfs-cache-mode": "writes" },
+    });
+    assertEquals(r.status, 200);
+    r = await t.call("/denoclone/Volume.Inspect", { Name: "u" });
+    assertEquals(r.json.Volume.path, "b");
+    assertEquals(r.json.Volume.options, { "vfs-cache-mode": "writes" });
+    assertEquals(
+      t.mounter.calls.filter(([o, n]) => o === "open" && n === "u").map(([, , x]) => x),
+      [
+        ":memory:a",
+        ":memory:b",
+      ],
+    );
+    r = await t.call("/denoclone/Volume.Update", {
+      Name: "u",
+      Opts: { "vfs-cache-mode": "bogus" },
+    });
+    assertEquals(r.status, 500);
+    match(r.json.Err, /cannot parse vfs options/);
+    r = await t.call("/denoclone/Volume.Inspect", { Name: "u" });
+    assertEquals(
+      r.json.Volume.options,
+      { "vfs-cache-mode": "writes" },
+      "failed update keeps old options",
+    );
+    await t.call("/VolumeDriver.Mount", { Name: "u", ID: "x" });
+    r = await t.call("/denoclone/Volume.Update", { Name: "u", Opts: { path: "c" } });
+    match(r.json.Err, /is mounted/);
+    r = await t.call("/denoclone/Volume.List", {});
+    assertEquals(r.json.Volumes.map((v: { name: string }) => v.name), ["u"]);
+    const saved = JSON.parse(await Deno.readTextFile(t.statePath));
+    assertEquals(saved[0].path, "b");
+  } finally {
+    await t.cleanup();
+  }
+});

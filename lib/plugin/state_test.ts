@@ -1,0 +1,80 @@
+import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { encodeState, StateFile, type StateVolume } from "./state.ts";
+
+const RCLONE_160 =
+  `[{"name":"t1","mountpoint":"/tmp/rt/vols/t1","created":"2026-11-21T12:48:56.169053586Z","fs":"","type":"local","path":"/tmp/rt/data/path1","options":{"--no-modtime":"1","Mount_Type":"mount","allow_other":"true","local-no-check-updated":"true","vfs-cache-mode":"full"},"mounts":[]}]`;
+
+function vol(name: string, extra: Partial<StateVolume> = {}): StateVolume {
+  return {
+    name,
+    mountpoint: `/b/${name}`,
+    created: "2026-11-21T12:00:00Z",
+    fs: "",
+    type: "memory",
+    options: {},
+    mounts: [],
+    ...extra,
+  };
+}
+
+Deno.test("encodeState() writes rclone's compact sorted array plus a version", () => {
+  const text = encodeState([vol("b", { mounts: ["z", "a"] }), vol("a", { path: "p" })]);
+  assertEquals(
+    text,
+    '[{"name":"a","mountpoint":"/b/a","created":"2026-11-21T12:00:00Z","fs":"","type":"memory","path":"p","options":{},"mounts":[],"version":1},' +
+      '{"name":"b","mountpoint":"/b/b","created":"2026-11-21T12:00:00Z","fs":"","type":"memory","options":{},"mounts":["a","z"],"version":1}]',
+  );
+});
+
+Deno.test("StateFile.load() reads a state file written by rclone 1.60", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/s`, RCLONE_160);
+    const [v] = await new StateFile(`${dir}/s`).load();
+    assertEquals(v!.name, "t1");
+    assertEquals(v!.path, "/tmp/rt/data/path1");
+    assertEquals(v!.options["Mount_Type"], "mount");
+    assertEquals(v!.version, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StateFile.save() is atomic: mode 0600, no temp file left, serialised saves", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sf = new StateFile(`${dir}/cache/docker-plugin.state`);
+    await Promise.all([sf.save([vol("a")]), sf.save([vol("a"), vol("b")])]);
+    const loaded = await sf.load();
+    assertEquals(loaded.map((v) => v.name), ["a", "b"]);
+    assertEquals((await Deno.stat(sf.path)).mode! & 0o777, 0o600);
+    const names = [];
+    for await (const e of Deno.readDir(`${dir}/cache`)) names.push(e.name);
+    assertEquals(names, ["docker-plugin.state"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StateFile.load() moves a corrupt file aside and starts empty", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sf = new StateFile(`${dir}/docker-plugin.state`);
+    await Deno.writeTextFile(sf.path, '[{"name":"x",');
+    assertEquals(await sf.load(), []);
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assertEquals(names.length, 1);
+    match(names[0]!, /^docker-plugin\.state\.corrupt-/);
+    assertEquals(await Deno.readTextFile(`${dir}/${names[0]}`), '[{"name":"x",');
+
+    // A file with one malformed entry keeps the good ones and a copy of the original.
+    await Deno.writeTextFile(sf.path, JSON.stringify([vol("good"), { name: 7 }]));
+    assertEquals((await sf.load()).map((v) => v.name), ["good"]);
+    let copies = 0;
+    for await (const e of Deno.readDir(dir)) if (e.name.includes(".corrupt-")) copies++;
+    ok(copies >= 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
