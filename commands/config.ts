@@ -73,7 +73,12 @@ function showCommand() {
         requireRemote(conf, name);
         names = [name];
       }
-      await print(renderShow(conf, names, { showSecrets: opts.showSecrets === true }));
+      await print(
+        renderShow(conf, names, {
+          showSecrets: opts.showSecrets === true,
+          single: remote !== undefined,
+        }),
+      );
     });
 }
 
@@ -103,7 +108,7 @@ function createCommand() {
       const choice = obscureChoice(opts.obscure);
       createRemote(conf, name, type, parseKeyValueArgs(pairs), choice);
       await conf.save();
-      await print(renderShow(conf, [name]));
+      await print(renderShow(conf, [name], { single: true }));
     });
 }
 
@@ -121,7 +126,7 @@ function updateCommand() {
       const choice = obscureChoice(opts.obscure);
       updateRemote(conf, remote, parseKeyValueArgs(pairs), choice);
       await conf.save();
-      await print(renderShow(conf, [remote]));
+      await print(renderShow(conf, [remote], { single: true }));
     });
 }
 

@@ -35,12 +35,13 @@ const EMPTY_GROUP = { id: "", prefix: "", options: [] };
 
 /**
  * Renders remotes as `rclone config show` does: `[name]`, `key = value` lines and a blank
- * line per remote; `; empty config` when there are none.
+ * line after each remote (none after a `single` remote asked for by name); `; empty config`
+ * when there are none.
  */
 export function renderShow(
   conf: RcloneConf,
   names: readonly string[],
-  opts: { showSecrets?: boolean } = {},
+  opts: { showSecrets?: boolean; single?: boolean } = {},
 ): string {
   if (names.length === 0) return "; empty config\n";
   const out: string[] = [];
@@ -56,7 +57,7 @@ export function renderShow(
       }
       out.push(`${key} = ${shown}`);
     }
-    out.push("");
+    if (!opts.single) out.push("");
   }
   return out.join("\n") + "\n";
 }

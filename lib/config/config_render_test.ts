@@ -42,6 +42,7 @@ Deno.test("renderShow() shows secrets when asked and marks an empty config", () 
   const out = renderShow(conf(), ["c"], { showSecrets: true });
   assert.match(out, /password = OBSCUREDVALUE/);
   assert.equal(renderShow(conf(), []), "; empty config\n");
+  assert.equal(renderShow(conf(), ["e"], { single: true }), "[e]\ntype = alias\nremote = \n");
   // Empty values are not secrets to hide.
   assert.equal(renderShow(conf(), ["e"]), "[e]\ntype = alias\nremote = \n\n");
 });
