@@ -503,7 +503,6 @@ export class CacheItem {
     if (!this.dirty) {
       this.#fingerprint = fingerprintOf(entry);
       this.#sourceSize = this.#size;
-      this.#mtimeMs = entry.mtimeMs;
     }
     await this.saveMeta();
   }

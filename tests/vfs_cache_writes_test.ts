@@ -1,0 +1,241 @@
+import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { NotFoundError } from "../lib/errors.ts";
+import { O, pattern, readRemote, until, withCache, writeRemote } from "./vfs_cache_helpers.ts";
+
+const WRITES = { vfs_cache_mode: "writes", vfs_write_back: 50 };
+
+Deno.test("VfsCache uploads a new file written at random offsets after the write-back delay", async () => {
+  await withCache(WRITES, async ({ cache, remote, inner }) => {
+    const h = await cache.open("dir/new.bin", O.WRONLY | O.CREAT, undefined);
+    const expected = new Uint8Array(300_000);
+    // Random writes, out of order and overlapping.
+    for (
+      const [off, len, seed] of [[200_000, 100_000, 1], [0, 150_000, 2], [100_000, 120_000, 3]]
+    ) {
+      const data = pattern(len!, off!, seed!);
+      expected.set(data, off!);
+      assertEquals(await h.write(off!, data), len);
+    }
+    assertEquals(cache.pendingEntry("dir/new.bin")?.size, 300_000);
+    assertEquals(cache.pending("dir").map((e) => e.path), ["dir/new.bin"]);
+    assertEquals(cache.stats().dirtyFiles, 1);
+    assertEquals(cache.stats().dirtyBytes, 300_000);
+    await h.release();
+    await until(() => remote.writes.length === 1);
+    assertEquals(await readRemote(inner, "dir/new.bin"), expected);
+    await until(() => cache.stats().dirtyFiles === 0);
+    assertEquals(cache.pendingEntry("dir/new.bin"), undefined);
+    assertEquals(remote.bytesRead, 0);
+  });
+});
+
+Deno.test("VfsCache uploads an empty file that was only created", async () => {
+  await withCache(WRITES, async ({ cache, inner }) => {
+    const h = await cache.open("empty", O.WRONLY | O.CREAT, undefined);
+    await h.release();
+    await cache.sync();
+    assertEquals((await inner.stat("empty")).size, 0);
+  });
+});
+
+Deno.test("VfsCache patches an existing remote file opened without O_TRUNC", async () => {
+  await withCache(WRITES, async ({ cache, remote, inner }) => {
+    const original = pattern(1_000_000);
+    await writeRemote(inner, "f.bin", original);
+    const h = await cache.open("f.bin", O.RDWR, await inner.stat("f.bin"));
+    const patch = new TextEncoder().encode("hello, cache");
+    await h.write(500_000, patch);
+    // Reading elsewhere fetches from the remote; the written bytes come from the cache.
+    assertEquals(
+      await h.read(499_990, 30),
+      (() => {
+        const e = original.slice(499_990, 500_020);
+        e.set(patch, 10);
+        return e;
+      })(),
+    );
+    await h.release();
+    await cache.sync();
+    const expected = original.slice();
+    expected.set(patch, 500_000);
+    assertEquals(await readRemote(inner, "f.bin"), expected);
+    // Everything but the patch had to come from the remote for the upload, nothing twice.
+    assertEquals(remote.bytesRead, 1_000_000 - patch.length);
+  });
+});
+
+Deno.test("VfsCache O_TRUNC replaces a remote file without downloading it", async () => {
+  await withCache(WRITES, async ({ cache, remote, inner }) => {
+    await writeRemote(inner, "t.txt", pattern(200_000));
+    const h = await cache.open("t.txt", O.WRONLY | O.TRUNC, await inner.stat("t.txt"));
+    await h.write(0, new TextEncoder().encode("short"));
+    await h.release();
+    await cache.sync();
+    assertEquals(new TextDecoder().decode(await readRemote(inner, "t.txt")), "short");
+    assertEquals(remote.bytesRead, 0);
+  });
+});
+
+Deno.test("VfsCache O_APPEND writes land at the end of the file", async () => {
+  await withCache(WRITES, async ({ cache, inner }) => {
+    await writeRemote(inner, "log.txt", new TextEncoder().encode("one\n"));
+    const h = await cache.open("log.txt", O.WRONLY | O.APPEND, await inner.stat("log.txt"));
+    await h.write(0, new TextEncoder().encode("two\n"));
+    await h.release();
+    await cache.sync();
+    assertEquals(new TextDecoder().decode(await readRemote(inner, "log.txt")), "one\ntwo\n");
+  });
+});
+
+Deno.test("VfsCache writes after close but before the upload are uploaded once, together", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 300 }, async ({ cache, remote, inner }) => {
+    const h1 = await cache.open("w.txt", O.WRONLY | O.CREAT, undefined);
+    await h1.write(0, new TextEncoder().encode("first "));
+    await h1.release();
+    await new Promise((r) => setTimeout(r, 100));
+    const h2 = await cache.open("w.txt", O.WRONLY, undefined);
+    await h2.write(6, new TextEncoder().encode("second"));
+    await new Promise((r) => setTimeout(r, 400));
+    // Still open for writing: the write-back timer must not upload a half-written file.
+    assertEquals(remote.writes.length, 0);
+    await h2.release();
+    await until(() => remote.writes.length === 1);
+    assertEquals(new TextDecoder().decode(await readRemote(inner, "w.txt")), "first second");
+    await new Promise((r) => setTimeout(r, 400));
+    assertEquals(remote.writes.length, 1);
+  });
+});
+
+Deno.test("VfsCache sets the remote modification time to the local one", async () => {
+  await withCache(WRITES, async ({ cache, inner }) => {
+    const h = await cache.open("m.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("x"));
+    h.setPendingMtime(1_600_000_000_000);
+    await h.release();
+    await cache.sync();
+    assertEquals((await inner.stat("m.txt")).mtimeMs, 1_600_000_000_000);
+  });
+});
+
+Deno.test("VfsCache retries an upload while the remote is down and lands it when it is back", async () => {
+  await withCache(WRITES, async ({ cache, remote, inner }) => {
+    remote.failWrites = true;
+    const h = await cache.open("r.bin", O.WRONLY | O.CREAT, undefined);
+    const data = pattern(70_000, 0, 9);
+    await h.write(0, data);
+    await h.release();
+    await until(() => remote.failedWrites >= 3);
+    assertEquals(cache.stats().dirtyFiles, 1);
+    assertEquals(cache.stats().lastError?.includes("remote unavailable"), true);
+    await rejects(inner.stat("r.bin"), NotFoundError);
+    remote.failWrites = false;
+    await until(() => remote.writes.length === 1, 5000);
+    assertEquals(await readRemote(inner, "r.bin"), data);
+    await until(() => cache.stats().dirtyFiles === 0);
+    assertEquals(cache.stats().lastError, undefined);
+  });
+});
+
+Deno.test("VfsCache.sync() gives up at its deadline with an error naming the files", async () => {
+  await withCache(WRITES, async ({ cache, remote }) => {
+    remote.failWrites = true;
+    const h = await cache.open("stuck.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("data"));
+    await h.release();
+    await rejects(cache.sync({ deadlineMs: 200 }), /stuck\.txt/);
+    assertEquals(cache.stats().dirtyFiles, 1);
+  });
+});
+
+Deno.test("VfsCache uploads a file renamed while queued under the new name only", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 60_000 }, async ({ cache, remote, inner }) => {
+    const h = await cache.open("a/old.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("renamed"));
+    await h.release();
+    await cache.rename("a/old.txt", "b/new.txt");
+    assertEquals(cache.pendingEntry("a/old.txt"), undefined);
+    assertEquals(cache.pendingEntry("b/new.txt")?.size, 7);
+    await cache.sync();
+    assertEquals(remote.writes, ["b/new.txt"]);
+    assertEquals(new TextDecoder().decode(await readRemote(inner, "b/new.txt")), "renamed");
+    await rejects(inner.stat("a/old.txt"), NotFoundError);
+  });
+});
+
+Deno.test("VfsCache renaming a directory moves the queued files below it", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 60_000 }, async ({ cache, remote }) => {
+    for (const name of ["d/x", "d/sub/y"]) {
+      const h = await cache.open(name, O.WRONLY | O.CREAT, undefined);
+      await h.write(0, new TextEncoder().encode(name));
+      await h.release();
+    }
+    await cache.rename("d", "e");
+    assertEquals(cache.pending("e").map((x) => x.path), ["e/x"]);
+    await cache.sync();
+    assertEquals(remote.writes.sort(), ["e/sub/y", "e/x"]);
+  });
+});
+
+Deno.test("VfsCache renaming a file during its upload lands it under the new name only", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 0 }, async ({ cache, remote, inner }) => {
+    remote.writeDelayMs = 300;
+    const h = await cache.open("up.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("moving"));
+    await h.release();
+    await until(() => cache.stats().uploadsInFlight === 1);
+    await cache.rename("up.txt", "down.txt");
+    remote.writeDelayMs = 0;
+    await cache.sync();
+    assertEquals(remote.writes, ["down.txt"]);
+    await rejects(inner.stat("up.txt"), NotFoundError);
+  });
+});
+
+Deno.test("VfsCache never uploads a file removed while queued", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 100 }, async ({ cache, remote, cacheDir }) => {
+    const h = await cache.open("gone.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("bye"));
+    await h.release();
+    await cache.remove("gone.txt");
+    assertEquals(cache.pendingEntry("gone.txt"), undefined);
+    assertEquals(cache.stats().dirtyFiles, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    await cache.sync();
+    assertEquals(remote.writes, []);
+    assertEquals(
+      [...Deno.readDirSync(cache.paths.dataRoot)].length,
+      0,
+      `no cache data left in ${cacheDir}`,
+    );
+  });
+});
+
+Deno.test("VfsCache keeps an open handle of a removed file working, without uploading", async () => {
+  await withCache(WRITES, async ({ cache, remote }) => {
+    const h = await cache.open("open.txt", O.RDWR | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("still here"));
+    await cache.remove("open.txt");
+    assertEquals(new TextDecoder().decode(await h.read(0, 100)), "still here");
+    await h.release();
+    await cache.sync();
+    assertEquals(remote.writes, []);
+  });
+});
+
+Deno.test("VfsCache.stats() counts uploads in flight", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 0 }, async ({ cache, remote }) => {
+    remote.writeDelayMs = 200;
+    const h = await cache.open("s.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new Uint8Array(1000));
+    await h.release();
+    await until(() => cache.stats().uploadsInFlight === 1);
+    assertEquals(cache.stats().dirtyBytes, 1000);
+    await cache.sync();
+    assertEquals(cache.stats(), {
+      dirtyFiles: 0,
+      dirtyBytes: 0,
+      uploadsInFlight: 0,
+      cacheBytes: 1000,
+    });
+  });
+});
