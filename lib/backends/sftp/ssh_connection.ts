@@ -1,0 +1,461 @@
+/**
+ * @module
+ * One SSH connection with its SFTP session, as promises. Connecting checks the host key against
+ * known_hosts (a mismatch or an unknown host is an error, never a silent accept), sets
+ * TCP_NODELAY once ready (ssh2 never does, and request/response traffic otherwise stalls on
+ * delayed ACKs), and turns failures into {@link SshConnectError}s that name the server and the
+ * reason without any secret. A connection marks itself dead when the transport goes away.
+ */
+
+// @ts-types="@types/ssh2"
+import { Client } from "ssh2";
+// @ts-types="@types/ssh2"
+import type {
+  AnyAuthMethod,
+  ClientChannel,
+  ConnectConfig,
+  OpenMode,
+  SFTPWrapper,
+  Stats,
+} from "ssh2";
+import { Buffer } from "node:buffer";
+import { FsError } from "../../errors.ts";
+import { redact } from "../../util/log.ts";
+import type { SshAlgorithms } from "./ssh_algorithms.ts";
+import type { SshAuth } from "./auth.ts";
+import { checkHostKey, fingerprint, keyTypeOf, type KnownHostEntry } from "./known_hosts.ts";
+
+/** Why a connection could not be made. */
+export type SshConnectFailure =
+  | "auth"
+  | "host-key"
+  | "refused"
+  | "unreachable"
+  | "timeout"
+  | "config"
+  | "protocol";
+
+/** A connection could not be established; the message names user@host:port and the reason. */
+export class SshConnectError extends FsError {
+  /** The class of failure; `auth`, `host-key` and `config` are never retried. */
+  readonly kind: SshConnectFailure;
+  /** Creates a connect error. */
+  constructor(message: string, kind: SshConnectFailure, options?: ErrorOptions) {
+    super(message, kind === "auth" ? 13 : kind === "timeout" ? 110 : 5, options);
+    this.kind = kind;
+  }
+  /** Whether trying again later may succeed. */
+  get transient(): boolean {
+    return this.kind === "refused" || this.kind === "unreachable" || this.kind === "timeout" ||
+      this.kind === "protocol";
+  }
+}
+
+/** Everything needed to open a connection. */
+export interface SshSettings {
+  /** Host name or address. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** Login name. */
+  user: string;
+  /** Authentication settings. */
+  auth: SshAuth;
+  /** Offered algorithms. */
+  algorithms: SshAlgorithms;
+  /** known_hosts entries to check the host key against; undefined = accept any key. */
+  knownHosts?: { file: string; entries: KnownHostEntry[] };
+  /** Environment variables for the SFTP session and commands. */
+  env?: Record<string, string>;
+  /** Timeout of TCP connect plus handshake, ms. */
+  connectTimeoutMs: number;
+  /** SSH keepalive interval, ms (0 = off). */
+  keepaliveMs: number;
+}
+
+/** Output of a remote command. */
+export interface ExecResult {
+  /** Exit code (-1 if killed by a signal). */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+let nextId = 1;
+
+/** One live SSH connection and its SFTP session. */
+export class SshConnection {
+  /** Number for debug messages. */
+  readonly id = nextId++;
+  /** The SFTP session. */
+  readonly sftp: SFTPWrapper;
+  /** Operations currently using this connection (kept by the pool). */
+  load = 0;
+  #client: Client;
+  #dead = false;
+  #onDead: (() => void)[] = [];
+  #env?: Record<string, string>;
+  #closed: Promise<void> | undefined;
+  #socketClosed = false;
+
+  private constructor(client: Client, sftp: SFTPWrapper, env?: Record<string, string>) {
+    this.#client = client;
+    this.sftp = sftp;
+    this.#env = env;
+    const die = () => this.#markDead();
+    client.on("close", () => {
+      this.#socketClosed = true;
+      die();
+    });
+    client.on("end", die);
+    client.on("error", die);
+    sftp.on("close", die);
+    sftp.on("error", die);
+  }
+
+  /** True once the transport or the SFTP channel has gone away. */
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Registers a callback run once when the connection dies. */
+  onDead(fn: () => void): void {
+    if (this.#dead) fn();
+    else this.#onDead.push(fn);
+  }
+
+  #markDead(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    for (const fn of this.#onDead.splice(0)) fn();
+  }
+
+  /** Opens a connection and its SFTP session. Throws {@link SshConnectError}. */
+  static async open(s: SshSettings): Promise<SshConnection> {
+    const where = `${s.user}@${s.host}:${s.port}`;
+    const client = new Client();
+    let hostKeyProblem: string | undefined;
+    const config: ConnectConfig = {
+      host: s.host,
+      port: s.port,
+      username: s.user,
+      authHandler: authMethods(s.user, s.auth),
+      readyTimeout: s.connectTimeoutMs,
+      keepaliveInterval: s.keepaliveMs,
+      keepaliveCountMax: 3,
+      algorithms: {
+        kex: s.algorithms.kex as never,
+        cipher: s.algorithms.cipher as never,
+        hmac: s.algorithms.hmac as never,
+        serverHostKey: s.algorithms.serverHostKey as never,
+      },
+      hostVerifier: (key: Buffer) => {
+        if (!s.knownHosts) return true;
+        const blob = new Uint8Array(key);
+        const r = checkHostKey(s.knownHosts.entries, s.host, s.port, blob);
+        if (r.ok) return true;
+        const what = `the server's ${keyTypeOf(blob)} key ${fingerprint(blob)}`;
+        const file = JSON.stringify(s.knownHosts.file);
+        hostKeyProblem = r.reason === "unknown"
+          ? `${what} is unknown: the host is not in known_hosts_file ${file}`
+          : r.reason === "revoked"
+          ? `${what} is revoked in known_hosts_file ${file}`
+          : `${what} does not match known_hosts_file ${file} (known: ${
+            r.knownTypes.join(", ")
+          }) - possible man-in-the-middle attack`;
+        return false;
+      },
+    };
+    const failWith = (err: unknown): SshConnectError => {
+      const e = err as Error & { level?: string; code?: string };
+      const msg = redact(e?.message ?? String(err));
+      const prefix = `sftp: couldn't connect to ${where}`;
+      if (hostKeyProblem !== undefined) {
+        return new SshConnectError(
+          `${prefix}: host key verification failed: ${hostKeyProblem}`,
+          "host-key",
+        );
+      }
+      if (e?.level === "client-authentication") {
+        return new SshConnectError(
+          `${prefix}: authentication failed (tried ${s.auth.methods.join(", ")})`,
+          "auth",
+        );
+      }
+      if (e?.level === "client-timeout") {
+        return new SshConnectError(
+          `${prefix}: timed out after ${s.connectTimeoutMs}ms waiting for the SSH handshake`,
+          "timeout",
+        );
+      }
+      if (e?.code === "ECONNREFUSED") {
+        return new SshConnectError(`${prefix}: connection refused`, "refused");
+      }
+      if (
+        e?.level === "client-dns" || e?.code === "ENOTFOUND" || e?.code === "EHOSTUNREACH" ||
+        e?.code === "ENETUNREACH" || e?.code === "EAI_AGAIN"
+      ) {
+        return new SshConnectError(`${prefix}: host unreachable: ${msg}`, "unreachable");
+      }
+      if (/privateKey|Unsupported algorithm|passphrase/i.test(msg)) {
+        return new SshConnectError(`${prefix}: invalid configuration: ${msg}`, "config");
+      }
+      return new SshConnectError(`${prefix}: ${msg}`, "protocol");
+    };
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const done = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        client.removeListener("ready", onReady);
+        client.removeListener("error", onError);
+        client.removeListener("close", onClose);
+        if (err === undefined) resolve();
+        else {
+          client.destroy();
+          reject(failWith(err));
+        }
+      };
+      const onReady = () => done();
+      const onError = (err: Error) => done(err);
+      const onClose = () => done(new Error("connection closed during the handshake"));
+      client.on("ready", onReady);
+      client.on("error", onError);
+      client.on("close", onClose);
+      try {
+        client.connect(config);
+      } catch (err) {
+        done(err);
+      }
+    });
+    // Without this every request/response round trip waits for a delayed ACK.
+    client.setNoDelay(true);
+    // A late error must never be unhandled; the connection marks itself dead instead.
+    client.on("error", () => {});
+    try {
+      const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
+        const cb = (err: Error | undefined, sftp: SFTPWrapper) => err ? reject(err) : resolve(sftp);
+        if (s.env && Object.keys(s.env).length > 0) {
+          (client as unknown as { sftp(env: Record<string, string>, c: typeof cb): void })
+            .sftp(s.env, cb);
+        } else client.sftp(cb);
+      });
+      sftp.on("error", () => {});
+      return new SshConnection(client, sftp, s.env);
+    } catch (err) {
+      client.destroy();
+      throw new SshConnectError(
+        `sftp: couldn't start the sftp subsystem on ${where}: ${redact((err as Error).message)}`,
+        "protocol",
+      );
+    }
+  }
+
+  /** Runs a command over an exec channel with empty stdin, collecting its output. */
+  exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const opts = this.#env ? { env: this.#env } : {};
+      let timer: number | undefined;
+      try {
+        this.#client.exec(command, opts, (err: Error | undefined, ch: ClientChannel) => {
+          if (err) return reject(err);
+          const out: Buffer[] = [];
+          const errOut: Buffer[] = [];
+          let code = -1;
+          timer = setTimeout(() => {
+            ch.close();
+            reject(new Error(`command timed out after ${timeoutMs}ms`));
+          }, timeoutMs) as unknown as number;
+          ch.on("data", (d: Buffer) => out.push(d));
+          ch.stderr.on("data", (d: Buffer) => errOut.push(d));
+          ch.on("exit", (c: number | null) => code = c ?? -1);
+          ch.on("error", (e: Error) => {
+            clearTimeout(timer);
+            reject(e);
+          });
+          ch.on("close", () => {
+            clearTimeout(timer);
+            resolve({
+              code,
+              stdout: Buffer.concat(out).toString("utf8"),
+              stderr: Buffer.concat(errOut).toString("utf8"),
+            });
+          });
+          ch.end();
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+  }
+
+  /** Ends the connection (politely, then forcibly after a second); resolves once closed. */
+  close(): Promise<void> {
+    this.#markDead();
+    if (!this.#closed) {
+      const c = this.#client;
+      this.#closed = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          c.destroy();
+          resolve();
+        }, 1000);
+        c.once("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        try {
+          this.sftp.end();
+        } catch {
+          // The channel is already gone.
+        }
+        try {
+          c.end();
+        } catch {
+          c.destroy();
+        }
+        if (this.#socketClosed) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+    return this.#closed;
+  }
+}
+
+/** The authentication attempts in rclone's order: key, agent, password, keyboard-interactive. */
+function authMethods(username: string, auth: SshAuth): AnyAuthMethod[] {
+  const out: AnyAuthMethod[] = [];
+  if (auth.privateKey) out.push({ type: "publickey", username, key: auth.privateKey });
+  if (auth.agent) out.push({ type: "agent", username, agent: auth.agent });
+  if (auth.password !== undefined) {
+    const password = auth.password;
+    out.push({ type: "password", username, password });
+    out.push({
+      type: "keyboard-interactive",
+      username,
+      prompt: (
+        _n: string,
+        _i: string,
+        _l: string,
+        prompts: unknown[],
+        finish: (r: string[]) => void,
+      ) => finish(prompts.map(() => password)),
+    });
+  }
+  return out;
+}
+
+/** ssh2's SFTP status codes (SSH_FX_*). */
+export const SftpStatus = {
+  OK: 0,
+  EOF: 1,
+  NO_SUCH_FILE: 2,
+  PERMISSION_DENIED: 3,
+  FAILURE: 4,
+  BAD_MESSAGE: 5,
+  NO_CONNECTION: 6,
+  CONNECTION_LOST: 7,
+  OP_UNSUPPORTED: 8,
+} as const;
+
+/** The SFTP status code of an error, or undefined for transport-level errors. */
+export function sftpStatusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** Whether an error means the connection is unusable (rather than an SFTP status reply). */
+export function isConnectionError(err: unknown, conn?: SshConnection): boolean {
+  if (err instanceof SshConnectError) return err.transient;
+  if (err instanceof FsError) return false;
+  const st = sftpStatusOf(err);
+  if (st === SftpStatus.NO_CONNECTION || st === SftpStatus.CONNECTION_LOST) return true;
+  if (st !== undefined) return conn?.dead ?? false;
+  return true;
+}
+
+/** Promise wrappers for the SFTP requests the backend uses. */
+export const sftpCall = {
+  /** stat(2) following links. */
+  stat: (s: SFTPWrapper, p: string) => call<Stats>((cb) => s.stat(p, cb)),
+  /** lstat(2). */
+  lstat: (s: SFTPWrapper, p: string) => call<Stats>((cb) => s.lstat(p, cb)),
+  /** fstat of an open handle. */
+  fstat: (s: SFTPWrapper, h: Buffer) => call<Stats>((cb) => s.fstat(h, cb)),
+  /** Reads a whole directory. */
+  readdir: (s: SFTPWrapper, p: string) =>
+    call<{ filename: string; attrs: Stats }[]>((cb) => s.readdir(p, cb)),
+  /** Opens a file (`r`, `w`, `r+`…). */
+  open: (s: SFTPWrapper, p: string, flags: OpenMode, mode?: number) =>
+    call<Buffer>((cb) =>
+      mode === undefined ? s.open(p, flags, cb) : s.open(p, flags, { mode }, cb)
+    ),
+  /** Closes a handle. */
+  close: (s: SFTPWrapper, h: Buffer) => call<void>((cb) => s.close(h, cb)),
+  /** Reads into a new buffer; returns the bytes read (empty at EOF). */
+  read: (s: SFTPWrapper, h: Buffer, position: number, length: number) =>
+    new Promise<Uint8Array>((resolve, reject) => {
+      const buf = Buffer.allocUnsafe(length);
+      try {
+        s.read(h, buf, 0, length, position, (err, n) => {
+          if (err) {
+            if (sftpStatusOf(err) === SftpStatus.EOF) resolve(new Uint8Array(0));
+            else reject(err);
+          } else resolve(buf.subarray(0, n));
+        });
+      } catch (err) {
+        reject(err);
+      }
+    }),
+  /** Writes bytes at a position. */
+  write: (s: SFTPWrapper, h: Buffer, position: number, data: Uint8Array) =>
+    call<void>((cb) =>
+      s.write(
+        h,
+        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        0,
+        data.byteLength,
+        position,
+        cb,
+      )
+    ),
+  /** Creates a directory. */
+  mkdir: (s: SFTPWrapper, p: string) => call<void>((cb) => s.mkdir(p, cb)),
+  /** Removes a directory. */
+  rmdir: (s: SFTPWrapper, p: string) => call<void>((cb) => s.rmdir(p, cb)),
+  /** Removes a file. */
+  unlink: (s: SFTPWrapper, p: string) => call<void>((cb) => s.unlink(p, cb)),
+  /** SFTP v3 rename (fails if the target exists). */
+  rename: (s: SFTPWrapper, a: string, b: string) => call<void>((cb) => s.rename(a, b, cb)),
+  /** posix-rename@openssh.com (atomically replaces the target). */
+  posixRename: (s: SFTPWrapper, a: string, b: string) =>
+    call<void>((cb) => s.ext_openssh_rename(a, b, cb)),
+  /** Sets atime and mtime (seconds) of a path. */
+  utimes: (s: SFTPWrapper, p: string, atime: number, mtime: number) =>
+    call<void>((cb) => s.utimes(p, atime, mtime, cb)),
+  /** Sets atime and mtime (seconds) of a handle. */
+  futimes: (s: SFTPWrapper, h: Buffer, atime: number, mtime: number) =>
+    call<void>((cb) => s.futimes(h, atime, mtime, cb)),
+  /** statvfs@openssh.com. */
+  statvfs: (s: SFTPWrapper, p: string) =>
+    call<Record<string, number | bigint>>((cb) => s.ext_openssh_statvfs(p, cb)),
+};
+
+function call<T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      fn((err, v) => err ? reject(err) : resolve(v));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+/** Whether the server advertises an SFTP extension (e.g. `posix-rename@openssh.com`). */
+export function hasExtension(s: SFTPWrapper, name: string): boolean {
+  return !!(s as unknown as { _extensions?: Record<string, unknown> })._extensions?.[name];
+}
