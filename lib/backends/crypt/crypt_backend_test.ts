@@ -1,0 +1,145 @@
+import type { Backend, Entry, ReadOptions, WriteOptions } from "../backend.ts";
+import { MemoryBackend } from "../memory.ts";
+import { CryptBackend, type CryptBackendOptions } from "./crypt_backend.ts";
+import { type CryptCipherSettings, newCryptCipher } from "./crypt_cipher.ts";
+import { BLOCK_DATA_SIZE, BLOCK_SIZE, encryptedSize } from "./data_format.ts";
+import { FsError, IsDirectoryError, NotFoundError } from "../../errors.ts";
+import {
+  assertBytes,
+  assertEquals,
+  assertRejects,
+  collect,
+  patternBytes,
+  streamOf,
+} from "./_test_util.ts";
+
+const B = BLOCK_DATA_SIZE;
+
+/** A memory backend that records the ranges read from it. */
+class RecordingBackend extends MemoryBackend {
+  reads: { path: string; offset: number; length?: number }[] = [];
+  override read(path: string, options: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    this.reads.push({ path, offset: options.offset ?? 0, length: options.length });
+    return super.read(path, options);
+  }
+}
+
+async function setup(
+  settings: Partial<CryptCipherSettings> = {},
+  extra: Partial<CryptBackendOptions> = {},
+) {
+  const wrapped = new RecordingBackend();
+  const cipher = await newCryptCipher({ password: "unit", ...settings });
+  const crypt = new CryptBackend({ wrapped, cipher, name: "secret:", root: "", ...extra });
+  return { wrapped, crypt, cipher };
+}
+
+function write(b: Backend, path: string, data: Uint8Array, opts?: WriteOptions): Promise<Entry> {
+  return b.write(path, streamOf(data), { size: data.length, ...opts });
+}
+
+Deno.test("CryptBackend stores encrypted names and data and reports plaintext sizes", async () => {
+  const { wrapped, crypt, cipher } = await setup();
+  const data = patternBytes(B + 9, 1);
+  const e = await write(crypt, "dir/file.txt", data);
+  assertEquals([e.path, e.size, e.isDir], ["dir/file.txt", B + 9, false]);
+  const encPath = cipher.names.encryptFileName("dir/file.txt");
+  const raw = await wrapped.stat(encPath);
+  assertEquals(raw.size, encryptedSize(B + 9));
+  assertEquals((await crypt.stat("dir/file.txt")).size, B + 9);
+  assertEquals((await crypt.list("dir")).map((x) => [x.path, x.size]), [["dir/file.txt", B + 9]]);
+  const stored = await collect(await wrapped.read(encPath));
+  assertEquals(new TextDecoder().decode(stored.subarray(0, 6)), "RCLONE");
+  assertBytes(await collect(await crypt.read("dir/file.txt")), data, "read back");
+  assertEquals(crypt.features.hashes, []);
+  assertEquals("hash" in crypt, false);
+});
+
+Deno.test("CryptBackend ranged reads fetch only the blocks they touch", async () => {
+  const { wrapped, crypt, cipher } = await setup();
+  const size = 3 * B + 7;
+  const data = patternBytes(size, 2);
+  await write(crypt, "f", data);
+  const enc = cipher.names.encryptFileName("f");
+  const cases: [number, number, { offset: number; length?: number }[]][] = [
+    [0, 10, [{ offset: 0, length: 32 + BLOCK_SIZE }]],
+    [B - 1, 2, [{ offset: 0, length: 32 + 2 * BLOCK_SIZE }]],
+    [B, B, [{ offset: 0, length: 32 }, { offset: 32 + BLOCK_SIZE, length: BLOCK_SIZE }]],
+    [2 * B + 5, 10, [{ offset: 0, length: 32 }, {
+      offset: 32 + 2 * BLOCK_SIZE,
+      length: BLOCK_SIZE,
+    }]],
+    [3 * B, 100, [{ offset: 0, length: 32 }, {
+      offset: 32 + 3 * BLOCK_SIZE,
+      length: BLOCK_SIZE,
+    }]],
+  ];
+  for (const [offset, length, want] of cases) {
+    wrapped.reads = [];
+    const got = await collect(await crypt.read("f", { offset, length }));
+    assertBytes(got, data.subarray(offset, Math.min(size, offset + length)), `${offset}`);
+    assertEquals(wrapped.reads, want.map((w) => ({ path: enc, ...w })), `reads for ${offset}`);
+  }
+});
+
+Deno.test("CryptBackend skips undecryptable names, or fails with strict_names", async () => {
+  const { wrapped, crypt } = await setup();
+  await write(crypt, "good", patternBytes(3, 1));
+  await write(wrapped, "not-encrypted.txt", patternBytes(3, 1));
+  await wrapped.mkdir("plain dir");
+  assertEquals((await crypt.list("")).map((e) => e.path), ["good"]);
+  const strict = new CryptBackend({
+    wrapped,
+    cipher: await newCryptCipher({ password: "unit" }),
+    name: "strict:",
+    root: "",
+    strictNames: true,
+  });
+  await assertRejects(() => strict.list(""), FsError, "undecryptable");
+});
+
+Deno.test("CryptBackend reports the decrypted size 0 for a corrupt encrypted size", async () => {
+  const { wrapped, crypt, cipher } = await setup();
+  await write(wrapped, cipher.names.encryptFileName("short"), patternBytes(40, 1));
+  assertEquals((await crypt.stat("short")).size, 0);
+  await assertRejects(async () => await collect(await crypt.read("short")), FsError);
+});
+
+Deno.test("CryptBackend with no_data_encryption stores data in clear", async () => {
+  const { wrapped, crypt, cipher } = await setup({}, { noDataEncryption: true });
+  const data = patternBytes(1000, 5);
+  await write(crypt, "clear", data);
+  assertBytes(
+    await collect(await wrapped.read(cipher.names.encryptFileName("clear"))),
+    data,
+    "raw",
+  );
+  assertEquals((await crypt.stat("clear")).size, 1000);
+  assertBytes(
+    await collect(await crypt.read("clear", { offset: 10, length: 5 })),
+    data.subarray(10, 15),
+    "range",
+  );
+});
+
+Deno.test("CryptBackend maps wrapped errors to plaintext paths", async () => {
+  const { crypt } = await setup({ filenameEncryption: "off" });
+  await crypt.mkdir("d");
+  const nf = await assertRejects(() => crypt.read("missing"), NotFoundError);
+  assertEquals(nf.message.includes('"missing"'), true, nf.message);
+  await assertRejects(() => crypt.read("d"), IsDirectoryError, '"d"');
+  await assertRejects(() => crypt.remove("d"), IsDirectoryError, '"d"');
+});
+
+Deno.test("CryptBackend pass_bad_blocks reads a damaged block as zeros", async () => {
+  const { wrapped, crypt, cipher } = await setup({}, { passBadBlocks: true });
+  const data = patternBytes(2 * B, 6);
+  await write(crypt, "f", data);
+  const enc = cipher.names.encryptFileName("f");
+  const raw = await collect(await wrapped.read(enc));
+  raw[32 + 50]! ^= 1;
+  await wrapped.write(enc, streamOf(raw));
+  const got = await collect(await crypt.read("f"));
+  assertEquals(got.subarray(0, B).every((x) => x === 0), true);
+  assertBytes(got.subarray(B), data.subarray(B), "second block");
+});

@@ -1,0 +1,158 @@
+import { CryptDataError, DataCipher, makeHeader, parseHeader } from "./data_cipher.ts";
+import { BLOCK_DATA_SIZE, BLOCK_SIZE, encryptedSize, underlyingRange } from "./data_format.ts";
+import { decryptStream } from "./decrypt_stream.ts";
+import { encryptStream } from "./encrypt_stream.ts";
+import { deriveKeys } from "./keys.ts";
+import { addToNonce } from "./nonce.ts";
+import {
+  assertBytes,
+  assertEquals,
+  assertRejects,
+  collect,
+  hex,
+  patternBytes,
+  streamOf,
+} from "./_test_util.ts";
+
+const B = BLOCK_DATA_SIZE;
+const SIZES = [0, 1, B - 1, B, B + 1, 3 * B + 7];
+const cipher = new DataCipher(patternBytes(32, 77));
+const NONCE = patternBytes(24, 5);
+
+async function encrypt(plain: Uint8Array, chunk?: number): Promise<Uint8Array> {
+  return await collect(encryptStream(streamOf(plain, chunk), cipher, NONCE));
+}
+
+async function decryptRange(enc: Uint8Array, offset: number, length?: number) {
+  const r = underlyingRange(offset, length);
+  const end = r.length === undefined ? enc.length : r.offset + r.length;
+  return await collect(decryptStream(streamOf(enc.subarray(r.offset, end), 5000), {
+    cipher,
+    headerNonce: parseHeader(enc.subarray(0, 32)),
+    firstBlock: r.firstBlock,
+    discard: r.discard,
+    limit: length,
+  }));
+}
+
+Deno.test("decryptStream() opens a file written by rclone 1.60", async () => {
+  // `rclone copyto` of "hello, crypt" through crypt with password "potato", password2
+  // "sausage": the 60 bytes it stored.
+  const enc = hex(
+    "52434c4f4e4500007ade42e5f69ad98be0fd251260b0e076e127d811cdca91035ff1e135f6b1c7f99a52b0e7a3e0726029f1265348a7730a3cb5d9f9",
+  );
+  const keys = await deriveKeys("potato", "sausage");
+  const out = await collect(decryptStream(streamOf(enc.subarray(32)), {
+    cipher: new DataCipher(keys.dataKey),
+    headerNonce: parseHeader(enc.subarray(0, 32)),
+    firstBlock: 0,
+    discard: 0,
+  }));
+  assertEquals(new TextDecoder().decode(out), "hello, crypt");
+});
+
+for (const size of SIZES) {
+  Deno.test(`encryptStream() and decryptStream() round-trip ${size} bytes`, async () => {
+    const plain = patternBytes(size, size + 1);
+    const enc = await encrypt(plain, 10007);
+    assertEquals(enc.length, encryptedSize(size));
+    assertBytes(enc.subarray(0, 32), makeHeader(NONCE), "header");
+    assertBytes(await decryptRange(enc, 0), plain, "whole file");
+  });
+}
+
+Deno.test("encryptStream() output does not depend on the input chunking", async () => {
+  const plain = patternBytes(2 * B + 100, 9);
+  assertBytes(await encrypt(plain, 1), await encrypt(plain, 65536 * 3), "chunking");
+});
+
+Deno.test("encryptStream() seals block i with the header nonce plus i", async () => {
+  const plain = patternBytes(3 * B + 7, 4);
+  const enc = await encrypt(plain);
+  for (let i = 0; i < 4; i++) {
+    const start = 32 + i * BLOCK_SIZE;
+    const block = enc.subarray(start, Math.min(enc.length, start + BLOCK_SIZE));
+    const opened = cipher.open(addToNonce(NONCE, i), block);
+    assertBytes(opened!, plain.subarray(i * B, (i + 1) * B), `block ${i}`);
+  }
+});
+
+Deno.test("decryptStream() reads ranges at and across block boundaries", async () => {
+  const size = 3 * B + 7;
+  const plain = patternBytes(size, 3);
+  const enc = await encrypt(plain);
+  const cases: [number, number | undefined][] = [
+    [0, 1],
+    [B - 1, 1],
+    [B - 1, 2],
+    [B, B],
+    [B, 1],
+    [B + 1, undefined],
+    [2 * B - 10, B + 20],
+    [3 * B, 7],
+    [3 * B + 6, 100],
+    [size, 10],
+    [size + 5, undefined],
+    [17, 3 * B],
+  ];
+  for (const [offset, length] of cases) {
+    const want = plain.subarray(
+      Math.min(offset, size),
+      length === undefined ? size : Math.min(size, offset + length),
+    );
+    assertBytes(await decryptRange(enc, offset, length), want, `range(${offset}, ${length})`);
+  }
+});
+
+Deno.test("decryptStream() fails on a tampered block unless pass_bad_blocks", async () => {
+  const plain = patternBytes(2 * B + 3, 8);
+  const enc = await encrypt(plain);
+  enc[32 + BLOCK_SIZE + 100]! ^= 0x40;
+  await assertRejects(() => decryptRange(enc, 0), CryptDataError, "failed to authenticate");
+  const bad: number[] = [];
+  const out = await collect(decryptStream(streamOf(enc.subarray(32)), {
+    cipher,
+    headerNonce: NONCE,
+    firstBlock: 0,
+    discard: 0,
+    passBadBlocks: true,
+    onBadBlock: (b) => bad.push(b),
+  }));
+  assertEquals(bad, [1]);
+  assertBytes(out.subarray(0, B), plain.subarray(0, B), "good block");
+  assertEquals(out.subarray(B, 2 * B).every((x) => x === 0), true);
+  assertBytes(out.subarray(2 * B), plain.subarray(2 * B), "last block");
+});
+
+Deno.test("decryptStream() fails on a truncated block header", async () => {
+  const enc = await encrypt(patternBytes(100, 1));
+  await assertRejects(
+    () => decryptRange(enc.subarray(0, 32 + 10), 0),
+    CryptDataError,
+    "truncated block header",
+  );
+});
+
+Deno.test("parseHeader() rejects short files and bad magic", async () => {
+  await assertRejects(() => parseHeader(new Uint8Array(31)), CryptDataError, "too short");
+  const h = makeHeader(NONCE);
+  h[0] = 0x72;
+  await assertRejects(() => parseHeader(h), CryptDataError, "bad magic");
+});
+
+Deno.test("encryptStream() cancels its source when cancelled", async () => {
+  let cancelled = false;
+  const src = new ReadableStream<Uint8Array>({
+    pull(c) {
+      c.enqueue(new Uint8Array(B));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const reader = encryptStream(src, cipher, NONCE).getReader();
+  await reader.read();
+  await reader.read();
+  await reader.cancel();
+  assertEquals(cancelled, true);
+});
