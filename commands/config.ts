@@ -19,6 +19,7 @@ import {
   updateRemote,
 } from "../lib/config/remote_edit.ts";
 import { UsageError } from "../lib/errors.ts";
+import { log } from "../lib/util/log.ts";
 
 async function print(text: string): Promise<void> {
   const data = new TextEncoder().encode(text.endsWith("\n") ? text : `${text}\n`);
@@ -26,8 +27,12 @@ async function print(text: string): Promise<void> {
   while (off < data.length) off += await Deno.stdout.write(data.subarray(off));
 }
 
-function loadConf(): Promise<RcloneConf> {
-  return RcloneConf.load(globals().configPath);
+async function loadConf(): Promise<RcloneConf> {
+  const conf = await RcloneConf.load(globals().configPath);
+  if (!conf.existed) {
+    log.notice(`Config file ${JSON.stringify(conf.path)} not found - using defaults`);
+  }
+  return conf;
 }
 
 /** Accepts `name` or `name:` like rclone. */
@@ -147,7 +152,7 @@ function fileCommand() {
   return new Command("file")
     .description("Show path of configuration file in use")
     .action(async () => {
-      const conf = await loadConf();
+      const conf = await RcloneConf.load(globals().configPath);
       const head = conf.existed
         ? "Configuration file is stored at:"
         : "Configuration file doesn't exist, but rclone will use this path:";
