@@ -7,4 +7,5 @@
 import "./local.ts";
 import "./memory.ts";
 import "./alias.ts";
+import "./sftp/sftp_register.ts";
 import "./crypt/crypt.ts";
