@@ -412,7 +412,8 @@ export class CacheItem {
   async read(offset: number, length: number, rs?: ReadState): Promise<Uint8Array> {
     if (offset >= this.#size || length <= 0) return new Uint8Array(0);
     const end = Math.min(this.#size, offset + length);
-    const sequential = rs !== undefined && Math.abs(offset - rs.lastEnd) <= SEQUENTIAL_SLACK;
+    const sequential = rs !== undefined &&
+      (rs.lastEnd === 0 ? offset === 0 : Math.abs(offset - rs.lastEnd) <= SEQUENTIAL_SLACK);
     if (rs) rs.lastEnd = Math.max(end, sequential ? rs.lastEnd : 0);
     await this.#acquireFile();
     try {
