@@ -322,9 +322,9 @@ export class VfsCache {
       await this.backend.setModTime(path, mtimeMs);
       entry = { ...entry, mtimeMs };
     }
-    await item.uploaded(gen, entry);
     this.#failing.delete(item);
     if (this.#failing.size === 0) this.#lastError = undefined;
+    await item.uploaded(gen, entry);
     log.info(`vfs cache: ${path}: uploaded ${size} bytes`);
   }
 
