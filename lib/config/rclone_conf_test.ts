@@ -61,6 +61,21 @@ Deno.test("RcloneConf.save() keeps the mode of an existing file and its unknown 
   });
 });
 
+Deno.test("RcloneConf.save() keeps the group of an existing file", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/rclone.conf`;
+    await Deno.writeTextFile(path, "[a]\ntype = local\n");
+    await Deno.chown(path, null, 4321);
+    const modeBefore = (await Deno.stat(path)).mode! & 0o7777;
+    const conf = await RcloneConf.load(path, { env: {} });
+    conf.set("a", "x", "y");
+    await conf.save();
+    const st = await Deno.stat(path);
+    assert.equal(st.gid, 4321);
+    assert.equal(st.mode! & 0o7777, modeBefore);
+  });
+});
+
 Deno.test("RcloneConf.save() replaces the file atomically (new inode)", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/rclone.conf`;
