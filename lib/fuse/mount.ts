@@ -4,7 +4,7 @@
  * and `mount(2)` is called directly with `fd=`, `rootmode`, `user_id`, `group_id` and the
  * permission options; as a normal user the setuid helper `fusermount3` mounts and passes the fd
  * back over a socketpair (SCM_RIGHTS), optionally staying alive with `auto_unmount` to clean up
- * if this process dies. The mount's bdi readahead is raised through sysfs. Unmounting retries
+ * if this process dies. The mount's bdi readahead can be raised through sysfs. Unmounting retries
  * a normal unmount until a deadline, then detaches lazily.
  */
 
@@ -25,8 +25,6 @@ export interface KernelMountOptions {
   readOnly?: boolean;
   /** With fusermount3: unmount automatically when this process dies. */
   autoUnmount?: boolean;
-  /** Readahead for the mount's bdi in bytes (0 = leave the kernel default). */
-  readAheadBytes?: number;
   /** Force the fusermount3 path (default: only when not root). */
   useFusermount?: boolean;
 }
@@ -89,7 +87,10 @@ export function isFuseMounted(mountpoint: string): boolean {
   return m !== undefined && (m.fstype === "fuse" || m.fstype.startsWith("fuse."));
 }
 
-/** Sets the bdi readahead of the mount at `mountpoint`; returns false if not possible. */
+/**
+ * Sets the bdi readahead of the mount at `mountpoint`; returns false if not possible. Call it
+ * after INIT was answered: the kernel lowers the bdi readahead to INIT's `max_readahead`.
+ */
 export function setReadAhead(mountpoint: string, bytes: number): boolean {
   const m = findMount(mountpoint);
   if (!m) return false;
@@ -115,9 +116,7 @@ export async function mountFuse(
   opts: KernelMountOptions,
 ): Promise<KernelMount> {
   const useHelper = opts.useFusermount ?? !isRoot();
-  const m = useHelper ? await mountWithFusermount(mountpoint, opts) : mountDirect(mountpoint, opts);
-  if (opts.readAheadBytes && opts.readAheadBytes > 0) setReadAhead(mountpoint, opts.readAheadBytes);
-  return m;
+  return useHelper ? await mountWithFusermount(mountpoint, opts) : mountDirect(mountpoint, opts);
 }
 
 function mountDirect(mountpoint: string, opts: KernelMountOptions): KernelMount {

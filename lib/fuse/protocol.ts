@@ -650,11 +650,20 @@ export class DirentBuffer {
     this.#plus = plus;
   }
 
+  #reclen(nameBytes: number): number {
+    const fixed = (this.#plus ? ENTRY_OUT_SIZE : 0) + DIRENT_HEADER_SIZE;
+    return (fixed + nameBytes + 7) & ~7;
+  }
+
+  /** Whether an entry with this name would still fit. */
+  fits(name: string): boolean {
+    return this.#used + this.#reclen(enc.encode(name).length) <= this.#buf.length;
+  }
+
   /** Appends an entry; false (and nothing written) if it does not fit. */
   add(e: DirentIn): boolean {
     const name = enc.encode(e.name);
-    const fixed = (this.#plus ? ENTRY_OUT_SIZE : 0) + DIRENT_HEADER_SIZE;
-    const reclen = (fixed + name.length + 7) & ~7;
+    const reclen = this.#reclen(name.length);
     if (this.#used + reclen > this.#buf.length) return false;
     let o = this.#used;
     if (this.#plus) {

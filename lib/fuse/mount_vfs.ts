@@ -1,0 +1,167 @@
+/**
+ * @module
+ * `mountVfs`: serves a {@link Vfs} on a FUSE mountpoint. It checks the mountpoint (exists, is a
+ * directory, is empty unless `allow_non_empty`) and `/dev/fuse` first, mounts (mount(2) as root,
+ * fusermount3 with `auto_unmount` otherwise, type `fuse.rclone`, source `devname` or the remote
+ * name), waits for INIT, raises the bdi readahead (`max_read_ahead`, or 1 MiB when left at
+ * rclone's 128 KiB default) and returns a {@link FuseMount}. Any number of mounts may live in one
+ * process; they share one poll thread.
+ */
+
+import { defaultsOf, type OptionValue } from "../config/option_schema.ts";
+import { Errno, FsError, NotDirectoryError, NotFoundError } from "../errors.ts";
+import { log } from "../util/log.ts";
+import type { Vfs } from "../vfs/vfs.ts";
+import * as libc from "./libc.ts";
+import { isRoot, mountFuse, setReadAhead, unmountFuse } from "./mount.ts";
+import { MOUNT_OPTIONS } from "./mount_options.ts";
+import { FuseSession } from "./session.ts";
+import { VfsOps } from "./vfs_ops.ts";
+
+/** A live mount. */
+export interface FuseMount {
+  /** The absolute mountpoint. */
+  readonly mountpoint: string;
+  /**
+   * Unmounts: retries while busy until `deadlineMs` (default 5 s), then detaches lazily; resolves
+   * once the session has ended (after a lazy detach, at most about a second later).
+   */
+  unmount(opts?: { deadlineMs?: number }): Promise<void>;
+  /** Resolves when the mount ends for any reason, including an external umount. */
+  readonly closed: Promise<void>;
+}
+
+const DEFAULT_MAX_READ_AHEAD = 128 * 1024;
+const INIT_TIMEOUT_MS = 10_000;
+const ENODEV = 19;
+
+function absolute(p: string): string {
+  if (p.startsWith("/")) return p.replace(/\/+$/, "") || "/";
+  return `${Deno.cwd()}/${p}`.replace(/\/\.?\/+/g, "/").replace(/\/+$/, "");
+}
+
+async function checkMountpoint(mp: string, allowNonEmpty: boolean): Promise<string> {
+  let real: string;
+  try {
+    real = await Deno.realPath(mp);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NotFoundError(mp, { cause: err });
+    }
+    throw new FsError(`mountpoint ${mp}: ${(err as Error).message}`, Errno.EIO, { cause: err });
+  }
+  const st = await Deno.stat(real);
+  if (!st.isDirectory) throw new NotDirectoryError(mp);
+  if (!allowNonEmpty) {
+    for await (const _ of Deno.readDir(real)) {
+      throw new FsError(
+        `Directory is not empty: ${mp} If you want to mount it anyway use: --allow-non-empty option`,
+        Errno.ENOTEMPTY,
+      );
+    }
+  }
+  return real;
+}
+
+function checkDevFuse(): void {
+  try {
+    Deno.statSync("/dev/fuse");
+  } catch {
+    throw new FsError(
+      "/dev/fuse does not exist: load the fuse kernel module, or give the container --device /dev/fuse",
+      ENODEV,
+    );
+  }
+}
+
+function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, rej) => {
+      timer = setTimeout(
+        () => rej(new FsError(`${what} timed out after ${ms} ms`, Errno.ETIMEDOUT)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Mounts `vfs` at `mountpoint` with mount option values `opts` (missing keys take the
+ * `MOUNT_OPTIONS` defaults). Errors name the mountpoint: missing, not a directory, not empty,
+ * no /dev/fuse, no permission.
+ */
+export async function mountVfs(
+  vfs: Vfs,
+  mountpoint: string,
+  opts: Record<string, OptionValue>,
+): Promise<FuseMount> {
+  const o = { ...defaultsOf(MOUNT_OPTIONS), ...opts };
+  const mp = await checkMountpoint(absolute(mountpoint), o.allow_non_empty === true);
+  checkDevFuse();
+  const debug = o.debug_fuse === true;
+  for (const opt of [...(o.option as string[] ?? []), ...(o.fuse_flag as string[] ?? [])]) {
+    log.error(`Ignoring fuse option ${JSON.stringify(opt)}: not supported by this mount method`);
+  }
+  if (o.allow_root === true) {
+    log.notice("Ignoring --allow-root. Non-root users can use --allow-other");
+  }
+  const ops = new VfsOps(vfs, {
+    attrTimeoutMs: Math.max(0, Number(o.attr_timeout)),
+    directIo: o.direct_io === true,
+  });
+  const viaFusermount = !isRoot();
+  const km = await mountFuse(mp, {
+    fsname: String(o.devname || "") || vfs.backend.name,
+    subtype: "rclone",
+    allowOther: o.allow_other === true,
+    defaultPermissions: o.default_permissions === true,
+    readOnly: vfs.config.readOnly,
+    autoUnmount: viaFusermount,
+    useFusermount: viaFusermount,
+  });
+  const maxRa = Number(o.max_read_ahead);
+  const readAhead = maxRa > 0 && maxRa !== DEFAULT_MAX_READ_AHEAD ? maxRa : 1 << 20;
+  const session = new FuseSession(km.fd, ops, {
+    maxWrite: 1 << 20,
+    maxReadahead: readAhead,
+    asyncRead: o.async_read !== false,
+    writebackCache: o.write_back_cache === true,
+    debug,
+    name: mp,
+  });
+  const closed = session.closed.then(() => {
+    if (km.commFd >= 0) libc.close(km.commFd);
+    km.commFd = -1;
+  });
+  session.start();
+  try {
+    await timeout(session.initialized, INIT_TIMEOUT_MS, `mount ${mp}: FUSE INIT`);
+  } catch (err) {
+    await unmountFuse(mp, { deadlineMs: 0, viaFusermount });
+    await session.stop();
+    await closed;
+    throw err;
+  }
+  setReadAhead(mp, readAhead);
+  log.debug(`mounted ${vfs.backend.name} on ${mp}`);
+  let unmounting: Promise<void> | undefined;
+  return {
+    mountpoint: mp,
+    closed,
+    unmount(uo: { deadlineMs?: number } = {}): Promise<void> {
+      unmounting ??= (async () => {
+        await unmountFuse(mp, { deadlineMs: uo.deadlineMs ?? 5000, viaFusermount });
+        try {
+          await timeout(session.closed, 1000, "session end");
+        } catch {
+          // lazily detached but still busy: abort the connection so nothing hangs on us
+          await session.stop();
+        }
+        await closed;
+      })();
+      return unmounting;
+    },
+  };
+}

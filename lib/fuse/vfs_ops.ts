@@ -1,0 +1,392 @@
+/**
+ * @module
+ * The adapter from FUSE operations to the {@link Vfs} (rclone's `cmd/mount2` role): node ids
+ * are mapped to VFS paths by an {@link InodeTable}, file handles to {@link VfsHandle}s and
+ * directory handles to listing snapshots (so a listing read in several READDIR calls is
+ * consistent). Attribute and entry cache times come from the mount's `attr_timeout`.
+ * Unsupported requests get a proper errno: RENAME_EXCHANGE/WHITEOUT → EINVAL, fallocate beyond
+ * the file or with a mode → EOPNOTSUPP.
+ */
+
+import { Errno, FsError, InvalidError, NotSupportedError } from "../errors.ts";
+import type { Vfs, VfsAttr, VfsHandle } from "../vfs/vfs.ts";
+import { InodeTable } from "./inode_table.ts";
+import { Fopen, RenameFlag, ROOT_ID } from "./opcodes.ts";
+import type {
+  AttrResult,
+  CreateResult,
+  EntryOut,
+  FuseAttr,
+  FuseOps,
+  OpenResult,
+  RequestContext,
+  SetattrIn,
+  StatfsOut,
+} from "./ops.ts";
+import { DirentBuffer } from "./protocol.ts";
+
+/** Settings of the adapter, from the mount options. */
+export interface VfsOpsOptions {
+  /** Kernel cache time of attributes and names, ms (mount option `attr_timeout`). */
+  attrTimeoutMs: number;
+  /** Open files with FOPEN_DIRECT_IO (mount option `direct_io`). */
+  directIo?: boolean;
+}
+
+/** Inode number reported in plain READDIR for names not looked up yet (as libfuse). */
+const UNKNOWN_INO = 0xffffffff;
+const NAME_MAX = 255;
+const SEEK_DATA = 3;
+const SEEK_HOLE = 4;
+const ENXIO = 6;
+
+interface DirHandle {
+  path: string;
+  entries: VfsAttr[] | undefined;
+  served: boolean;
+}
+
+interface FileHandle {
+  ino: number;
+  handle: VfsHandle;
+}
+
+function childPath(dir: string, name: string): string {
+  if (name === "" || name === "." || name === ".." || name.includes("/")) {
+    throw new InvalidError(`invalid name ${JSON.stringify(name)}`);
+  }
+  if (new TextEncoder().encode(name).length > NAME_MAX) {
+    throw new FsError(`name too long: ${name.slice(0, 32)}…`, Errno.ENAMETOOLONG);
+  }
+  return dir === "" ? name : `${dir}/${name}`;
+}
+
+/** FUSE operations served from a {@link Vfs}. */
+export class VfsOps implements FuseOps {
+  readonly #vfs: Vfs;
+  readonly #opts: VfsOpsOptions;
+  readonly #inodes = new InodeTable();
+  readonly #files = new Map<number, FileHandle>();
+  readonly #dirs = new Map<number, DirHandle>();
+  #nextFh = 1;
+
+  /** Creates the adapter for `vfs`. */
+  constructor(vfs: Vfs, opts: VfsOpsOptions) {
+    this.#vfs = vfs;
+    this.#opts = opts;
+  }
+
+  /** Nodes currently known (for tests and status). */
+  get inodeCount(): number {
+    return this.#inodes.size;
+  }
+
+  /** Open file handles (for tests and status). */
+  get openFiles(): number {
+    return this.#files.size;
+  }
+
+  #fuseAttr(ino: number, a: VfsAttr): FuseAttr {
+    const attr: FuseAttr = {
+      ino,
+      size: a.size,
+      mode: a.mode,
+      nlink: a.isDir ? 2 : 1,
+      uid: a.uid,
+      gid: a.gid,
+      atimeMs: a.atimeMs,
+      mtimeMs: a.mtimeMs,
+      ctimeMs: a.ctimeMs,
+    };
+    const node = this.#inodes.node(ino);
+    node.lastAttr = attr;
+    return attr;
+  }
+
+  #entry(a: VfsAttr): EntryOut {
+    const ino = this.#inodes.lookup(a.path);
+    const t = this.#opts.attrTimeoutMs;
+    return { attr: this.#fuseAttr(ino, a), entryTimeoutMs: t, attrTimeoutMs: t };
+  }
+
+  #file(fh: number): FileHandle {
+    const f = this.#files.get(fh);
+    if (!f) throw new FsError(`bad file handle ${fh}`, Errno.EBADF);
+    return f;
+  }
+
+  #openFlags(): number {
+    return this.#opts.directIo ? Fopen.DIRECT_IO : 0;
+  }
+
+  /** Looks a name up: stats the child path and counts a lookup. */
+  async lookup(_ctx: RequestContext, parent: number, name: string): Promise<EntryOut> {
+    const p = childPath(this.#inodes.path(parent), name);
+    return this.#entry(await this.#vfs.stat(p));
+  }
+
+  /** Drops kernel lookups of a node. */
+  forget(ino: number, nlookup: number): void {
+    this.#inodes.forget(ino, nlookup);
+  }
+
+  /** Attributes of a node; an unlinked node that is still open reports its last attributes. */
+  async getattr(_ctx: RequestContext, ino: number): Promise<AttrResult> {
+    const node = this.#inodes.node(ino);
+    if (node.detached) {
+      if (!node.lastAttr) throw new FsError(`stale inode ${ino}`, Errno.ENOENT);
+      return { attr: { ...node.lastAttr, nlink: 0 }, attrTimeoutMs: 0 };
+    }
+    const a = await this.#vfs.stat(node.path);
+    return { attr: this.#fuseAttr(ino, a), attrTimeoutMs: this.#opts.attrTimeoutMs };
+  }
+
+  /** Changes size and times (mode/owner changes are accepted and ignored, as rclone). */
+  async setattr(_ctx: RequestContext, ino: number, c: SetattrIn): Promise<AttrResult> {
+    const path = this.#inodes.path(ino);
+    const now = Date.now();
+    const attrs: Parameters<Vfs["setattr"]>[1] = {};
+    if (c.size !== undefined) attrs.size = c.size;
+    if (c.mtimeMs !== undefined) attrs.mtimeMs = c.mtimeMs === "now" ? now : c.mtimeMs;
+    if (c.atimeMs !== undefined) attrs.atimeMs = c.atimeMs === "now" ? now : c.atimeMs;
+    if (c.mode !== undefined) attrs.mode = c.mode;
+    if (c.uid !== undefined) attrs.uid = c.uid;
+    if (c.gid !== undefined) attrs.gid = c.gid;
+    const a = await this.#vfs.setattr(path, attrs);
+    return { attr: this.#fuseAttr(ino, a), attrTimeoutMs: this.#opts.attrTimeoutMs };
+  }
+
+  /** Creates a directory. */
+  async mkdir(
+    _ctx: RequestContext,
+    parent: number,
+    name: string,
+    mode: number,
+    umask: number,
+  ): Promise<EntryOut> {
+    const p = childPath(this.#inodes.path(parent), name);
+    return this.#entry(await this.#vfs.mkdir(p, mode & ~umask & 0o7777));
+  }
+
+  /** Removes a file. */
+  async unlink(_ctx: RequestContext, parent: number, name: string): Promise<void> {
+    const p = childPath(this.#inodes.path(parent), name);
+    await this.#vfs.unlink(p);
+    this.#inodes.detach(p);
+  }
+
+  /** Removes an empty directory. */
+  async rmdir(_ctx: RequestContext, parent: number, name: string): Promise<void> {
+    const p = childPath(this.#inodes.path(parent), name);
+    await this.#vfs.rmdir(p);
+    this.#inodes.detach(p);
+  }
+
+  /** Renames (RENAME_NOREPLACE honoured; EXCHANGE and WHITEOUT are EINVAL). */
+  async rename(
+    _ctx: RequestContext,
+    parent: number,
+    name: string,
+    newParent: number,
+    newName: string,
+    flags: number,
+  ): Promise<void> {
+    if (flags & (RenameFlag.EXCHANGE | RenameFlag.WHITEOUT) || flags & ~7) {
+      throw new InvalidError(`rename flags 0x${flags.toString(16)} are not supported`);
+    }
+    const from = childPath(this.#inodes.path(parent), name);
+    const to = childPath(this.#inodes.path(newParent), newName);
+    await this.#vfs.rename(from, to, { noReplace: (flags & RenameFlag.NOREPLACE) !== 0 });
+    this.#inodes.rename(from, to);
+  }
+
+  /** Opens a file. */
+  async open(_ctx: RequestContext, ino: number, flags: number): Promise<OpenResult> {
+    const handle = await this.#vfs.open(this.#inodes.path(ino), flags);
+    const fh = this.#nextFh++;
+    this.#files.set(fh, { ino, handle });
+    return { fh, openFlags: this.#openFlags() };
+  }
+
+  /** Creates and opens a file. */
+  async create(
+    _ctx: RequestContext,
+    parent: number,
+    name: string,
+    mode: number,
+    flags: number,
+    umask: number,
+  ): Promise<CreateResult> {
+    const p = childPath(this.#inodes.path(parent), name);
+    const r = await this.#vfs.create(p, flags, mode & ~umask & 0o7777);
+    const entry = this.#entry(r.attr);
+    const fh = this.#nextFh++;
+    this.#files.set(fh, { ino: entry.attr.ino, handle: r.handle });
+    return { entry, fh, openFlags: this.#openFlags() };
+  }
+
+  /** Reads from an open file. */
+  async read(
+    _ctx: RequestContext,
+    _ino: number,
+    fh: number,
+    offset: number,
+    size: number,
+  ): Promise<Uint8Array> {
+    return await this.#file(fh).handle.read(offset, size);
+  }
+
+  /** Writes to an open file. */
+  async write(
+    _ctx: RequestContext,
+    _ino: number,
+    fh: number,
+    offset: number,
+    data: Uint8Array,
+  ): Promise<number> {
+    return await this.#file(fh).handle.write(offset, data);
+  }
+
+  /** close(2) of one descriptor. */
+  async flush(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
+    await this.#file(fh).handle.flush();
+  }
+
+  /** fsync(2) of a file; directories have nothing to sync. */
+  async fsync(
+    _ctx: RequestContext,
+    _ino: number,
+    fh: number,
+    _datasync: boolean,
+    dir: boolean,
+  ): Promise<void> {
+    if (dir) return;
+    await this.#file(fh).handle.fsync();
+  }
+
+  /** The last close of a handle. */
+  async release(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
+    const f = this.#files.get(fh);
+    if (!f) return;
+    this.#files.delete(fh);
+    await f.handle.release();
+  }
+
+  /** Opens a directory; the listing is read on the first READDIR. */
+  async opendir(_ctx: RequestContext, ino: number, _flags: number): Promise<OpenResult> {
+    const path = this.#inodes.path(ino);
+    const a = await this.#vfs.stat(path);
+    if (!a.isDir) throw new FsError(`not a directory: ${path}`, Errno.ENOTDIR);
+    const fh = this.#nextFh++;
+    this.#dirs.set(fh, { path, entries: undefined, served: false });
+    return { fh };
+  }
+
+  /** Lists a directory from a snapshot taken at offset 0. */
+  async readdir(
+    _ctx: RequestContext,
+    ino: number,
+    fh: number,
+    offset: number,
+    size: number,
+    plus: boolean,
+  ): Promise<Uint8Array> {
+    let d = this.#dirs.get(fh);
+    if (!d) d = { path: this.#inodes.path(ino), entries: undefined, served: false };
+    if (!d.entries || (offset === 0 && d.served)) d.entries = await this.#vfs.readdir(d.path);
+    d.served = true;
+    const buf = new DirentBuffer(size, plus);
+    const parentIno = ino === ROOT_ID ? ROOT_ID : UNKNOWN_INO;
+    const dots = [{ name: ".", ino }, { name: "..", ino: parentIno }];
+    const total = d.entries.length + 2;
+    for (let i = offset; i < total; i++) {
+      if (i < 2) {
+        const dot = dots[i]!;
+        if (!buf.add({ ino: dot.ino, off: i + 1, name: dot.name, mode: 0o040000 })) break;
+        continue;
+      }
+      const a = d.entries[i - 2]!;
+      if (!plus) {
+        const known = this.#inodes.peek(a.path) ?? UNKNOWN_INO;
+        if (!buf.add({ ino: known, off: i + 1, name: a.name, mode: a.mode })) break;
+        continue;
+      }
+      // the kernel counts a lookup for every entry it receives: count only those that fit
+      if (!buf.fits(a.name)) break;
+      const entry = this.#entry(a);
+      buf.add({ ino: entry.attr.ino, off: i + 1, name: a.name, mode: a.mode, entry });
+    }
+    return buf.bytes();
+  }
+
+  /** Closes a directory handle. */
+  releasedir(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
+    this.#dirs.delete(fh);
+    return Promise.resolve();
+  }
+
+  /** File system figures from the VFS. */
+  async statfs(_ctx: RequestContext, _ino: number): Promise<StatfsOut> {
+    const s = await this.#vfs.statfs();
+    return {
+      blocks: s.blocks,
+      bfree: s.bfree,
+      bavail: s.bavail,
+      files: s.files,
+      ffree: s.ffree,
+      bsize: s.bsize,
+      namelen: s.namelen,
+      frsize: s.frsize,
+    };
+  }
+
+  /** access(2): the node must exist; write access to a read-only VFS is EROFS. */
+  async access(_ctx: RequestContext, ino: number, mask: number): Promise<void> {
+    const node = this.#inodes.node(ino);
+    if (!node.detached) await this.#vfs.stat(node.path);
+    if (mask & 2 && this.#vfs.config.readOnly) {
+      throw new FsError("read-only file system", Errno.EROFS);
+    }
+  }
+
+  /** Only a no-op fallocate (mode 0 inside the file) succeeds; anything else is EOPNOTSUPP. */
+  async fallocate(
+    _ctx: RequestContext,
+    ino: number,
+    _fh: number,
+    offset: number,
+    length: number,
+    mode: number,
+  ): Promise<void> {
+    if (mode === 0) {
+      const a = await this.#vfs.stat(this.#inodes.path(ino));
+      if (offset + length <= a.size) return;
+    }
+    throw new NotSupportedError("fallocate");
+  }
+
+  /** SEEK_DATA/SEEK_HOLE on a file without holes. */
+  async lseek(
+    _ctx: RequestContext,
+    ino: number,
+    _fh: number,
+    offset: number,
+    whence: number,
+  ): Promise<number> {
+    if (whence !== SEEK_DATA && whence !== SEEK_HOLE) {
+      throw new InvalidError(`lseek whence ${whence}`);
+    }
+    const node = this.#inodes.node(ino);
+    const size = node.detached ? node.lastAttr?.size ?? 0 : (await this.#vfs.stat(node.path)).size;
+    if (offset < 0 || offset >= size) throw new FsError("seek past end", ENXIO);
+    return whence === SEEK_DATA ? offset : size;
+  }
+
+  /** The session ended: releases every handle still open (finishing their uploads). */
+  async destroy(): Promise<void> {
+    const open = [...this.#files.values()];
+    this.#files.clear();
+    this.#dirs.clear();
+    await Promise.allSettled(open.map((f) => f.handle.release()));
+  }
+}
