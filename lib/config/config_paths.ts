@@ -5,7 +5,8 @@
  * executable-directory candidate.
  */
 
-type Env = Record<string, string | undefined>;
+/** An environment: variable name → value (unset variables are absent or undefined). */
+export type Env = Record<string, string | undefined>;
 
 function fileExists(path: string): boolean {
   try {

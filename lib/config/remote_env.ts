@@ -6,7 +6,8 @@
  * variable that is set counts even when empty, as in rclone.
  */
 
-type Env = Record<string, string | undefined>;
+/** An environment: variable name → value (unset variables are absent or undefined). */
+export type Env = Record<string, string | undefined>;
 
 /** The environment variable name for a remote's key. */
 export function envRemoteName(remoteName: string, key: string): string {
