@@ -60,6 +60,8 @@ export interface SftpCreateOptions {
   name: string;
   /** Environment for `~`/`$VAR` expansion and `SSH_AUTH_SOCK` (default: the process's). */
   env?: Record<string, string | undefined>;
+  /** Retries after a transport failure, like rclone's `--low-level-retries` (default 10). */
+  lowLevelRetries?: number;
 }
 
 const S_IFMT = 0o170000;
@@ -206,6 +208,7 @@ export class SftpBackend implements Backend {
     const first = await SshConnection.open(settings);
     const pool = new SshPool(() => SshConnection.open(settings), {
       idleTimeoutMs: Number(o.idle_timeout ?? 60_000),
+      retries: c.lowLevelRetries ?? 10,
       label,
     });
     try {
