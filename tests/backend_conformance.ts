@@ -121,22 +121,20 @@ export function writeBytes(
  * `seed`: byte i depends only on (seed, i), so any range can be regenerated for checking.
  */
 export function patternBytes(seed: number, start: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  // 4-byte words; word w = mix(seed, w).
+  if (n <= 0) return new Uint8Array(0);
+  // 4-byte words; word w = mix(seed, w), laid out in the platform's byte order.
   const firstWord = Math.floor(start / 4);
-  const lastWord = Math.floor((start + n - 1) / 4);
-  let pos = 0;
-  for (let w = firstWord; w <= lastWord && n > 0; w++) {
+  const words = new Uint32Array(Math.floor((start + n - 1) / 4) - firstWord + 1);
+  for (let i = 0; i < words.length; i++) {
+    const w = firstWord + i;
     let x = (Math.imul(w ^ seed, 0x9e3779b1) + seed) | 0;
     x ^= x >>> 16;
     x = Math.imul(x, 0x85ebca6b);
     x ^= x >>> 13;
-    for (let k = 0; k < 4; k++) {
-      const abs = w * 4 + k;
-      if (abs >= start && abs < start + n) out[pos++] = (x >>> (k * 8)) & 0xff;
-    }
+    words[i] = x;
   }
-  return out;
+  const skip = start - firstWord * 4;
+  return new Uint8Array(words.buffer, skip, n);
 }
 
 /** A stream of `total` pattern bytes in 1 MiB chunks, generated on demand, hashed on the way. */
@@ -312,6 +310,28 @@ const TESTS: SuiteTest[] = [
         await b.rmdir(`dir ${name}`);
       }
       assertEquals(await b.list(""), []);
+    },
+  },
+  {
+    name: "lists a directory with many entries and handles concurrent writes",
+    async fn(b) {
+      const n = 250;
+      const want: string[] = [];
+      for (let start = 0; start < n; start += 25) {
+        const batch: Promise<Entry>[] = [];
+        for (let i = start; i < Math.min(n, start + 25); i++) {
+          const p = `many/file-${String(i).padStart(4, "0")}`;
+          want.push(p);
+          batch.push(writeBytes(b, p, `#${i}`));
+        }
+        await Promise.all(batch);
+      }
+      const listed = await b.list("many");
+      assertEquals(names(listed), want.sort());
+      for (const e of listed) {
+        assertEquals(e.size, utf8(`#${Number(e.path.slice(-4))}`).length, e.path);
+      }
+      assertEquals(new TextDecoder().decode(await readBytes(b, "many/file-0123")), "#123");
     },
   },
   {
