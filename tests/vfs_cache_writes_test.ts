@@ -239,3 +239,52 @@ Deno.test("VfsCache.stats() counts uploads in flight", async () => {
     });
   });
 });
+
+Deno.test("VfsCache reports uploads through onUploaded and releases through onRelease", async () => {
+  const { MemoryBackend } = await import("../lib/backends/memory.ts");
+  const { VfsCache } = await import("../lib/vfs/cache/vfs_cache.ts");
+  const cacheDir = await Deno.makeTempDir();
+  const uploaded: string[] = [];
+  let released = 0;
+  const cache = await VfsCache.open({
+    backend: new MemoryBackend(),
+    cacheDir,
+    options: WRITES,
+    onUploaded: (p, e) => uploaded.push(`${p}:${e.size}`),
+  });
+  try {
+    const h = await cache.open("hook.txt", O.WRONLY | O.CREAT, undefined, {
+      onRelease: () => released++,
+    });
+    await h.write(0, new TextEncoder().encode("abc"));
+    await h.release();
+    await h.release();
+    assertEquals(released, 1);
+    await cache.sync();
+    assertEquals(uploaded, ["hook.txt:3"]);
+  } finally {
+    await cache.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
+
+Deno.test("VfsCache replaces a clean cached file when the path becomes a directory", async () => {
+  await withCache({ vfs_cache_mode: "full" }, async ({ cache, inner }) => {
+    await writeRemote(inner, "x", new TextEncoder().encode("file"));
+    let h = await cache.open("x", O.RDONLY, await inner.stat("x"));
+    await h.read(0, 10);
+    await h.release();
+    await inner.remove("x");
+    await writeRemote(inner, "x/y", new TextEncoder().encode("nested"));
+    h = await cache.open("x/y", O.RDONLY, await inner.stat("x/y"));
+    assertEquals(new TextDecoder().decode(await h.read(0, 10)), "nested");
+    await h.release();
+    // And back: a file where the cache holds a directory.
+    await inner.remove("x/y");
+    await inner.rmdir("x");
+    await writeRemote(inner, "x", new TextEncoder().encode("file again"));
+    h = await cache.open("x", O.RDONLY, await inner.stat("x"));
+    assertEquals(new TextDecoder().decode(await h.read(0, 20)), "file again");
+    await h.release();
+  });
+});

@@ -542,16 +542,26 @@ export class CacheItem {
   /** Moves the item to a new remote path, moving its files. */
   async moveTo(path: string): Promise<void> {
     const p = this.#ctx.paths;
-    const from = this.#path;
-    await this.#saveChain;
-    for (const [a, b] of [[p.data(from), p.data(path)], [p.meta(from), p.meta(path)]] as const) {
-      await Deno.mkdir(dirname(b), { recursive: true });
-      await Deno.rename(a, b).catch((err) => {
+    const run = async () => {
+      const from = this.#path;
+      const [oldData, newData] = [p.data(from), p.data(path)];
+      // Crash-safe order: link the data, write the new metadata, then drop the old names. A
+      // crash in between leaves either the old entry or both, never metadata without data.
+      await Deno.mkdir(dirname(newData), { recursive: true });
+      await Deno.remove(newData).catch(() => {});
+      let linked = true;
+      await Deno.link(oldData, newData).catch((err) => {
         if (!(err instanceof Deno.errors.NotFound)) throw err;
+        linked = false;
       });
-    }
-    this.#path = path;
-    await this.saveMeta();
+      this.#path = path;
+      await writeMeta(p.meta(path), p.tmpDir, this.toMeta());
+      await Deno.remove(p.meta(from)).catch(() => {});
+      if (linked) await Deno.remove(oldData).catch(() => {});
+    };
+    const done = this.#saveChain.then(run, run);
+    this.#saveChain = done.catch(() => {});
+    await done;
   }
 
   /** Deletes the item's files; open handles keep working on the unlinked data. */

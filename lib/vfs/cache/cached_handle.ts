@@ -44,18 +44,20 @@ export class CachedHandle implements VfsHandle {
   #append: boolean;
   #rs: ReadState;
   #released = false;
+  #onRelease: (() => void) | undefined;
 
   /** Wraps an item that has already been opened (`item.open(writable)`). */
   constructor(
     host: HandleHost,
     item: CacheItem,
-    mode: { writable: boolean; append: boolean },
+    mode: { writable: boolean; append: boolean; onRelease?: (() => void) | undefined },
     rs: ReadState,
   ) {
     this.#host = host;
     this.#item = item;
     this.#writable = mode.writable;
     this.#append = mode.append;
+    this.#onRelease = mode.onRelease;
     this.#rs = rs;
   }
 
@@ -106,7 +108,11 @@ export class CachedHandle implements VfsHandle {
     try {
       await this.#item.close(this.#writable);
     } finally {
-      await this.#host.released(this.#item, this.#writable);
+      try {
+        await this.#host.released(this.#item, this.#writable);
+      } finally {
+        this.#onRelease?.();
+      }
     }
   }
 

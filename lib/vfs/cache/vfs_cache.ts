@@ -13,7 +13,7 @@
  * files that {@link VfsCache.pendingEntry} reported as not uploaded yet.
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Backend, Entry } from "../../backends/backend.ts";
 import type { OptionValue } from "../../config/option_schema.ts";
 import { Errno, FsError, InvalidError } from "../../errors.ts";
@@ -65,6 +65,8 @@ export interface VfsCacheOpenOptions {
   options: Record<string, OptionValue>;
   /** Timing knobs. */
   tuning?: VfsCacheTuning;
+  /** Called after each successful upload with the remote's new entry (e.g. for dir caches). */
+  onUploaded?: (path: string, entry: Entry) => void;
 }
 
 /** Cache state for status reports (the Docker plugin shows it). */
@@ -124,11 +126,13 @@ export class VfsCache {
   #cleaning: Promise<void> | undefined;
   #closed = false;
   #host: HandleHost;
+  #onUploaded: ((path: string, entry: Entry) => void) | undefined;
 
   private constructor(opts: VfsCacheOpenOptions) {
     this.backend = opts.backend;
     this.options = cacheOptionsFrom(opts.options);
     this.paths = new CachePaths(opts.cacheDir, opts.backend.name);
+    this.#onUploaded = opts.onUploaded;
     const t = opts.tuning ?? {};
     this.#tuning = {
       retryMinMs: t.retryMinMs ?? 1000,
@@ -251,8 +255,14 @@ export class VfsCache {
    * Opens `path` through the cache with Linux open(2) `flags`; `remote` is the remote's entry
    * (undefined if the file does not exist there). Clean cached data that no longer matches the
    * remote is dropped; a writable open without O_TRUNC fetches what it needs lazily.
+   * `hooks.onRelease` runs once when the handle is released.
    */
-  async open(path: string, flags: number, remote: Entry | undefined): Promise<CachedHandle> {
+  async open(
+    path: string,
+    flags: number,
+    remote: Entry | undefined,
+    hooks: { onRelease?: () => void } = {},
+  ): Promise<CachedHandle> {
     this.#checkOpen();
     if (remote?.isDir) throw new FsError(`Is a directory: ${JSON.stringify(path)}`, Errno.EISDIR);
     const acc = flags & O_ACCMODE;
@@ -270,6 +280,7 @@ export class VfsCache {
     }
     let created = false;
     if (!item) {
+      await this.#clearConflicts(path);
       item = CacheItem.create(this.#ctx, path, remote);
       this.#items.set(path, item);
       created = true;
@@ -290,7 +301,56 @@ export class VfsCache {
       await item.close(writable).catch(() => {});
       throw err;
     }
-    return new CachedHandle(this.#host, item, { writable, append }, newReadState(this.options));
+    return new CachedHandle(
+      this.#host,
+      item,
+      { writable, append, onRelease: hooks.onRelease },
+      newReadState(this.options),
+    );
+  }
+
+  /**
+   * Makes room for a new item at `path`: cached files where a parent directory of `path` must
+   * be, or below `path`, are dropped (clean ones) or reported (open or dirty ones), and stale
+   * directories left in the cache tree at `path` are removed.
+   */
+  async #clearConflicts(path: string): Promise<void> {
+    for (const other of [...this.#items.values()]) {
+      const above = path.startsWith(`${other.path}/`);
+      const below = other.path.startsWith(`${path}/`);
+      if (!above && !below) continue;
+      if (other.opens > 0 || other.dirty || this.#queue.has(other)) {
+        throw new FsError(
+          `cache conflict: ${JSON.stringify(other.path)} is in use in the cache`,
+          above ? Errno.ENOTDIR : Errno.EISDIR,
+        );
+      }
+      await this.#dropItem(other);
+    }
+    for (const file of [this.paths.data(path), this.paths.meta(path)]) {
+      const st = await Deno.lstat(file).catch(() => undefined);
+      if (st?.isDirectory) await Deno.remove(file, { recursive: true });
+    }
+  }
+
+  /** Removes the now empty directories above `path` in the data and metadata trees. */
+  async #prune(path: string): Promise<void> {
+    for (
+      const [root, file] of [
+        [this.paths.dataRoot, this.paths.data(path)],
+        [this.paths.metaRoot, this.paths.meta(path)],
+      ] as const
+    ) {
+      let dir = dirname(file);
+      while (dir.length > root.length && dir.startsWith(root)) {
+        try {
+          await Deno.remove(dir);
+        } catch {
+          break;
+        }
+        dir = dirname(dir);
+      }
+    }
   }
 
   async #released(item: CacheItem, writable: boolean): Promise<void> {
@@ -325,6 +385,11 @@ export class VfsCache {
     this.#failing.delete(item);
     if (this.#failing.size === 0) this.#lastError = undefined;
     await item.uploaded(gen, entry);
+    try {
+      this.#onUploaded?.(path, entry);
+    } catch (err) {
+      log.error(`vfs cache: ${path}: upload hook failed: ${err}`);
+    }
     log.info(`vfs cache: ${path}: uploaded ${size} bytes`);
   }
 
@@ -390,6 +455,7 @@ export class VfsCache {
     this.#failing.delete(item);
     if (this.#items.get(item.path) === item) this.#items.delete(item.path);
     await item.discard();
+    if (!this.#items.has(item.path)) await this.#prune(item.path);
   }
 
   /**
@@ -416,8 +482,10 @@ export class VfsCache {
       const other = this.#items.get(target);
       if (other && other !== item) await this.#dropItem(other);
       this.#items.delete(item.path);
+      const old = item.path;
       await item.moveTo(target);
       this.#items.set(target, item);
+      await this.#prune(old);
       if (item.dirty && (wasQueued || item.writers === 0)) this.#queue.schedule(item);
     }
   }
