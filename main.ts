@@ -21,6 +21,9 @@ import { log, redact } from "./lib/util/log.ts";
 import { versionCommand } from "./commands/version.ts";
 import { helpCommand } from "./commands/help.ts";
 import { configCommand } from "./commands/config.ts";
+import { mountCommand } from "./commands/mount.ts";
+import { SERVE_DOCKER_GROUPS, serveDockerCommand } from "./commands/serve_docker.ts";
+import { volumeCommand } from "./commands/volume.ts";
 
 /** Builds the root command with every subcommand attached. */
 export function buildProgram(): Command {
@@ -43,7 +46,15 @@ export function buildProgram(): Command {
     }
     applyGlobals(groupValues(opts, GLOBAL_OPTIONS), backendFlags);
   });
+  registerOptionGroups(...SERVE_DOCKER_GROUPS);
   program.addCommand(configCommand() as unknown as Command);
+  program.addCommand(mountCommand() as unknown as Command);
+  program.addCommand(
+    new Command("serve").description("Serve a remote over a protocol").addCommand(
+      serveDockerCommand() as unknown as Command,
+    ) as unknown as Command,
+  );
+  program.addCommand(volumeCommand() as unknown as Command);
   program.addCommand(versionCommand());
   program.addCommand(helpCommand(program));
   return program as unknown as Command;
