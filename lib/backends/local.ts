@@ -7,6 +7,7 @@
 import { BackendConfigError, registerBackend } from "./registry.ts";
 import { LOCAL_OPTIONS } from "./local/local_options.ts";
 import { LocalBackend } from "./local/local_backend.ts";
+import { checkEncoding } from "./_encoding.ts";
 
 export { LOCAL_OPTIONS } from "./local/local_options.ts";
 export { LINK_SUFFIX, LocalBackend, type LocalBackendOptions } from "./local/local_backend.ts";
@@ -19,6 +20,7 @@ registerBackend({
     if (options.copy_links === true && options.links === true) {
       throw new BackendConfigError(`local: can't use "copy_links" and "links" together`);
     }
+    checkEncoding(String(options.encoding ?? ""), "local");
   },
   create(ctx) {
     return Promise.resolve(

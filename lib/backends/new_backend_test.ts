@@ -80,6 +80,14 @@ Deno.test("resolveRemote() reports a bad value naming the option and where it ca
     (e: Error) => e instanceof BackendConfigError && e.message.includes('"case_sensitive"'),
   );
   await rejects(
+    resolveRemote(":local,encoding=Slash,Bogus:/tmp", { conf: conf(), env: {} }),
+    /unknown option "Bogus"/,
+  );
+  await rejects(
+    resolveRemote(":local,encoding='Slash,Bogus':/tmp", { conf: conf(), env: {} }),
+    /bad encoding "Bogus"/,
+  );
+  await rejects(
     resolveRemote(":nbtestsecret,port=abc:", { conf: conf(), env: {} }),
     /"port".*connection string/,
   );
@@ -91,29 +99,27 @@ Deno.test("resolveRemote() passes malformed remote strings' RemotePathError thro
 });
 
 Deno.test("resolveRemote() applies rclone's option precedence", async () => {
-  const c = conf("[r]\ntype = local\nencoding = from-conf\nno_sparse =\n");
+  const c = conf("[r]\ntype = nbtestsecret\nhost = from-conf\nport =\n\n[l]\ntype = local\n");
   const full = {
-    RCLONE_LOCAL_ENCODING: "from-type-env",
-    RCLONE_CONFIG_R_ENCODING: "from-remote-env",
+    RCLONE_NBTESTSECRET_HOST: "from-type-env",
+    RCLONE_CONFIG_R_HOST: "from-remote-env",
   };
-  const flags = { local_encoding: "from-flag", sftp_host: "ignored" };
-  const enc = async (remote: string, env: Record<string, string>, f?: Record<string, string>) =>
-    (await resolveRemote(remote, { conf: c, env, flags: f })).options.encoding;
-  assertEquals(await enc("r,encoding=from-conn:/d", full, flags), "from-conn");
-  assertEquals(await enc("r:/d", full, flags), "from-flag");
-  assertEquals(await enc("r:/d", full), "from-remote-env");
-  assertEquals(await enc("r:/d", { RCLONE_LOCAL_ENCODING: "from-type-env" }), "from-type-env");
-  assertEquals(await enc("r:/d", {}), "from-conf");
-  assertEquals(await enc("/plain", {}), "Slash,Dot");
-  assertEquals(await enc(":local:/d", full), "from-type-env");
-  // Empty config values are ignored; flags in any spelling count.
-  const r = await resolveRemote("r:/d", {
-    conf: c,
-    env: {},
-    flags: { "--local-no-sparse": "true" },
-  });
+  const flags = { nbtestsecret_host: "from-flag", local_no_sparse: "true" };
+  const host = async (remote: string, env: Record<string, string>, f?: Record<string, string>) =>
+    (await resolveRemote(remote, { conf: c, env, flags: f })).options.host;
+  assertEquals(await host("r,host=from-conn:/d", full, flags), "from-conn");
+  assertEquals(await host("r:/d", full, flags), "from-flag");
+  assertEquals(await host("r:/d", full), "from-remote-env");
+  assertEquals(await host("r:/d", { RCLONE_NBTESTSECRET_HOST: "from-type-env" }), "from-type-env");
+  assertEquals(await host("r:/d", {}), "from-conf");
+  assertEquals(await host(":nbtestsecret:/d", {}), "");
+  assertEquals(await host(":nbtestsecret:/d", full), "from-type-env");
+  // Empty config values are ignored; flags of other types are ignored; any spelling counts.
+  assertEquals((await resolveRemote("r:/d", { conf: c, env: {} })).options.port, 22);
+  const r = await resolveRemote("l:/d", { conf: c, env: {}, flags: { "--local-no-sparse": "1" } });
   assertEquals(r.options.no_sparse, true);
-  assertEquals((await resolveRemote("r:/d", { conf: c, env: {} })).options.no_sparse, false);
+  assertEquals((await resolveRemote("l:/d", { conf: c, env: {}, flags })).options.no_sparse, true);
+  assertEquals((await resolveRemote("l:/d", { conf: c, env: {} })).options.no_sparse, false);
 });
 
 Deno.test("resolveRemote() keeps secret option values out of the display name", async () => {
