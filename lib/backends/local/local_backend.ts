@@ -164,11 +164,17 @@ export class LocalBackend implements Backend {
       }
     }
     const abs = this.#abs(rel);
-    const info = await fsCall(rel, () => rel === "" ? Deno.stat(abs) : Deno.lstat(abs));
-    if (!info.isSymlink) return { abs, info };
-    if (this.#copyLinks) return { abs, info: await fsCall(rel, () => Deno.stat(abs)) };
-    if (!this.#links) this.#skipped(rel);
-    throw new NotFoundError(rel);
+    let info = await fsCall(rel, () => rel === "" ? Deno.stat(abs) : Deno.lstat(abs));
+    if (info.isSymlink) {
+      if (!this.#copyLinks) {
+        if (!this.#links) this.#skipped(rel);
+        throw new NotFoundError(rel);
+      }
+      info = await fsCall(rel, () => Deno.stat(abs));
+    }
+    // Like rclone, sockets, FIFOs and devices are not storable objects.
+    if (!isStorable(info)) throw new NotFoundError(rel);
+    return { abs, info };
   }
 
   /** Where a new object at `rel` goes on disk, and whether it is a translated link. */
@@ -244,6 +250,7 @@ export class LocalBackend implements Backend {
         info = await Deno.stat(abs);
       }
       if (this.#oneFileSystem && info.isDirectory && info.dev !== rootDev) return undefined;
+      if (!isStorable(info)) return undefined;
       return this.#entry(joinPath(dirRel, shown), info);
     } catch (err) {
       // Vanished since readdir, or a dangling link followed with copy_links.
@@ -510,6 +517,11 @@ export class LocalBackend implements Backend {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** Whether rclone would treat this as an object: a regular file or a directory. */
+function isStorable(info: Deno.FileInfo): boolean {
+  return info.isFile || info.isDirectory;
 }
 
 function utf8Length(s: string): number {

@@ -76,6 +76,20 @@ Deno.test("LocalBackend translates symlinks to .rclonelink files with links", as
   });
 });
 
+Deno.test("LocalBackend leaves out sockets and FIFOs like rclone", async () => {
+  await withDir(async (dir) => {
+    const listener = Deno.listen({ transport: "unix", path: `${dir}/sock` });
+    listener.close();
+    const mk = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+    assertEquals(mk.code, 0, "mkfifo works");
+    await Deno.writeTextFile(`${dir}/plain`, "p");
+    const b = new LocalBackend({ root: dir });
+    assertEquals(names(await b.list("")), ["plain"]);
+    await rejects(b.stat("sock"), NotFoundError);
+    await rejects(b.read("fifo"), NotFoundError);
+  });
+});
+
 Deno.test("LocalBackend rejects copy_links together with links", () => {
   throws(
     () => new LocalBackend({ root: "/tmp", options: { copy_links: true, links: true } }),
