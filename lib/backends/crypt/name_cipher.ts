@@ -46,6 +46,15 @@ export class UndecryptableNameError extends InvalidError {
 }
 
 const utf8 = new TextEncoder();
+/** Segments remembered per direction (EME costs tens of µs a name in pure JS). */
+const CACHE_ENTRIES = 4096;
+
+/** Remembers a value, dropping the oldest entry when full. */
+function remember(cache: Map<string, string>, key: string, value: string): string {
+  if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Encrypts and decrypts file and directory paths the way rclone's crypt does. */
@@ -53,6 +62,8 @@ export class NameCipher {
   #opts: NameCipherOptions;
   #eme: Eme;
   #suffix: string;
+  #encrypted = new Map<string, string>();
+  #decrypted = new Map<string, string>();
 
   /** Creates a name cipher. */
   constructor(opts: NameCipherOptions) {
@@ -69,6 +80,8 @@ export class NameCipher {
   /** Encrypts one segment in standard mode. */
   encryptSegment(plain: string): string {
     if (plain === "") return "";
+    const hit = this.#encrypted.get(plain);
+    if (hit !== undefined) return hit;
     const bytes = utf8.encode(plain);
     const padded = pkcs7Pad(16, bytes);
     if (padded.length > EME_MAX_BYTES) {
@@ -77,12 +90,15 @@ export class NameCipher {
         Errno.ENAMETOOLONG,
       );
     }
-    return this.#opts.encoding.encode(this.#eme.encrypt(this.#opts.nameTweak, padded));
+    const out = this.#opts.encoding.encode(this.#eme.encrypt(this.#opts.nameTweak, padded));
+    return remember(this.#encrypted, plain, out);
   }
 
   /** Decrypts one segment in standard mode; throws {@link UndecryptableNameError}. */
   decryptSegment(cipher: string): string {
     if (cipher === "") return "";
+    const hit = this.#decrypted.get(cipher);
+    if (hit !== undefined) return hit;
     let raw: Uint8Array;
     try {
       raw = this.#opts.encoding.decode(cipher);
@@ -98,7 +114,7 @@ export class NameCipher {
     }
     try {
       const plain = pkcs7Unpad(16, this.#eme.decrypt(this.#opts.nameTweak, raw));
-      return strictUtf8.decode(plain);
+      return remember(this.#decrypted, cipher, strictUtf8.decode(plain));
     } catch (err) {
       throw new UndecryptableNameError(cipher, (err as Error).message);
     }
