@@ -203,3 +203,24 @@ Deno.test("VfsCache writes mode: a read-only open leaves nothing cached after cl
     await until(() => cache.stats().cacheBytes === 0);
   });
 });
+
+Deno.test("VfsCache full mode: a random read inside a paced read-ahead range does not wait for it", async () => {
+  await withCache({
+    vfs_cache_mode: "full",
+    vfs_read_chunk_size: 8 * MiB,
+    buffer_size: 256 * 1024,
+  }, async ({ cache, remote, inner }) => {
+    const size = 8 * MiB;
+    await writeRemote(inner, "mixed.bin", pattern(size));
+    const seq = await cache.open("mixed.bin", O.RDONLY, await inner.stat("mixed.bin"));
+    assertEquals(await seq.read(0, 65_536), pattern(65_536));
+    // The sequential reader's fetch covers the whole file but is paced near offset 0.
+    const rnd = await cache.open("mixed.bin", O.RDONLY, await inner.stat("mixed.bin"));
+    const t0 = Date.now();
+    assertEquals(await rnd.read(6 * MiB, 4096), pattern(4096, 6 * MiB));
+    assertEquals(Date.now() - t0 < 1000, true);
+    await rnd.release();
+    await seq.release();
+    assertEquals(remote.bytesRead < 4 * MiB, true, `read ${remote.bytesRead} bytes`);
+  });
+});

@@ -329,7 +329,7 @@ export class CacheItem {
   /** Parts of `[start, end)` not present and not being fetched by a running fetch. */
   #uncovered(start: number, end: number): [number, number][] {
     const pending = new RangeSet(this.#ranges.toArray());
-    for (const f of this.#fetches) if (!f.finished) pending.add(f.pos, f.end);
+    for (const f of this.#fetches) if (!f.finished) pending.add(f.pos, f.reach);
     return pending.missing(start, Math.min(end, this.#size, this.#sourceSize));
   }
 
@@ -357,7 +357,10 @@ export class CacheItem {
       return;
     }
     for (const f of this.#fetches) {
-      if (f.paced && f.start < end + window) f.raiseDemand(end + window);
+      // Only the fetches serving this reader: near its position, not another reader's far behind.
+      if (f.paced && f.pos >= start - window && f.start < end + window && f.end > start) {
+        f.raiseDemand(end + window);
+      }
     }
     const gaps = this.#uncovered(start, end + window);
     const first = gaps[0];
@@ -379,20 +382,28 @@ export class CacheItem {
   async ensure(start: number, end: number, rs?: ReadState): Promise<void> {
     let stalls = 0;
     let lastGap = -1;
+    // A sequential reader keeps its read-ahead going even while it reads what is present.
+    if (rs) this.#plan(start, end, rs);
     for (;;) {
       const gaps = this.#missing(start, end);
       const gap = gaps[0];
       if (!gap) return;
-      if (gap[0] === lastGap) {
-        if (++stalls > 3) {
-          throw new FsError(
-            `short read from the remote for ${JSON.stringify(this.#path)} at offset ${gap[0]}`,
-            Errno.EIO,
-          );
+      const covered = this.#fetches.some((f) =>
+        !f.finished && f.start <= gap[0] && gap[0] < f.reach
+      );
+      if (!covered) {
+        // A new fetch is needed; the same gap needing one again means the remote fell short.
+        if (gap[0] === lastGap) {
+          if (++stalls > 2) {
+            throw new FsError(
+              `short read from the remote for ${JSON.stringify(this.#path)} at offset ${gap[0]}`,
+              Errno.EIO,
+            );
+          }
+        } else {
+          stalls = 0;
+          lastGap = gap[0];
         }
-      } else {
-        stalls = 0;
-        lastGap = gap[0];
       }
       this.#plan(start, end, rs);
       const relevant = this.#fetches.filter((f) => f.start < end && f.end > gap[0]);

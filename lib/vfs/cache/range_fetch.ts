@@ -59,6 +59,11 @@ export class RangeFetch {
     return this.#finished;
   }
 
+  /** How far the fetch will go without more demand: `end`, or less for a paced fetch. */
+  get reach(): number {
+    return Math.min(this.end, this.#demand);
+  }
+
   /** Lets a paced fetch run up to `upTo` (never lowers it). */
   raiseDemand(upTo: number): void {
     if (upTo > this.#demand) {
