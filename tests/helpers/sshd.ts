@@ -36,6 +36,8 @@ export interface SshdServer {
   readonly dir: string;
   /** PID of the listening sshd, or undefined while stopped. */
   readonly pid: number | undefined;
+  /** PIDs of the session processes sshd forked (one or more per open connection). */
+  sessions(): number[];
   /** Makes a fresh empty directory owned by the test user; returns its absolute path. */
   newRoot(): Promise<string>;
   /** Starts sshd again on the same port (no-op if running). */
@@ -255,6 +257,9 @@ export async function startSshd(): Promise<SshdServer> {
     dir,
     get pid() {
       return child?.pid;
+    },
+    sessions() {
+      return child ? descendants(child.pid) : [];
     },
     async newRoot() {
       const p = `${dir}/data/root${++rootSeq}`;
