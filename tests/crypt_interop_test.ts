@@ -96,7 +96,15 @@ async function rclone(conf: string, home: string, ...args: string[]): Promise<st
     stderr: "piped",
     signal: AbortSignal.timeout(RCLONE_TIMEOUT_MS),
   });
-  const out = await cmd.output();
+  let out: Deno.CommandOutput;
+  try {
+    out = await cmd.output();
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error("rclone is not installed: these tests need it (apt-get install rclone)");
+    }
+    throw err;
+  }
   const stdout = new TextDecoder().decode(out.stdout);
   if (!out.success) {
     throw new Error(
@@ -194,7 +202,10 @@ for (const mode of MODES) {
       assertEquals(dirs.sort(), expectedDirs());
       for (const [path, size] of Object.entries(FILES)) {
         assertEquals(files.get(path), size, `listed size of ${path}`);
-        assertEquals((await backend.stat(path)).size, size, `stat size of ${path}`);
+        const st = await backend.stat(path);
+        assertEquals(st.size, size, `stat size of ${path}`);
+        const srcMtime = (await Deno.stat(`${f.src}/${path}`)).mtime!.getTime();
+        assert(Math.abs(st.mtimeMs - srcMtime) <= 1, `mtime of ${path} kept by rclone and us`);
         const got = await collect(await backend.read(path));
         assert(equalBytes(got, content(path, size)), `content of ${path}`);
       }

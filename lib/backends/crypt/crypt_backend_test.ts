@@ -1,4 +1,4 @@
-import type { Backend, Entry, ReadOptions, WriteOptions } from "../backend.ts";
+import type { Backend, Change, Entry, ReadOptions, WriteOptions } from "../backend.ts";
 import { MemoryBackend } from "../memory.ts";
 import { CryptBackend, type CryptBackendOptions } from "./crypt_backend.ts";
 import { type CryptCipherSettings, newCryptCipher } from "./crypt_cipher.ts";
@@ -142,4 +142,36 @@ Deno.test("CryptBackend pass_bad_blocks reads a damaged block as zeros", async (
   const got = await collect(await crypt.read("f"));
   assertEquals(got.subarray(0, B).every((x) => x === 0), true);
   assertBytes(got.subarray(B), data.subarray(B), "second block");
+});
+
+/** A memory backend with change notification driven by the test. */
+class WatchableBackend extends MemoryBackend {
+  override readonly features = { ...new MemoryBackend().features, changeNotify: true };
+  notify: ((c: Change) => void) | undefined;
+  watch(onChange: (c: Change) => void, _intervalMs: number): () => void {
+    this.notify = onChange;
+    return () => this.notify = undefined;
+  }
+}
+
+Deno.test("CryptBackend.watch() reports decrypted paths and drops undecryptable ones", async () => {
+  const wrapped = new WatchableBackend();
+  const cipher = await newCryptCipher({ password: "unit" });
+  const crypt = new CryptBackend({ wrapped, cipher, name: "secret:", root: "" });
+  assertEquals(crypt.features.changeNotify, true);
+  const seen: Change[] = [];
+  const stop = crypt.watch!((c) => seen.push(c), 1000);
+  wrapped.notify!({ path: cipher.names.encryptFileName("d/f.txt"), kind: "file" });
+  wrapped.notify!({ path: cipher.names.encryptDirName("d/e"), kind: "dir" });
+  wrapped.notify!({ path: cipher.names.encryptFileName("u"), kind: "unknown" });
+  wrapped.notify!({ path: "not encrypted", kind: "file" });
+  stop();
+  assertEquals(wrapped.notify, undefined);
+  assertEquals(seen, [
+    { path: "d/f.txt", kind: "file" },
+    { path: "d/e", kind: "dir" },
+    { path: "u", kind: "unknown" },
+  ]);
+  const plain = (await setup()).crypt;
+  assertEquals([plain.features.changeNotify, plain.watch], [false, undefined]);
 });
