@@ -46,6 +46,7 @@ export function serveDockerCommand() {
         noSpec: sv.no_spec === true,
         specDir: String(sv.spec_dir),
         idleGraceMs: Number(sv.idle_grace),
+        unmountDeadlineMs: Number(sv.unmount_deadline),
         mountDefaults,
         vfsDefaults,
         env,
@@ -56,6 +57,8 @@ export function serveDockerCommand() {
           env,
         }),
       });
+      // Everything is unmounted, flushed and saved: don't wait for stray handles.
+      Deno.exit(0);
     });
   for (const group of SERVE_DOCKER_GROUPS) addGroupFlags(cmd, group, { hideAdvanced: true });
   return cmd;

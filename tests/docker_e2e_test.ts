@@ -27,7 +27,7 @@ Deno.test({
     const remote = `${dir}/remote`;
     // The remote roots exist beforehand: our VFS (not the plugin) still fails a listing of a
     // missing root where rclone shows an empty directory, and Docker lists the volume on mount.
-    for (const d of ["v1", "wb-writes", "wb-full", "compose"]) {
+    for (const d of ["v1", "wb-minimal", "wb-writes", "wb-full", "compose"]) {
       await Deno.mkdir(`${remote}/${d}`, { recursive: true });
     }
     const driver = `dctest${crypto.randomUUID().slice(0, 8)}`;
@@ -104,7 +104,7 @@ Deno.test({
       await t.step(
         "write-back cache modes flush before the container's unmount returns",
         async () => {
-          for (const mode of ["writes", "full"]) {
+          for (const mode of ["minimal", "writes", "full"]) {
             const name = `wb-${mode}`;
             let r = await docker([
               "volume",

@@ -19,7 +19,7 @@ export interface PluginProcess {
   call(path: string, body?: unknown): Promise<PluginReply>;
   /** Sends a signal and waits for the exit (SIGKILL after `timeoutMs`, default 30 s). */
   stop(signal?: Deno.Signal, timeoutMs?: number): Promise<Deno.CommandStatus>;
-  /** The plugin's log so far. */
+  /** The plugin's log file so far, then anything it wrote to stderr. */
   log(): Promise<string>;
 }
 
@@ -41,7 +41,6 @@ export async function startPluginProcess(
   extraArgs: string[] = [],
 ): Promise<PluginProcess> {
   const p = pluginPaths(dir);
-  const logFile = await Deno.open(p.log, { write: true, create: true, append: true });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -54,6 +53,8 @@ export async function startPluginProcess(
       "--base-dir",
       p.base,
       "-vv",
+      "--log-file",
+      p.log,
       ...extraArgs,
     ],
     env: { RCLONE_CONFIG: p.conf, RCLONE_CACHE_DIR: p.cache },
@@ -61,7 +62,11 @@ export async function startPluginProcess(
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const drained = child.stderr.pipeTo(logFile.writable).catch(() => {});
+  let stderr = "";
+  const drained = (async () => {
+    const dec = new TextDecoder();
+    for await (const c of child.stderr) stderr += dec.decode(c, { stream: true });
+  })().catch(() => {});
   let exited = false;
   const status = child.status.then((s) => {
     exited = true;
@@ -87,7 +92,7 @@ export async function startPluginProcess(
       await drained;
       return s;
     },
-    log: () => Deno.readTextFile(p.log).catch(() => ""),
+    log: async () => (await Deno.readTextFile(p.log).catch(() => "")) + stderr,
   };
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline && !exited) {

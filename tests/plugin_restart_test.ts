@@ -119,3 +119,55 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "plugin process: a busy mount is detached lazily after the deadline; SIGHUP keeps serving",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "dcb" });
+    const p = pluginPaths(dir);
+    await Deno.mkdir(`${dir}/remote`);
+    const plugin = await startPluginProcess(dir, `${dir}/plugin.sock`, [
+      "--unmount-deadline",
+      "1s",
+    ]);
+    let holder: Deno.ChildProcess | undefined;
+    try {
+      let r = await plugin.call("/VolumeDriver.Create", {
+        Name: "busy",
+        Opts: { type: "local", path: `${dir}/remote` },
+      });
+      assertEquals(r.status, 200, r.text);
+      r = await plugin.call("/VolumeDriver.Mount", { Name: "busy", ID: "b1" });
+      assertEquals(r.status, 200, r.text);
+      holder = new Deno.Command("sleep", { args: ["60"], cwd: `${p.base}/busy` }).spawn();
+      const t0 = Date.now();
+      r = await plugin.call("/VolumeDriver.Unmount", { Name: "busy", ID: "b1" });
+      assertEquals([r.status, r.text], [200, "{}\n"]);
+      ok(Date.now() - t0 < 8_000, `unmount took ${Date.now() - t0}ms`);
+      assertEquals(await fuseMountsUnder(dir), [], "lazily detached");
+      r = await plugin.call("/VolumeDriver.Mount", { Name: "busy", ID: "b2" });
+      assertEquals(r.status, 200, r.text);
+      assertEquals((await fuseMountsUnder(dir)).length, 1);
+
+      Deno.kill(plugin.pid, "SIGHUP");
+      await until("SIGHUP logged", async () => (await plugin.log()).includes("SIGHUP")).catch(
+        async (e) => {
+          throw new Error(`${e.message}: ${await plugin.log()}`);
+        },
+      );
+      r = await plugin.call("/VolumeDriver.Unmount", { Name: "busy", ID: "b2" });
+      assertEquals(r.status, 200, r.text);
+    } finally {
+      if (holder) {
+        holder.kill("SIGKILL");
+        await holder.status;
+      }
+      const st = await plugin.stop();
+      assertEquals(st.success, true);
+      await detachAllUnder(dir);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

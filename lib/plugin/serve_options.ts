@@ -2,7 +2,7 @@
  * @module
  * The options of `serve docker` (spec §5.1), declared once: flags `--base-dir`,
  * `--socket-addr`, `--socket-gid`, `--forget-state`, `--no-spec`, env `RCLONE_BASE_DIR` etc.
- * `--spec-dir` and `--idle-grace` are denoclone additions (advanced; tests use the first).
+ * `--spec-dir`, `--idle-grace` and `--unmount-deadline` are denoclone additions (advanced).
  */
 import type { OptionGroup } from "../config/option_schema.ts";
 import { DEFAULT_BASE_DIR, DEFAULT_SPEC_DIR } from "./api.ts";
@@ -56,6 +56,13 @@ export const SERVE_DOCKER_OPTIONS: OptionGroup = {
       type: "duration",
       default: 15_000,
       help: "Keep a volume's VFS warm this long after its last unmount",
+      advanced: true,
+    },
+    {
+      name: "unmount_deadline",
+      type: "duration",
+      default: 10_000,
+      help: "Wait this long for a busy mount to unmount before detaching it lazily",
       advanced: true,
     },
   ],
