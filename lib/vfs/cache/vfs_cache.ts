@@ -186,15 +186,16 @@ export class VfsCache {
   async #load(): Promise<void> {
     await Deno.remove(this.paths.tmpDir, { recursive: true }).catch(() => {});
     let requeued = 0;
+    const foreign = new Set<string>();
     for await (const file of walkFiles(this.paths.metaRoot)) {
       const path = this.paths.pathOfMeta(file)!;
       let meta;
       try {
         meta = await readMeta(file);
       } catch (err) {
-        log.notice(`vfs cache: discarding unreadable cache entry ${path}: ${err}`);
-        await Deno.remove(file).catch(() => {});
-        await Deno.remove(this.paths.data(path)).catch(() => {});
+        // Not ours or damaged: leave it and its data alone rather than risk losing changes.
+        log.notice(`vfs cache: ignoring unreadable cache entry ${path}: ${err}`);
+        foreign.add(path);
         continue;
       }
       meta.path = path;
@@ -227,7 +228,7 @@ export class VfsCache {
     }
     for await (const file of walkFiles(this.paths.dataRoot)) {
       const path = file.slice(this.paths.dataRoot.length + 1);
-      if (!this.#items.has(path)) {
+      if (!this.#items.has(path) && !foreign.has(path)) {
         log.debug(`vfs cache: removing orphan data file ${path}`);
         await Deno.remove(file).catch(() => {});
       }

@@ -1,0 +1,136 @@
+import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { MemoryBackend } from "../../backends/memory.ts";
+import { Errno, FsError } from "../../errors.ts";
+import { CachePaths } from "./cache_paths.ts";
+import { type ItemMeta, readMeta, writeMeta } from "./item_meta.ts";
+import { VfsCache } from "./vfs_cache.ts";
+
+const TUNING = { retryMinMs: 10, retryMaxMs: 50, closeDeadlineMs: 2000 };
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function meta(path: string, over: Partial<ItemMeta> = {}): ItemMeta {
+  return {
+    version: 1,
+    path,
+    size: 100,
+    mtimeMs: 1_000_000,
+    atimeMs: Date.now(),
+    dirty: true,
+    fingerprint: null,
+    sourceSize: 0,
+    ranges: [[0, 100]],
+    ...over,
+  };
+}
+
+Deno.test("VfsCache.open() repairs a short data file and discards entries without data", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    const paths = new CachePaths(dir, backend.name);
+    await writeMeta(paths.meta("short"), paths.tmpDir, meta("short"));
+    await Deno.mkdir(paths.dataRoot, { recursive: true });
+    await Deno.writeFile(paths.data("short"), new Uint8Array(50).fill(7));
+    await writeMeta(paths.meta("nodata"), paths.tmpDir, meta("nodata"));
+    await Deno.writeFile(paths.data("orphan"), new Uint8Array(10));
+    await Deno.writeTextFile(paths.meta("foreign"), '{"ModTime":"x"}');
+    await Deno.writeFile(paths.data("foreign"), new Uint8Array(3));
+    const cache = await VfsCache.open({
+      backend,
+      cacheDir: dir,
+      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+      tuning: TUNING,
+    });
+    try {
+      assertEquals(cache.pendingEntry("short")?.size, 100);
+      assertEquals(cache.pendingEntry("nodata"), undefined);
+      assertEquals((await readMeta(paths.meta("short"))).ranges, [[0, 50]]);
+      await rejects(Deno.stat(paths.meta("nodata")), Deno.errors.NotFound);
+      await rejects(Deno.stat(paths.data("orphan")), Deno.errors.NotFound);
+      // Entries the cache cannot read are left alone.
+      assertEquals((await Deno.stat(paths.data("foreign"))).size, 3);
+      await cache.sync();
+      const got = new Uint8Array(await new Response(await backend.read("short")).arrayBuffer());
+      // Bytes past what the data file held are a hole of a new file: zeros.
+      const want = new Uint8Array(100);
+      want.fill(7, 0, 50);
+      assertEquals(got, want);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+Deno.test("VfsCache.open() rejects a directory entry", async () => {
+  await withDir(async (dir) => {
+    const cache = await VfsCache.open({
+      backend: new MemoryBackend(),
+      cacheDir: dir,
+      options: { vfs_cache_mode: "full" },
+      tuning: TUNING,
+    });
+    try {
+      const err = await cache.open("d", 0, { path: "d", isDir: true, size: 0, mtimeMs: 0 })
+        .catch((e) => e);
+      assertEquals(err instanceof FsError && err.errno === Errno.EISDIR, true);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+Deno.test("VfsCache handles reject writes on read-only opens and use after release", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    await backend.write("r", new Blob(["abc"]).stream());
+    const cache = await VfsCache.open({
+      backend,
+      cacheDir: dir,
+      options: { vfs_cache_mode: "full" },
+      tuning: TUNING,
+    });
+    try {
+      const h = await cache.open("r", 0, await backend.stat("r"));
+      const e1 = await Promise.resolve().then(() => h.write(0, new Uint8Array(1))).catch((e) => e);
+      assertEquals(e1 instanceof FsError && e1.errno === Errno.EBADF, true);
+      await h.release();
+      const e2 = await Promise.resolve().then(() => h.read(0, 1)).catch((e) => e);
+      assertEquals(e2 instanceof FsError && e2.errno === Errno.EBADF, true);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+Deno.test("VfsCache truncate through a handle grows with zeros and shrinks", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    await backend.write("t", new Blob(["0123456789"]).stream());
+    const cache = await VfsCache.open({
+      backend,
+      cacheDir: dir,
+      options: { vfs_cache_mode: "writes" },
+      tuning: TUNING,
+    });
+    try {
+      const h = await cache.open("t", 2, await backend.stat("t"));
+      await h.truncate(4);
+      await h.truncate(8);
+      assertEquals(h.currentSize(), 8);
+      assertEquals(await h.read(0, 100), new Uint8Array([48, 49, 50, 51, 0, 0, 0, 0]));
+      await h.release();
+      await cache.sync();
+      const got = new Uint8Array(await new Response(await backend.read("t")).arrayBuffer());
+      assertEquals(got, new Uint8Array([48, 49, 50, 51, 0, 0, 0, 0]));
+    } finally {
+      await cache.close();
+    }
+  });
+});
