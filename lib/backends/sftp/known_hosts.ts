@@ -55,9 +55,13 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return out;
 }
 
-/** The name a host is looked up by: `host` on port 22, `[host]:port` otherwise. */
+/**
+ * The name a host is looked up by: `host` on port 22, `[host]:port` otherwise; lower-cased as
+ * OpenSSH does before matching or hashing.
+ */
 export function knownHostsName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const h = host.toLowerCase();
+  return port === 22 ? h : `[${h}]:${port}`;
 }
 
 function globMatch(pattern: string, name: string): boolean {

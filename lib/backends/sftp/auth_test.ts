@@ -1,0 +1,60 @@
+import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+import { buildAuth, expandPath } from "./auth.ts";
+import { obscure } from "../../config/obscure.ts";
+import { InvalidError, NotSupportedError } from "../../errors.ts";
+import { redact } from "../../util/log.ts";
+
+Deno.test("expandPath() expands ~ and environment variables like rclone", () => {
+  const env = { HOME: "/home/u", KEYS: "/etc/keys" };
+  assertEquals(expandPath("~/.ssh/id", env), "/home/u/.ssh/id");
+  assertEquals(expandPath("$KEYS/id", env), "/etc/keys/id");
+  assertEquals(expandPath("${KEYS}/id", env), "/etc/keys/id");
+  assertEquals(expandPath("/abs/~x", env), "/abs/~x");
+});
+
+Deno.test("buildAuth() reveals pass and registers it as a secret", async () => {
+  const secret = "s3cret-Password-xyz";
+  const a = await buildAuth({ pass: obscure(secret) }, {});
+  assertEquals(a.password, secret);
+  assertEquals(a.methods, ["password"]);
+  assert(!redact(`oops ${secret}`).includes(secret), "the password is redacted from logs");
+});
+
+Deno.test("buildAuth() refuses ask_password without a pass", async () => {
+  await rejects(buildAuth({ ask_password: true }, {}), NotSupportedError);
+  const a = await buildAuth({ ask_password: true, pass: obscure("pw") }, {});
+  assertEquals(a.methods, ["password"]);
+});
+
+Deno.test("buildAuth() falls back to ssh-agent, and errors when there is nothing", async () => {
+  const a = await buildAuth({}, { SSH_AUTH_SOCK: "/run/agent.sock" });
+  assertEquals([a.agent, a.methods], ["/run/agent.sock", ["agent"]]);
+  await rejects(buildAuth({}, {}), InvalidError);
+  await rejects(buildAuth({ key_use_agent: true, pass: obscure("x") }, {}), /SSH_AUTH_SOCK/);
+});
+
+Deno.test("buildAuth() reads key_file and key_pem, and names a bad key file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command("ssh-keygen", {
+      args: ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/k`],
+    }).output();
+    assert(out.success);
+    const a = await buildAuth({ key_file: "$D/k" }, { D: dir });
+    assertEquals(a.methods, ["publickey"]);
+    assert(a.privateKey?.isPrivateKey());
+    const pem = (await Deno.readTextFile(`${dir}/k`)).trim().replaceAll("\n", "\\n");
+    const b = await buildAuth({ key_pem: pem, key_file: "/does/not/matter" }, {});
+    assertEquals(b.privateKey?.getPublicSSH(), a.privateKey?.getPublicSSH());
+    await rejects(buildAuth({ key_file: `${dir}/missing` }, {}), /missing.*key_file/);
+    await Deno.writeTextFile(`${dir}/junk`, "not a key");
+    await rejects(buildAuth({ key_file: `${dir}/junk` }, {}), /couldn't parse the private key/);
+    await Deno.writeTextFile(`${dir}/cert.pub`, "ssh-ed25519-cert-v01@openssh.com AAAA x\n");
+    await rejects(
+      buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/cert.pub` }, {}),
+      NotSupportedError,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
