@@ -72,6 +72,7 @@ export const SFTP_OPTIONS: OptionGroup = {
       name: "known_hosts_file",
       type: "string",
       default: "",
+      advanced: true,
       help: "Optional path to known_hosts file; when set the server's host key must be in it.",
     },
     {
