@@ -39,13 +39,7 @@ export function parseKeyValues(items: readonly string[]): Record<string, string>
 export function formatVolumeTable(vols: readonly VolumeDetails[]): string {
   const rows = [["NAME", "STATE", "MOUNTS", "REMOTE"]];
   for (const v of vols) {
-    const remote = v.fs || `:${v.type}:`;
-    rows.push([
-      v.name,
-      String(v.status.State ?? ""),
-      String(v.mounts.length),
-      v.path ? `${remote} (path ${v.path})` : remote,
-    ]);
+    rows.push([v.name, String(v.status.State ?? ""), String(v.mounts.length), v.remote]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((x, c) => c === r.length - 1 ? x : x.padEnd(widths[c]!)).join("  "))

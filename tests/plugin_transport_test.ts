@@ -286,3 +286,50 @@ Deno.test("transport: systemd socket activation (LISTEN_FDS) with READY=1, state
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("transport: READY=1 only once the unix socket accepts; SIGTERM sends STOPPING=1 and removes it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denoclone-ready-" });
+  const rx = await notifyReceiver(dir);
+  const sock = `${dir}/p.sock`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./plugin_fixture_server.ts", import.meta.url).pathname],
+    env: {
+      NOTIFY_SOCKET: rx.path,
+      PLUGIN_FIXTURE: JSON.stringify({
+        baseDir: `${dir}/vols`,
+        cacheDir: `${dir}/cache`,
+        configPath: `${dir}/rclone.conf`,
+        socketAddr: sock,
+        specDir: `${dir}/spec`,
+      }),
+    },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    let notes = "";
+    for (let i = 0; i < 500 && !notes.includes("READY=1"); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      notes = await rx.read();
+    }
+    assertEquals(notes, "READY=1");
+    // No retry: the socket must already accept when READY=1 arrives.
+    const r = await raw(
+      await Deno.connect({ transport: "unix", path: sock }),
+      "/Plugin.Activate",
+      "",
+    );
+    assertEquals(r.status, 200);
+    child.kill("SIGTERM");
+    assertEquals((await child.status).success, true);
+    assertEquals(await rx.read(), "READY=1STOPPING=1");
+    assertEquals(await exists(sock), false);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child.status;
+    await rx.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

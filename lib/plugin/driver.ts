@@ -75,6 +75,8 @@ export interface VolumeDetails {
   type: string;
   /** `path` as given. */
   path: string;
+  /** The remote the volume serves, secrets masked (e.g. `:local:/data`, `pers:dir`). */
+  remote: string;
   /** Other options, secret values masked. */
   options: Record<string, string>;
   /** Registered mount IDs. */
@@ -564,6 +566,12 @@ export class Driver {
       fs,
       type: vol.type,
       path: vol.path,
+      remote: vol.spec
+        ? connectionString(
+          vol.spec,
+          vol.persistName !== undefined ? { persistName: vol.persistName } : { redacted: true },
+        )
+        : fs || `:${vol.type}:${vol.path}`,
       options,
       mounts: [...vol.mounts].sort(),
       status: this.#info(vol, true).Status,
