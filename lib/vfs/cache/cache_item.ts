@@ -375,6 +375,15 @@ export class CacheItem {
     }
   }
 
+  /** Whether a read-ahead fetch is running near `[start, end)`. */
+  #streaming(start: number, end: number): boolean {
+    const o = this.#ctx.options;
+    const window = Math.max(o.bufferSize, o.readAhead, MIN_WINDOW);
+    return this.#fetches.some((f) =>
+      !f.finished && f.pos >= start - window && f.start < end + window && f.end > start
+    );
+  }
+
   /**
    * Makes `[start, end)` present, fetching what is missing: with `rs` (a sequential reader's
    * state) in growing or parallel chunks with read-ahead, without it exactly the gaps.
@@ -382,8 +391,8 @@ export class CacheItem {
   async ensure(start: number, end: number, rs?: ReadState): Promise<void> {
     let stalls = 0;
     let lastGap = -1;
-    // A sequential reader keeps its read-ahead going even while it reads what is present.
-    if (rs) this.#plan(start, end, rs);
+    // A sequential reader keeps its read-ahead stream going even while it reads what is present.
+    if (rs && this.#streaming(start, end)) this.#plan(start, end, rs);
     for (;;) {
       const gaps = this.#missing(start, end);
       const gap = gaps[0];
