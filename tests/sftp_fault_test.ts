@@ -19,7 +19,7 @@ const MiB = 1024 * 1024;
 
 async function withBackend(
   fn: (s: SshdServer, b: SftpBackend, root: string) => Promise<void>,
-  lowLevelRetries?: number,
+  tuning: { lowLevelRetries?: number; keepaliveMs?: number } = {},
 ): Promise<void> {
   const s = await startSshd();
   try {
@@ -36,7 +36,7 @@ async function withBackend(
         disable_hashcheck: true,
       },
       name: "fault",
-      lowLevelRetries,
+      ...tuning,
     });
     try {
       await fn(s, b, root);
@@ -145,7 +145,43 @@ Deno.test("sftp fault: a server that stays down is a clear error, then the backe
     assert(err.message.includes("connection refused"), err.message);
     await s.start();
     assert((await b.stat("x")).isDir, "works again once the server is back");
-  }, 2);
+  }, { lowLevelRetries: 2 });
+});
+
+Deno.test("sftp fault: a connection that stops answering (network drop) is replaced", async () => {
+  await withBackend(async (s, b, root) => {
+    const data = randomBytes(8 * MiB);
+    await Deno.writeFile(`${root}/f.bin`, data);
+    const reader = (await b.read("f.bin")).getReader();
+    const hash = createHash("sha256");
+    let got = 0;
+    const frozen: number[] = [];
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+        got += value.length;
+        if (frozen.length === 0 && got >= MiB) {
+          // Freeze the sessions: TCP stays up but nothing answers, as when a link drops.
+          frozen.push(...s.sessions());
+          for (const pid of frozen) Deno.kill(pid, "SIGSTOP");
+        }
+      }
+    } finally {
+      for (const pid of frozen) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    assert(frozen.length > 0, "sessions were frozen");
+    assertEquals(got, data.length);
+    assertEquals(hash.digest("hex"), sha256(data));
+    assertEquals((await b.stat("f.bin")).size, data.length);
+  }, { keepaliveMs: 300 });
 });
 
 Deno.test("sftp fault: parallel operations share a bounded pool and close() ends every session", async () => {

@@ -62,6 +62,11 @@ export interface SftpCreateOptions {
   env?: Record<string, string | undefined>;
   /** Retries after a transport failure, like rclone's `--low-level-retries` (default 10). */
   lowLevelRetries?: number;
+  /**
+   * SSH keepalive interval in ms (default 10 s); a connection that misses three in a row is
+   * dead, which is how a silently dropped network is noticed.
+   */
+  keepaliveMs?: number;
 }
 
 const S_IFMT = 0o170000;
@@ -203,7 +208,7 @@ export class SftpBackend implements Backend {
       }),
       env: parseSetEnv(str("set_env")),
       connectTimeoutMs: 30_000,
-      keepaliveMs: 10_000,
+      keepaliveMs: c.keepaliveMs ?? 10_000,
     };
     const first = await SshConnection.open(settings);
     const pool = new SshPool(() => SshConnection.open(settings), {
