@@ -288,3 +288,57 @@ Deno.test("VfsCache replaces a clean cached file when the path becomes a directo
     await h.release();
   });
 });
+
+Deno.test("VfsCache reports an upload that landed although a rename cancelled it, then uploads the new name", async () => {
+  const { MemoryBackend } = await import("../lib/backends/memory.ts");
+  const { VfsCache } = await import("../lib/vfs/cache/vfs_cache.ts");
+  const { FaultyBackend } = await import("./helpers/faulty_backend.ts");
+  const cacheDir = await Deno.makeTempDir();
+  const remote = new FaultyBackend(new MemoryBackend());
+  const landed: string[] = [];
+  const cache = await VfsCache.open({
+    backend: remote,
+    cacheDir,
+    options: { ...WRITES, vfs_write_back: 0 },
+    onUploaded: (p) => landed.push(p),
+  });
+  try {
+    remote.landDelayMs = 300;
+    const h = await cache.open("first.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("payload"));
+    await h.release();
+    await until(() => remote.writes.length === 1);
+    await cache.rename("first.txt", "second.txt");
+    remote.landDelayMs = 0;
+    // The caller learnt that first.txt exists remotely (so it moves or deletes it) ...
+    assertEquals(landed, ["first.txt"]);
+    // ... and the file still goes up under its new name.
+    assertEquals(cache.pendingEntry("second.txt")?.size, 7);
+    await cache.sync();
+    assertEquals(landed, ["first.txt", "second.txt"]);
+  } finally {
+    await cache.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
+
+Deno.test("VfsCache.setMtime() owns the time of a queued file and keeps a clean copy valid", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 60_000 }, async ({ cache, remote, inner }) => {
+    const h = await cache.open("q.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("q"));
+    await h.release();
+    assertEquals(await cache.setMtime("q.txt", 1_234_567_000), true);
+    assertEquals(cache.pendingEntry("q.txt")?.mtimeMs, 1_234_567_000);
+    await cache.sync();
+    assertEquals((await inner.stat("q.txt")).mtimeMs, 1_234_567_000);
+    // Now clean: the caller sets the remote time, the cached copy stays usable.
+    assertEquals(await cache.setMtime("q.txt", 2_000_000_000_000), false);
+    await inner.setModTime!("q.txt", 2_000_000_000_000);
+    const before = remote.bytesRead;
+    const r = await cache.open("q.txt", O.RDONLY, await inner.stat("q.txt"));
+    assertEquals(new TextDecoder().decode(await r.read(0, 10)), "q");
+    await r.release();
+    assertEquals(remote.bytesRead, before);
+    assertEquals(await cache.setMtime("unknown", 1), false);
+  });
+});

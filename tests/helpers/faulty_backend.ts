@@ -38,8 +38,10 @@ export class FaultyBackend implements Backend {
   readonly features: Features;
   /** While true every write fails with EIO (the remote is "down"). */
   failWrites = false;
-  /** Extra delay before each write completes, in ms. */
+  /** Extra delay before each write starts, in ms (abortable). */
   writeDelayMs = 0;
+  /** Delay after a write landed before it returns, in ms (ignores aborts: it already landed). */
+  landDelayMs = 0;
   /** Bytes consumed from read streams. */
   bytesRead = 0;
   /** Every read request. */
@@ -105,6 +107,7 @@ export class FaultyBackend implements Backend {
     }
     const entry = await this.#inner.write(path, data, options);
     this.writes.push(path);
+    if (this.landDelayMs > 0) await new Promise((r) => setTimeout(r, this.landDelayMs));
     return entry;
   }
 

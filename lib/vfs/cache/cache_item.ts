@@ -511,6 +511,13 @@ export class CacheItem {
     }
   }
 
+  /** A clean item's remote copy gets a new modification time: keep the cache valid for it. */
+  async adoptRemoteMtime(mtimeMs: number): Promise<void> {
+    this.#mtimeMs = mtimeMs;
+    if (this.#fingerprint) this.#fingerprint = { ...this.#fingerprint, mtimeMs };
+    await this.saveMeta();
+  }
+
   /** Makes the data (fdatasync) and metadata durable. */
   async persist(syncData = true): Promise<void> {
     if (this.#removed) return;

@@ -375,6 +375,12 @@ export class VfsCache {
     const { stream, size } = await item.openUploadStream();
     const mtimeMs = item.mtimeMs;
     let entry = await this.backend.write(path, stream, { mtimeMs, size, signal });
+    if (signal.aborted) {
+      // Cancelled (rename, remove) but it landed anyway: the remote has the object at `path`
+      // now, so say so, but keep the item dirty so it is uploaded again where it belongs.
+      this.#notifyUploaded(path, entry);
+      signal.throwIfAborted();
+    }
     const precision = this.backend.features.precisionMs;
     if (
       Number.isFinite(precision) && Math.abs(entry.mtimeMs - mtimeMs) > Math.max(1, precision) &&
@@ -385,13 +391,18 @@ export class VfsCache {
     }
     this.#failing.delete(item);
     if (this.#failing.size === 0) this.#lastError = undefined;
+    // The hook runs first, so a listing never misses the file between pending and uploaded.
+    this.#notifyUploaded(path, entry);
     await item.uploaded(gen, entry);
+    log.info(`vfs cache: ${path}: uploaded ${size} bytes`);
+  }
+
+  #notifyUploaded(path: string, entry: Entry): void {
     try {
       this.#onUploaded?.(path, entry);
     } catch (err) {
       log.error(`vfs cache: ${path}: upload hook failed: ${err}`);
     }
-    log.info(`vfs cache: ${path}: uploaded ${size} bytes`);
   }
 
   /** Waits until `targets` reached their generation on the remote; returns those that did not. */
@@ -442,6 +453,24 @@ export class VfsCache {
   pendingEntry(path: string): Entry | undefined {
     const item = this.#items.get(path);
     return item && item.dirty && !item.removed ? item.entry() : undefined;
+  }
+
+  /**
+   * Records a new modification time for `path`. Returns true when the cache owns the change (the
+   * file is open for writing or waiting for upload: the time goes up with the data); false when
+   * the caller must set it on the remote (a clean cached copy is kept valid for that time).
+   */
+  async setMtime(path: string, mtimeMs: number): Promise<boolean> {
+    const item = this.#items.get(path);
+    if (!item || item.removed) return false;
+    if (item.dirty || item.writers > 0 || this.#queue.has(item)) {
+      await item.setMtime(mtimeMs);
+      if (item.writers === 0) this.#queue.schedule(item);
+      await item.saveMeta();
+      return true;
+    }
+    await item.adoptRemoteMtime(mtimeMs);
+    return false;
   }
 
   /** Size of `path` as the cache sees it (open or dirty files), else undefined. */
