@@ -43,7 +43,8 @@ export function serveDockerCommand() {
         socketAddr: String(sv.socket_addr),
         socketGid: Number(sv.socket_gid),
         forgetState: sv.forget_state === true,
-        noSpec: sv.no_spec === true,
+        // commander reads `--no-spec` as the negation of a `spec` flag.
+        noSpec: sv.no_spec === true || opts.spec === false,
         specDir: String(sv.spec_dir),
         idleGraceMs: Number(sv.idle_grace),
         unmountDeadlineMs: Number(sv.unmount_deadline),

@@ -356,27 +356,31 @@ export class Driver {
       }
       if (vol.runtime) await vol.runtime.close();
       this.#volumes.delete(name);
-      if (vol.persistName !== undefined && vol.spec) {
-        try {
-          const conf = await this.#loadConf();
-          const want = { type: vol.spec.backendType, ...vol.spec.params };
-          const have = conf.getSection(vol.persistName);
-          if (have && sameRecord(have, want)) {
-            conf.deleteSection(vol.persistName);
-            await conf.save();
-          }
-        } catch (err) {
-          log.error(
-            `Volume ${JSON.stringify(name)}: failed to drop its persisted remote: ${
-              (err as Error).message
-            }`,
-          );
-        }
-      }
+      await this.#dropPersisted(vol);
       await removeMountpoint(vol.mountpoint);
       log.info(`Volume ${JSON.stringify(name)} removed`);
       await this.#save();
     });
+  }
+
+  /** Removes the rclone.conf section a `persist=true` volume wrote, if it is still ours. */
+  async #dropPersisted(vol: Volume): Promise<void> {
+    if (vol.persistName === undefined || !vol.spec) return;
+    try {
+      const conf = await this.#loadConf();
+      const want = { type: vol.spec.backendType, ...vol.spec.params };
+      const have = conf.getSection(vol.persistName);
+      if (have && sameRecord(have, want)) {
+        conf.deleteSection(vol.persistName);
+        await conf.save();
+      }
+    } catch (err) {
+      log.error(
+        `Volume ${JSON.stringify(vol.name)}: failed to drop its persisted remote: ${
+          (err as Error).message
+        }`,
+      );
+    }
   }
 
   #stopTimers(vol: Volume): void {
@@ -610,6 +614,7 @@ export class Driver {
       this.#stopTimers(vol);
       if (vol.runtime) await vol.runtime.close().catch(() => {});
       delete vol.runtime;
+      await this.#dropPersisted(vol);
       try {
         await this.#setup(next, true);
       } catch (err) {

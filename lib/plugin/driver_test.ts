@@ -157,3 +157,27 @@ Deno.test("Driver: admin update changes an unmounted volume and is refused while
     await t.cleanup();
   }
 });
+
+Deno.test("Driver: updating a persisted volume rewrites its rclone.conf section", async () => {
+  const t = await testEnv();
+  try {
+    let r = await t.call("/VolumeDriver.Create", {
+      Name: "pv",
+      Opts: { type: "local", path: "/tmp", persist: "true" },
+    });
+    assertEquals(r.status, 200, r.body);
+    r = await t.call("/denoclone/Volume.Update", {
+      Name: "pv",
+      Opts: { "local-no-check-updated": "true" },
+    });
+    assertEquals(r.status, 200, r.body);
+    assertEquals((await RcloneConf.load(t.confPath)).getSection("pv"), {
+      type: "local",
+      no_check_updated: "true",
+    });
+    r = await t.call("/denoclone/Volume.Inspect", { Name: "pv" });
+    assertEquals(r.json.Volume.remote, "pv:/tmp");
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -133,6 +133,9 @@ export async function handle(
       };
     }
   }
+  if (log.debugEnabled) {
+    log.debug(`${path}${typeof req.Name === "string" ? ` ${JSON.stringify(req.Name)}` : ""}`);
+  }
   try {
     const result = await route.run(driver, req as Record<string, never>);
     return json(200, result);
