@@ -171,3 +171,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "plugin process: an external umount drops the IDs and the next Mount mounts again",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "dcx" });
+    const p = pluginPaths(dir);
+    await Deno.mkdir(`${dir}/remote`);
+    await Deno.writeTextFile(`${dir}/remote/f`, "x");
+    const plugin = await startPluginProcess(dir, `${dir}/plugin.sock`);
+    try {
+      let r = await plugin.call("/VolumeDriver.Create", {
+        Name: "ext",
+        Opts: { type: "local", path: `${dir}/remote` },
+      });
+      assertEquals(r.status, 200, r.text);
+      for (const id of ["a", "b"]) {
+        r = await plugin.call("/VolumeDriver.Mount", { Name: "ext", ID: id });
+        assertEquals(r.status, 200, r.text);
+      }
+      const out = await new Deno.Command("umount", { args: [`${p.base}/ext`] }).output();
+      assertEquals(out.success, true);
+      const mounts = async () => {
+        const g = await plugin.call("/VolumeDriver.Get", { Name: "ext" });
+        return (g.json as { Volume: { Status: { Mounts: string[]; Reachable: unknown } } }).Volume
+          .Status;
+      };
+      await until("IDs dropped", async () => (await mounts()).Mounts.length === 0);
+      await until("remote probed reachable", async () => (await mounts()).Reachable === true);
+      r = await plugin.call("/VolumeDriver.Unmount", { Name: "ext", ID: "a" });
+      assertEquals(r.json, { Err: "volume is not mounted" });
+      r = await plugin.call("/VolumeDriver.Mount", { Name: "ext", ID: "c" });
+      assertEquals(r.status, 200, r.text);
+      assertEquals(await Deno.readTextFile(`${p.base}/ext/f`), "x");
+      match(await plugin.log(), /unmounted externally/);
+    } finally {
+      await plugin.stop();
+      await detachAllUnder(dir);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
