@@ -690,6 +690,7 @@ export class Driver {
     if (vol.state === "ok" && vol.runtime) return;
     try {
       await this.#setup(vol, true);
+      if (this.#closing) return;
       if (vol.mounts.size > 0) await this.#fuseMount(vol, vol.runtime!);
       log.info(`Volume ${JSON.stringify(vol.name)} restored`);
     } catch (err) {

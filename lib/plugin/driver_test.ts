@@ -181,3 +181,34 @@ Deno.test("Driver: updating a persisted volume rewrites its rclone.conf section"
     await t.cleanup();
   }
 });
+
+Deno.test("Driver: shutdown is not held up by a restore stuck on a dead remote", async () => {
+  const t = await testEnv();
+  const { gate } = await import("./_recording_mounter.ts");
+  const g = gate();
+  try {
+    await t.call("/VolumeDriver.Create", { Name: "stuck", Opts: { type: "memory" } });
+    await t.call("/VolumeDriver.Create", { Name: "ok", Opts: { type: "memory" } });
+    await t.call("/VolumeDriver.Mount", { Name: "ok", ID: "o" });
+    await t.call("/VolumeDriver.Mount", { Name: "stuck", ID: "s" });
+    const t2 = t.restart();
+    t2.mounter.openGates.set("stuck", g);
+    await t2.driver.loadState();
+    const restoring = t2.driver.rebuild();
+    let r = await t2.call("/VolumeDriver.List");
+    assertEquals(r.json.Volumes.length, 2, "listed while restoring");
+    await new Promise((res) => setTimeout(res, 50));
+    r = await t2.call("/VolumeDriver.Get", { Name: "ok" });
+    assertEquals(r.json.Volume.Status.Mounted, true, "the healthy volume restored meanwhile");
+    const t0 = Date.now();
+    await t2.driver.shutdown(300);
+    ok(Date.now() - t0 < 2000, `shutdown took ${Date.now() - t0}ms`);
+    assertEquals(t2.mounter.count("unmount", "ok"), 1);
+    g.open();
+    await restoring;
+    assertEquals(t2.mounter.count("mount", "stuck"), 0, "nothing mounted after shutdown");
+  } finally {
+    g.open();
+    await t.cleanup();
+  }
+});

@@ -90,7 +90,8 @@ export async function startPlugin(s: PluginSettings): Promise<RunningPlugin> {
         log.error((err as Error).message);
       }
       const closed = server.close();
-      await restored;
+      // A restore stuck on a dead remote must not block the exit: shutdown() bounds each
+      // volume's wait, and restores still queued see the driver closing and stop.
       await driver.shutdown().catch((err) => log.error(`Exit: ${(err as Error).message}`));
       await closed;
     })();
