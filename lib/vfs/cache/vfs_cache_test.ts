@@ -134,3 +134,54 @@ Deno.test("VfsCache truncate through a handle grows with zeros and shrinks", asy
     }
   });
 });
+
+Deno.test("VfsCache.open() twice on one remote shares the cache; closing one keeps the other working", async () => {
+  await withDir(async (dir) => {
+    const { FaultyBackend } = await import("../../../tests/helpers/faulty_backend.ts");
+    const store = new MemoryBackend();
+    const ra = new FaultyBackend(store);
+    const rb = new FaultyBackend(store);
+    const seenA: string[] = [];
+    const seenB: string[] = [];
+    const options = { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 };
+    const a = await VfsCache.open({
+      backend: ra,
+      cacheDir: dir,
+      options,
+      tuning: TUNING,
+      onUploaded: (p) => seenA.push(p),
+    });
+    const b = await VfsCache.open({
+      backend: rb,
+      cacheDir: dir,
+      options,
+      tuning: TUNING,
+      onUploaded: (p) => seenB.push(p),
+    });
+    try {
+      const h = await a.open("one.txt", 65, undefined);
+      await h.write(0, new TextEncoder().encode("1"));
+      await h.release();
+      assertEquals(b.pendingEntry("one.txt")?.size, 1);
+      await b.sync();
+      assertEquals([seenA, seenB], [["one.txt"], ["one.txt"]]);
+      assertEquals(ra.writes, ["one.txt"]);
+      await a.close();
+      // A's backend is gone: uploads now go through B's.
+      ra.failWrites = true;
+      const h2 = await b.open("two.txt", 65, undefined);
+      await h2.write(0, new TextEncoder().encode("2"));
+      await h2.release();
+      await b.sync();
+      assertEquals(rb.writes, ["two.txt"]);
+      assertEquals(seenB, ["one.txt", "two.txt"]);
+      await rejects(a.sync().then(() => a.open("x", 0, undefined)), FsError);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    // Closed for good: a new open loads from disk again.
+    const c = await VfsCache.open({ backend: rb, cacheDir: dir, options, tuning: TUNING });
+    await c.close();
+  });
+});

@@ -1,0 +1,667 @@
+/**
+ * @module
+ * The engine of the VFS cache for one remote and cache directory: sparse cache items under
+ * `<cache-dir>/vfs/<remote>/…` with JSON metadata under `<cache-dir>/vfsMeta/<remote>/…`, the
+ * write-back upload queue (retried with backoff, resumed from the dirty flags on disk when the
+ * cache is opened again), and the cleaner (age, size, free space; never open or dirty files).
+ * One core may serve several openers of the same remote (`VfsCache` facades): uploads use
+ * the backend of the earliest opener still attached and every opener's upload hook is called.
+ */
+
+import { dirname, join } from "node:path";
+import type { Backend, Entry } from "../../backends/backend.ts";
+import type { OptionValue } from "../../config/option_schema.ts";
+import { Errno, FsError, InvalidError } from "../../errors.ts";
+import { log } from "../../util/log.ts";
+import { CacheItem, type ItemContext, newReadState } from "./cache_item.ts";
+import { type CacheOptions, cacheOptionsFrom } from "./cache_options.ts";
+import { CachePaths } from "./cache_paths.ts";
+import { CachedHandle, type HandleHost } from "./cached_handle.ts";
+import { freeSpace, planEviction } from "./evictor.ts";
+import { readMeta } from "./item_meta.ts";
+import { UploadQueue } from "./upload_queue.ts";
+
+/** Linux open(2) flags the cache looks at. */
+const O_ACCMODE = 3;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+
+/** Timing knobs; the defaults suit production, tests shorten them. */
+export interface VfsCacheTuning {
+  /** First retry delay of a failed upload (default 1 s; doubles per attempt). */
+  retryMinMs?: number;
+  /** Longest retry delay (default 5 min). */
+  retryMaxMs?: number;
+  /** How long `sync()` waits by default (default 10 min). */
+  syncDeadlineMs?: number;
+  /** How long `close()` waits for uploads (default 1 min). */
+  closeDeadlineMs?: number;
+  /** How long `fsync` of a handle waits for its upload (default 1 min). */
+  fsyncDeadlineMs?: number;
+  /** How long a read-ahead download waits for its reader before stopping (default 10 s). */
+  fetchIdleMs?: number;
+  /** Uploads running at once (default 4). */
+  parallelUploads?: number;
+  /** Free space of the cache's file system (default: `df`). */
+  freeSpace?: (dir: string) => Promise<number>;
+}
+
+/** Arguments of {@link CacheCore.create}. */
+export interface CacheCoreOptions {
+  /** The rclone cache directory (`--cache-dir`). */
+  cacheDir: string;
+  /** The remote's display name (keys the cache directory). */
+  remoteName: string;
+  /** Resolved VFS option values (`vfs_cache_mode`, `vfs_cache_max_size`, …, `buffer_size`). */
+  options: Record<string, OptionValue>;
+  /** Timing knobs. */
+  tuning?: VfsCacheTuning;
+}
+
+/** One user of a core: its backend and its upload hook. */
+export interface CacheOpener {
+  /** The opener's backend (same remote). */
+  backend: Backend;
+  /** Called after each upload with the remote's new entry. */
+  onUploaded?: ((path: string, entry: Entry) => void) | undefined;
+}
+
+/** Cache state for status reports (the Docker plugin shows it). */
+export interface VfsCacheStats {
+  /** Files with changes not yet uploaded. */
+  dirtyFiles: number;
+  /** Total size of those files. */
+  dirtyBytes: number;
+  /** Uploads running now. */
+  uploadsInFlight: number;
+  /** Bytes of file data held in the cache. */
+  cacheBytes: number;
+  /** The last upload error, until uploads succeed again. */
+  lastError?: string;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function* walkFiles(dir: string): AsyncGenerator<string> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) yield* walkFiles(p);
+    else yield p;
+  }
+}
+
+/** The shared engine of the on-disk VFS cache of one remote. */
+export class CacheCore {
+  /** The cache options in use. */
+  readonly options: CacheOptions;
+  /** The on-disk layout. */
+  readonly paths: CachePaths;
+  #ctx: ItemContext;
+  #tuning: Required<Omit<VfsCacheTuning, "freeSpace">> & Pick<VfsCacheTuning, "freeSpace">;
+  #items = new Map<string, CacheItem>();
+  #ephemeral = new Set<CacheItem>();
+  #queue: UploadQueue<CacheItem>;
+  #failing = new Map<CacheItem, string>();
+  #lastError: string | undefined;
+  #cleaner: ReturnType<typeof setInterval> | undefined;
+  #cleaning: Promise<void> | undefined;
+  #closed = false;
+  #host: HandleHost;
+  #openers: CacheOpener[] = [];
+  #lastBackend: Backend | undefined;
+
+  private constructor(opts: CacheCoreOptions) {
+    this.options = cacheOptionsFrom(opts.options);
+    this.paths = new CachePaths(opts.cacheDir, opts.remoteName);
+    const t = opts.tuning ?? {};
+    this.#tuning = {
+      retryMinMs: t.retryMinMs ?? 1000,
+      retryMaxMs: t.retryMaxMs ?? 300_000,
+      syncDeadlineMs: t.syncDeadlineMs ?? 600_000,
+      closeDeadlineMs: t.closeDeadlineMs ?? 60_000,
+      fsyncDeadlineMs: t.fsyncDeadlineMs ?? 60_000,
+      fetchIdleMs: t.fetchIdleMs ?? 10_000,
+      parallelUploads: t.parallelUploads ?? 4,
+      freeSpace: t.freeSpace,
+    };
+    // deno-lint-ignore no-this-alias
+    const core = this;
+    this.#ctx = {
+      get backend() {
+        return core.backend;
+      },
+      paths: this.paths,
+      options: this.options,
+      fetchIdleMs: this.#tuning.fetchIdleMs,
+    };
+    this.#queue = new UploadQueue<CacheItem>({
+      delayMs: this.options.writeBackMs,
+      retryMinMs: this.#tuning.retryMinMs,
+      retryMaxMs: this.#tuning.retryMaxMs,
+      parallel: this.#tuning.parallelUploads,
+      upload: (item, signal) => this.#upload(item, signal),
+      ready: (item) => item.writers === 0,
+      onError: (item, err, attempt, retryInMs) => {
+        const wait = retryInMs < 1000 ? `${retryInMs}ms` : `${Math.round(retryInMs / 100) / 10}s`;
+        const why = err instanceof Error ? err.message : String(err);
+        const msg = `${item.path}: upload failed (attempt ${attempt}), retrying in ${wait}: ${why}`;
+        this.#failing.set(item, msg);
+        this.#lastError = msg;
+        log.error(`vfs cache: ${msg}`);
+      },
+    });
+    this.#host = {
+      uploadAndWait: (item) => this.#uploadAndWait(item),
+      released: (item, writable) => this.#released(item, writable),
+    };
+  }
+
+  /**
+   * Opens the cache under `cacheDir` for `opener`'s remote: checks every stored entry
+   * (repairing or discarding partial ones), queues the uploads of files left dirty, and starts
+   * the cleaner.
+   */
+  static async create(opts: CacheCoreOptions, opener: CacheOpener): Promise<CacheCore> {
+    const core = new CacheCore(opts);
+    core.attach(opener);
+    await core.#load();
+    core.#startCleaner();
+    return core;
+  }
+
+  /** How long closing waits for uploads. */
+  get closeDeadlineMs(): number {
+    return this.#tuning.closeDeadlineMs;
+  }
+
+  /** The backend uploads and downloads use: the earliest opener's still attached. */
+  get backend(): Backend {
+    const b = this.#openers[0]?.backend ?? this.#lastBackend;
+    if (!b) throw new FsError("vfs cache has no backend", Errno.EIO);
+    return b;
+  }
+
+  /** Adds a user of this core. */
+  attach(opener: CacheOpener): void {
+    this.#openers.push(opener);
+  }
+
+  /** Removes a user; returns how many remain. */
+  detach(opener: CacheOpener): number {
+    this.#openers = this.#openers.filter((o) => o !== opener);
+    if (this.#openers.length === 0) this.#lastBackend = opener.backend;
+    return this.#openers.length;
+  }
+
+  async #load(): Promise<void> {
+    await Deno.remove(this.paths.tmpDir, { recursive: true }).catch(() => {});
+    let requeued = 0;
+    const foreign = new Set<string>();
+    for await (const file of walkFiles(this.paths.metaRoot)) {
+      const path = this.paths.pathOfMeta(file)!;
+      let meta;
+      try {
+        meta = await readMeta(file);
+      } catch (err) {
+        // Not ours or damaged: leave it and its data alone rather than risk losing changes.
+        log.notice(`vfs cache: ignoring unreadable cache entry ${path}: ${err}`);
+        foreign.add(path);
+        continue;
+      }
+      meta.path = path;
+      let dataSize: number;
+      try {
+        dataSize = (await Deno.stat(this.paths.data(path))).size;
+      } catch {
+        if (meta.dirty) {
+          log.error(`vfs cache: data of ${path} is missing from the cache: its changes are lost`);
+        }
+        await Deno.remove(file).catch(() => {});
+        continue;
+      }
+      if (dataSize !== meta.size) {
+        // A partial entry: only bytes the data file really holds count as present.
+        meta.ranges = meta.ranges
+          .map(([s, e]): [number, number] => [s, Math.min(e, dataSize)])
+          .filter(([s, e]) => e > s);
+        log.info(`vfs cache: repaired ${path} (data ${dataSize} bytes, expected ${meta.size})`);
+      }
+      const item = CacheItem.fromMeta(this.#ctx, meta);
+      this.#items.set(path, item);
+      if (dataSize !== meta.size) {
+        await item.hold(() => item.persist(true));
+      }
+      if (item.dirty) {
+        this.#queue.schedule(item);
+        requeued++;
+      }
+    }
+    for await (const file of walkFiles(this.paths.dataRoot)) {
+      const path = file.slice(this.paths.dataRoot.length + 1);
+      if (!this.#items.has(path) && !foreign.has(path)) {
+        log.debug(`vfs cache: removing orphan data file ${path}`);
+        await Deno.remove(file).catch(() => {});
+      }
+    }
+    if (requeued > 0) {
+      log.notice(`vfs cache: ${requeued} file(s) left dirty by a previous run queued for upload`);
+    }
+  }
+
+  #startCleaner(): void {
+    const every = this.options.pollIntervalMs;
+    if (every <= 0) return;
+    const timer = setInterval(() => {
+      this.clean().catch((err) => log.error(`vfs cache: cleaning failed: ${err}`));
+    }, every);
+    Deno.unrefTimer(timer);
+    this.#cleaner = timer;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new FsError("vfs cache is closed", Errno.EIO);
+  }
+
+  /**
+   * Opens `path` through the cache with Linux open(2) `flags`; `remote` is the remote's entry
+   * (undefined if the file does not exist there). Clean cached data that no longer matches the
+   * remote is dropped; a writable open without O_TRUNC fetches what it needs lazily.
+   * `hooks.onRelease` runs once when the handle is released.
+   */
+  async open(
+    path: string,
+    flags: number,
+    remote: Entry | undefined,
+    hooks: { onRelease?: () => void } = {},
+  ): Promise<CachedHandle> {
+    this.#checkOpen();
+    const backend = this.backend;
+    if (remote?.isDir) throw new FsError(`Is a directory: ${JSON.stringify(path)}`, Errno.EISDIR);
+    const acc = flags & O_ACCMODE;
+    if (acc === O_ACCMODE) throw new InvalidError(`invalid open flags ${flags} for ${path}`);
+    const truncate = (flags & O_TRUNC) !== 0;
+    const append = (flags & O_APPEND) !== 0;
+    const writable = acc === O_WRONLY || acc === O_RDWR || truncate;
+    this.paths.data(path); // validates the path
+    let item = this.#items.get(path);
+    if (
+      item && !item.dirty && item.opens === 0 && !this.#queue.has(item) &&
+      !item.matches(remote, backend.features.precisionMs)
+    ) {
+      item.reset(remote);
+    }
+    let created = false;
+    if (!item) {
+      await this.#clearConflicts(path);
+      item = CacheItem.create(this.#ctx, path, remote);
+      this.#items.set(path, item);
+      created = true;
+    }
+    await item.open(writable);
+    try {
+      if (writable) {
+        this.#ephemeral.delete(item);
+        if (truncate) await item.truncate(0);
+        else if (!remote && !item.dirty) await item.markCreated();
+        // An upload in flight is now stale; a new one follows the last close.
+        if (this.#queue.has(item) && !this.#queue.isRunning(item)) await this.#queue.cancel(item);
+      } else if (created && this.options.mode !== "full") {
+        this.#ephemeral.add(item);
+      }
+      if (created || item.dirty) await item.saveMeta();
+    } catch (err) {
+      await item.close(writable).catch(() => {});
+      throw err;
+    }
+    return new CachedHandle(
+      this.#host,
+      item,
+      { writable, append, onRelease: hooks.onRelease },
+      newReadState(this.options),
+    );
+  }
+
+  /**
+   * Makes room for a new item at `path`: cached files where a parent directory of `path` must
+   * be, or below `path`, are dropped (clean ones) or reported (open or dirty ones), and stale
+   * directories left in the cache tree at `path` are removed.
+   */
+  async #clearConflicts(path: string): Promise<void> {
+    for (const other of [...this.#items.values()]) {
+      const above = path.startsWith(`${other.path}/`);
+      const below = other.path.startsWith(`${path}/`);
+      if (!above && !below) continue;
+      if (other.opens > 0 || other.dirty || this.#queue.has(other)) {
+        throw new FsError(
+          `cache conflict: ${JSON.stringify(other.path)} is in use in the cache`,
+          above ? Errno.ENOTDIR : Errno.EISDIR,
+        );
+      }
+      await this.#dropItem(other);
+    }
+    for (const file of [this.paths.data(path), this.paths.meta(path)]) {
+      const st = await Deno.lstat(file).catch(() => undefined);
+      if (st?.isDirectory) await Deno.remove(file, { recursive: true });
+    }
+  }
+
+  /** Removes the now empty directories above `path` in the data and metadata trees. */
+  async #prune(path: string): Promise<void> {
+    for (
+      const [root, file] of [
+        [this.paths.dataRoot, this.paths.data(path)],
+        [this.paths.metaRoot, this.paths.meta(path)],
+      ] as const
+    ) {
+      let dir = dirname(file);
+      while (dir.length > root.length && dir.startsWith(root)) {
+        try {
+          await Deno.remove(dir);
+        } catch {
+          break;
+        }
+        dir = dirname(dir);
+      }
+    }
+  }
+
+  async #released(item: CacheItem, writable: boolean): Promise<void> {
+    if (item.removed) return;
+    if (writable && item.writers === 0 && item.dirty) {
+      this.#queue.schedule(item);
+    }
+    if (item.opens === 0 && !item.dirty && this.#ephemeral.has(item)) {
+      this.#ephemeral.delete(item);
+      if (this.#items.get(item.path) === item) this.#items.delete(item.path);
+      await item.discard();
+    }
+  }
+
+  async #upload(item: CacheItem, signal: AbortSignal): Promise<void> {
+    if (item.removed || !item.dirty) return;
+    const gen = item.gen;
+    const path = item.path;
+    await item.hold(() => item.ensure(0, item.size));
+    signal.throwIfAborted();
+    const { stream, size } = await item.openUploadStream();
+    const mtimeMs = item.mtimeMs;
+    const backend = this.backend;
+    let entry = await backend.write(path, stream, { mtimeMs, size, signal });
+    if (signal.aborted) {
+      // Cancelled (rename, remove) but it landed anyway: the remote has the object at `path`
+      // now, so say so, but keep the item dirty so it is uploaded again where it belongs.
+      this.#notifyUploaded(path, entry);
+      signal.throwIfAborted();
+    }
+    const precision = backend.features.precisionMs;
+    if (
+      Number.isFinite(precision) && Math.abs(entry.mtimeMs - mtimeMs) > Math.max(1, precision) &&
+      backend.features.setModTime && backend.setModTime
+    ) {
+      await backend.setModTime(path, mtimeMs);
+      entry = { ...entry, mtimeMs };
+    }
+    this.#failing.delete(item);
+    if (this.#failing.size === 0) this.#lastError = undefined;
+    // The hook runs first, so a listing never misses the file between pending and uploaded.
+    this.#notifyUploaded(path, entry);
+    await item.uploaded(gen, entry);
+    log.info(`vfs cache: ${path}: uploaded ${size} bytes`);
+  }
+
+  #notifyUploaded(path: string, entry: Entry): void {
+    for (const o of this.#openers) {
+      try {
+        o.onUploaded?.(path, entry);
+      } catch (err) {
+        log.error(`vfs cache: ${path}: upload hook failed: ${err}`);
+      }
+    }
+  }
+
+  /** Waits until `targets` reached their generation on the remote; returns those that did not. */
+  async #waitUploaded(targets: [CacheItem, number][], deadline: number): Promise<CacheItem[]> {
+    for (;;) {
+      const left = targets
+        .filter(([item, gen]) => !item.removed && item.cleanGen < gen)
+        .map(([item]) => item);
+      if (left.length === 0 || Date.now() >= deadline) return left;
+      for (const item of left) {
+        if (!this.#queue.has(item)) this.#queue.schedule(item, { delayMs: 0, force: true });
+      }
+      await Promise.race([
+        this.#queue.changed(),
+        sleep(Math.max(1, Math.min(1000, deadline - Date.now()))),
+      ]);
+    }
+  }
+
+  #pendingReport(left: CacheItem[]): string {
+    const names = left.slice(0, 5).map((i) => i.path).join(", ");
+    return `${left.length} file(s) not uploaded yet (${names}${left.length > 5 ? ", …" : ""})`;
+  }
+
+  async #uploadAndWait(item: CacheItem): Promise<void> {
+    if (item.removed || !item.dirty) return;
+    this.#queue.schedule(item, { delayMs: 0, force: true });
+    const ms = this.#tuning.fsyncDeadlineMs;
+    const left = await this.#waitUploaded([[item, item.gen]], Date.now() + ms);
+    if (left.length > 0) {
+      log.error(
+        `vfs cache: fsync of ${item.path}: upload not finished after ${ms / 1000}s; ` +
+          `the data is safe in the cache and the upload continues`,
+      );
+    }
+  }
+
+  /** Files not uploaded yet directly inside `dir`, to merge into listings. */
+  pending(dir: string): Entry[] {
+    const out: Entry[] = [];
+    for (const item of this.#items.values()) {
+      if (item.dirty && !item.removed && parentOf(item.path) === dir) out.push(item.entry());
+    }
+    return out;
+  }
+
+  /** The cached entry of `path` if it has changes not uploaded yet. */
+  pendingEntry(path: string): Entry | undefined {
+    const item = this.#items.get(path);
+    return item && item.dirty && !item.removed ? item.entry() : undefined;
+  }
+
+  /**
+   * Records a new modification time for `path`. Returns true when the cache owns the change (the
+   * file is open for writing or waiting for upload: the time goes up with the data); false when
+   * the caller must set it on the remote (a clean cached copy is kept valid for that time).
+   */
+  async setMtime(path: string, mtimeMs: number): Promise<boolean> {
+    const item = this.#items.get(path);
+    if (!item || item.removed) return false;
+    if (item.dirty || item.writers > 0 || this.#queue.has(item)) {
+      await item.setMtime(mtimeMs);
+      if (item.writers === 0) this.#queue.schedule(item);
+      await item.saveMeta();
+      return true;
+    }
+    await item.adoptRemoteMtime(mtimeMs);
+    return false;
+  }
+
+  /** Size of `path` as the cache sees it (open or dirty files), else undefined. */
+  cachedSize(path: string): number | undefined {
+    const item = this.#items.get(path);
+    return item && (item.dirty || item.opens > 0) ? item.size : undefined;
+  }
+
+  async #dropItem(item: CacheItem): Promise<void> {
+    await this.#queue.cancel(item);
+    this.#ephemeral.delete(item);
+    this.#failing.delete(item);
+    if (this.#items.get(item.path) === item) this.#items.delete(item.path);
+    await item.discard();
+    if (!this.#items.has(item.path)) await this.#prune(item.path);
+  }
+
+  /**
+   * Renames a cached file, or every cached file below a directory, in the cache: an upload in
+   * flight is cancelled and waited out, and pending uploads go to the new path. A cached file at
+   * `to` is dropped. The remote object is the caller's to move (after this returns).
+   */
+  async rename(from: string, to: string): Promise<void> {
+    this.#checkOpen();
+    if (from === to) return;
+    const moves = [...this.#items.values()].filter((i) =>
+      i.path === from || i.path.startsWith(`${from}/`)
+    );
+    const dest = this.#items.get(to);
+    if (dest && !moves.includes(dest)) await this.#dropItem(dest);
+    for (const item of moves) {
+      const target = to + item.path.slice(from.length);
+      const wasQueued = this.#queue.has(item);
+      await this.#queue.cancel(item);
+      if (item.dirty) {
+        // Complete the local copy from the old remote object before the name changes.
+        await item.hold(() => item.ensure(0, item.size));
+      }
+      const other = this.#items.get(target);
+      if (other && other !== item) await this.#dropItem(other);
+      this.#items.delete(item.path);
+      const old = item.path;
+      await item.moveTo(target);
+      this.#items.set(target, item);
+      await this.#prune(old);
+      if (item.dirty && (wasQueued || item.writers === 0)) this.#queue.schedule(item);
+    }
+  }
+
+  /**
+   * Removes a cached file (or every cached file below a directory) from the cache: a pending
+   * upload is cancelled (a running one aborted and waited out), so it never lands. Open handles
+   * keep working on the unlinked data. The remote object is the caller's to delete.
+   */
+  async remove(path: string): Promise<void> {
+    this.#checkOpen();
+    const victims = [...this.#items.values()].filter((i) =>
+      i.path === path || i.path.startsWith(`${path}/`)
+    );
+    for (const item of victims) await this.#dropItem(item);
+  }
+
+  /**
+   * Uploads every dirty file now and waits until they are on the remote. On the deadline
+   * (default `syncDeadlineMs`) it logs the files still pending and throws an ETIMEDOUT
+   * FsError; those files stay queued and in the cache.
+   */
+  async sync(opts: { deadlineMs?: number } = {}): Promise<void> {
+    const targets: [CacheItem, number][] = [];
+    for (const item of this.#items.values()) {
+      if (!item.dirty || item.removed) continue;
+      await item.persist(item.opens > 0).catch(() => {});
+      targets.push([item, item.gen]);
+      this.#queue.schedule(item, { delayMs: 0, force: true });
+    }
+    const ms = opts.deadlineMs ?? this.#tuning.syncDeadlineMs;
+    const left = await this.#waitUploaded(targets, Date.now() + ms);
+    if (left.length > 0) {
+      const msg = `vfs cache: sync gave up after ${ms / 1000}s: ${this.#pendingReport(left)}; ` +
+        `they stay in the cache and their uploads continue${
+          this.#lastError ? ` (last error: ${this.#lastError})` : ""
+        }`;
+      log.error(msg);
+      throw new FsError(msg, Errno.ETIMEDOUT);
+    }
+  }
+
+  /** The cache state: dirty files and bytes, uploads in flight, bytes cached, last error. */
+  stats(): VfsCacheStats {
+    let dirtyFiles = 0;
+    let dirtyBytes = 0;
+    let cacheBytes = 0;
+    for (const item of this.#items.values()) {
+      if (item.removed) continue;
+      cacheBytes += item.presentBytes;
+      if (item.dirty) {
+        dirtyFiles++;
+        dirtyBytes += item.size;
+      }
+    }
+    const s: VfsCacheStats = {
+      dirtyFiles,
+      dirtyBytes,
+      uploadsInFlight: this.#queue.inFlight,
+      cacheBytes,
+    };
+    if (this.#lastError !== undefined) s.lastError = this.#lastError;
+    return s;
+  }
+
+  /** Runs the cleaner once: evicts by age, size and free space, sparing open and dirty files. */
+  clean(): Promise<void> {
+    if (!this.#cleaning) {
+      this.#cleaning = this.#clean().finally(() => (this.#cleaning = undefined));
+    }
+    return this.#cleaning;
+  }
+
+  async #clean(): Promise<void> {
+    if (this.#closed) return;
+    const o = this.options;
+    let free: number | undefined;
+    if (o.minFreeSpace > 0) {
+      const fn = this.#tuning.freeSpace ?? freeSpace;
+      await Deno.mkdir(this.paths.dataRoot, { recursive: true });
+      free = await fn(this.paths.dataRoot).catch((err) => {
+        log.error(`vfs cache: ${err}`);
+        return undefined;
+      });
+    }
+    const candidates = [...this.#items.values()].filter((i) => !i.removed).map((item) => ({
+      key: item,
+      bytes: item.presentBytes,
+      atimeMs: item.atimeMs,
+      busy: item.opens > 0 || item.dirty || this.#queue.has(item),
+    }));
+    const victims = planEviction(candidates, o, Date.now(), free);
+    for (const item of victims) {
+      // Re-check: the item may have been opened while we looked at free space.
+      if (item.opens > 0 || item.dirty || this.#queue.has(item)) continue;
+      log.debug(`vfs cache: evicting ${item.path}`);
+      await this.#dropItem(item);
+    }
+  }
+
+  /**
+   * Shuts the cache down: waits for pending uploads up to the close deadline (logging any left,
+   * which stay queued on disk for the next run), then stops timers and downloads.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#cleaner !== undefined) clearInterval(this.#cleaner);
+    await this.#cleaning?.catch(() => {});
+    try {
+      await this.sync({ deadlineMs: this.#tuning.closeDeadlineMs });
+    } catch {
+      // Logged by sync; the files stay dirty on disk and are uploaded on the next open.
+    }
+    this.#closed = true;
+    await this.#queue.close();
+    for (const item of this.#items.values()) await item.shutdown();
+    this.#items.clear();
+  }
+}
