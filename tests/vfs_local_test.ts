@@ -53,11 +53,12 @@ Deno.test("Vfs over local: minimal mode read+write edits a file in place", async
     await Deno.writeTextFile(`${root}/f`, "abcdef");
     const cacheDir = await Deno.makeTempDir();
     try {
-      const vfs = new Vfs(b, { vfs_cache_mode: "minimal" }, { cacheDir });
+      const vfs = new Vfs(b, { vfs_cache_mode: "minimal", vfs_write_back: 0 }, { cacheDir });
       const h = await vfs.open("f", O.RDWR);
       await h.write(2, bytes("XY"));
       assertEquals(text(await h.read(0, 10)), "abXYef");
       await h.release();
+      await vfs.sync();
       assertEquals(await Deno.readTextFile(`${root}/f`), "abXYef");
       await vfs.shutdown();
     } finally {

@@ -17,15 +17,16 @@
  *     writes only, existing files only with O_TRUNC; O_RDWR in `off` also gets a write-only
  *     stream whose reads fail with EPERM (rclone: "Open write only and hope the user doesn't
  *     want to read"); O_APPEND implies read+write;
- *   - read+write opens in `minimal`, and all write opens in `writes`/`full`, are buffered on
- *     disk ({@link RwHandle}) and uploaded on flush/close;
+ *   - read+write opens in `minimal`, all write opens in `writes`, every open in `full`, and
+ *     any open of a file the cache holds go through the {@link VfsCache} (sparse files under
+ *     the cache dir, uploaded `vfs_write_back` after the last close, retried);
  * - shows the growing size of files being written, and the uploaded entry right after close;
  * - truncates closed files: to 0 by uploading an empty object; to other sizes only in
- *   `writes`/`full` (via a disk copy); otherwise EPERM, as rclone.
+ *   `writes`/`full` (through the cache); otherwise EPERM, as rclone.
  */
 
 import type { Backend, Entry } from "../backends/backend.ts";
-import type { OptionValue } from "../config/option_schema.ts";
+import { defaultsOf, type OptionValue } from "../config/option_schema.ts";
 import {
   Errno,
   ExistsError,
@@ -45,9 +46,10 @@ import type { OpenHandle, VfsHandle } from "./handle.ts";
 import { O, type OpenIntent, openIntent } from "./open_flags.ts";
 import { baseName, cleanPath, isWithin, joinPath, parentOf, rebase } from "./path_util.ts";
 import { ReadHandle } from "./read_handle.ts";
-import { RwHandle } from "./rw_handle.ts";
+import { VfsCache } from "./cache/vfs_cache.ts";
 import { statfsFromUsage } from "./statfs.ts";
 import { type VfsConfig, vfsConfig } from "./vfs_config.ts";
+import { VFS_OPTIONS } from "./vfs_options.ts";
 import { WriteHandle } from "./write_handle.ts";
 
 export type { VfsAttr, VfsStatfs, VfsStatus } from "./attr.ts";
@@ -56,7 +58,7 @@ export { O } from "./open_flags.ts";
 
 /** Extra dependencies of a {@link Vfs}. */
 export interface VfsDeps {
-  /** Where on-disk buffers live (`<cache-dir>`); a temp dir is made when absent. */
+  /** The rclone cache dir (`--cache-dir`) for the VFS cache; a temp dir is used when absent. */
   cacheDir?: string;
 }
 
@@ -89,8 +91,10 @@ export class Vfs {
   readonly #startMs = now();
   readonly #handles = new Set<OpenHandle>();
   readonly #uploads = new Set<Promise<unknown>>();
-  readonly #cacheDir?: string;
-  #tmpDir?: Promise<string>;
+  readonly #options: Record<string, OptionValue>;
+  readonly #cacheReady?: Promise<VfsCache>;
+  #cache?: VfsCache;
+  #ownCacheDir?: string;
   #stopWatch?: () => void;
   #lastError?: string;
   #usage?: { at: number; value: VfsStatfs };
@@ -102,9 +106,15 @@ export class Vfs {
    */
   constructor(backend: Backend, options: Record<string, OptionValue>, deps: VfsDeps = {}) {
     this.backend = backend;
-    this.#cfg = vfsConfig(options);
-    this.#cacheDir = deps.cacheDir;
+    this.#options = { ...defaultsOf(VFS_OPTIONS), ...options };
+    this.#cfg = vfsConfig(this.#options);
     this.#dirs = new DirCache(backend, this.#cfg.dirCacheTimeMs);
+    if (this.#cfg.cacheMode !== "off") {
+      this.#cacheReady = this.#openCache(deps.cacheDir);
+      this.#cacheReady.catch((err) =>
+        log.error(`vfs cache for ${backend.name} failed to open: ${(err as Error).message}`)
+      );
+    }
     if (backend.features.changeNotify && backend.watch && this.#cfg.pollIntervalMs > 0) {
       this.#stopWatch = backend.watch((change) => {
         const p = cleanPath(change.path);
@@ -145,6 +155,11 @@ export class Vfs {
       const full = joinPath(p, name);
       out.set(name, this.#attr(full, this.#overlay(full, e)!));
     }
+    for (const pe of this.#cache?.pending(p) ?? []) {
+      const name = baseName(pe.path);
+      const full = joinPath(p, name);
+      out.set(name, this.#attr(full, this.#overlay(full, listed.get(name))!));
+    }
     for (const h of this.#handles) {
       if (parentOf(h.path) !== p) continue;
       const name = baseName(h.path);
@@ -178,7 +193,8 @@ export class Vfs {
     if (!e) throw new NotFoundError(p);
     if (!e.isDir) throw new NotDirectoryError(p);
     const children = await this.#dirs.list(p);
-    const pending = [...this.#handles].some((h) => isWithin(h.path, p) && h.path !== p);
+    const pending = [...this.#handles].some((h) => isWithin(h.path, p) && h.path !== p) ||
+      (this.#cache?.pending(p).length ?? 0) > 0;
     if (children.size > 0 || pending) throw new NotEmptyError(p);
     try {
       await this.backend.rmdir(p);
@@ -199,6 +215,7 @@ export class Vfs {
     if (!e) throw new NotFoundError(p);
     if (e.isDir) throw new IsDirectoryError(p);
     const remote = await this.#remoteEntry(p);
+    await this.#cache?.remove(p);
     if (remote) {
       try {
         await this.backend.remove(p);
@@ -245,21 +262,42 @@ export class Vfs {
 
   async #renameFile(f: string, t: string): Promise<void> {
     const remote = await this.#remoteEntry(f);
+    const pendingBefore = this.#cache?.pendingEntry(f) !== undefined;
+    const resume = await this.#holdUploads(f, false);
     let entry: Entry | undefined;
-    if (remote) {
-      entry = { ...(await moveFile(this.backend, f, t)), path: t };
-    } else if (await this.#remoteEntry(t)) {
+    try {
+      await this.#cache?.rename(f, t);
+      if (remote) {
+        try {
+          entry = { ...(await moveFile(this.backend, f, t)), path: t };
+        } catch (err) {
+          // A file the cache had not uploaded yet (its listing entry is ours) is not remote.
+          if (!(err instanceof NotFoundError && pendingBefore)) throw err;
+        }
+      }
+    } finally {
+      await resume();
+    }
+    if (!entry && await this.#remoteEntry(t)) {
       // Only a pending (not yet uploaded) file moves over an existing one: drop the old one.
       await this.backend.remove(t).catch(() => {});
     }
     for (const h of this.#handles) if (h.path === f) h.retarget?.(t);
     this.#dirs.remove(f);
+    const pending = this.#cache?.pendingEntry(t);
     if (entry) this.#dirs.put(t, entry);
+    else if (pending) this.#dirs.put(t, { ...pending, path: t });
     else this.#dirs.remove(t);
   }
 
   async #renameDir(f: string, t: string, src: Entry): Promise<void> {
-    await moveDir(this.backend, f, t);
+    const resume = await this.#holdUploads(f, true);
+    try {
+      await this.#cache?.rename(f, t);
+      await moveDir(this.backend, f, t);
+    } finally {
+      await resume();
+    }
     for (const h of this.#handles) if (isWithin(h.path, f)) h.retarget?.(rebase(h.path, f, t));
     this.#dirs.remove(f);
     this.#dirs.invalidateTree(t);
@@ -310,13 +348,9 @@ export class Vfs {
       return;
     }
     if (e.size === size) return;
-    if (this.#cfg.cacheMode === "writes" || this.#cfg.cacheMode === "full") {
-      const h = await this.#openRw(p, e, {
-        read: true,
-        write: true,
-        append: false,
-        truncate: false,
-      });
+    const mode = this.#cfg.cacheMode;
+    if (mode === "writes" || mode === "full" || this.#cache?.cachedSize(p) !== undefined) {
+      const h = await this.#openCached(p, O.RDWR);
       try {
         await h.truncate!(size);
       } finally {
@@ -347,7 +381,7 @@ export class Vfs {
       throw new NotFoundError(p);
     }
     if (e.isDir) throw new IsDirectoryError(p);
-    return await this.#openFile(p, e, intent);
+    return await this.#openFile(p, e, flags, intent);
   }
 
   /** Creates (or with an existing file and no O_EXCL, opens) a file and returns its handle. */
@@ -366,14 +400,14 @@ export class Vfs {
     if (e) {
       if (flags & O.EXCL) throw new ExistsError(p);
       if (e.isDir) throw new IsDirectoryError(p);
-      handle = await this.#openFile(p, e, intent);
+      handle = await this.#openFile(p, e, flags, intent);
     } else if (!intent.write) {
       // O_CREAT|O_RDONLY: make the empty object now, then read it.
       const entry = await this.backend.write(p, new Blob([]).stream(), { mtimeMs: now(), size: 0 });
       this.#dirs.put(p, { ...entry, path: p });
-      handle = await this.#openFile(p, { ...entry, path: p }, intent);
+      handle = await this.#openFile(p, { ...entry, path: p }, flags, intent);
     } else {
-      handle = await this.#openFile(p, undefined, intent);
+      handle = await this.#openFile(p, undefined, flags, intent);
     }
     const attr = this.#attr(
       p,
@@ -392,23 +426,24 @@ export class Vfs {
     return intent;
   }
 
-  async #openFile(p: string, e: Entry | undefined, intent: OpenIntent): Promise<OpenHandle> {
+  async #openFile(
+    p: string,
+    e: Entry | undefined,
+    flags: number,
+    intent: OpenIntent,
+  ): Promise<OpenHandle> {
     const mode = this.#cfg.cacheMode;
-    const rwOpen = [...this.#handles].some((h) => h.path === p && h.kind === "rw");
-    let h: OpenHandle;
-    if (mode === "writes" || mode === "full") {
-      h = intent.write || mode === "full"
-        ? await this.#openRw(p, e, intent)
-        : this.#openRead(p, e!);
-    } else if (mode === "minimal" && (rwOpen || (intent.read && intent.write))) {
-      h = await this.#openRw(p, e, intent);
-    } else if (intent.write) {
-      h = new WriteHandle(this.#writeHost(), p, intent.truncate, (e?.size ?? 0) > 0);
+    const inCache = this.#cache?.cachedSize(p) !== undefined;
+    const viaCache = mode === "full" || (mode !== "off" && inCache) ||
+      (mode === "writes" && intent.write) ||
+      (mode === "minimal" && intent.read && intent.write);
+    if (viaCache) return await this.#openCached(p, flags);
+    if (intent.write) {
+      const h = new WriteHandle(this.#writeHost(), p, intent.truncate, (e?.size ?? 0) > 0);
       this.#handles.add(h);
-    } else {
-      h = this.#openRead(p, e!);
+      return h;
     }
-    return h;
+    return this.#openRead(p, e!);
   }
 
   #openRead(p: string, e: Entry): OpenHandle {
@@ -424,16 +459,75 @@ export class Vfs {
     return h;
   }
 
-  async #openRw(p: string, e: Entry | undefined, intent: OpenIntent): Promise<OpenHandle> {
-    const remote = e ? await this.#remoteEntry(p) : undefined;
-    const h = await RwHandle.open(this.#writeHost(), p, {
-      tmpDir: await this.#tempDir(),
-      remote,
-      truncate: intent.truncate,
-      append: intent.append,
+  async #openCached(p: string, flags: number): Promise<OpenHandle> {
+    const cache = this.#cache ?? await this.#cacheReady!;
+    const remote = await this.#remoteEntry(p);
+    const h: OpenHandle = await cache.open(p, flags, remote?.isDir ? undefined : remote, {
+      onRelease: () => {
+        this.#handles.delete(h);
+        // Keep the file in the listing while its upload is pending: the cache stops reporting
+        // it as pending a moment before its upload hook updates the listing.
+        const pending = cache.pendingEntry(h.path);
+        if (pending) this.#dirs.put(h.path, { ...pending, path: h.path });
+      },
     });
     this.#handles.add(h);
     return h;
+  }
+
+  /**
+   * Keeps the cache from uploading the dirty files at or below `p` while the VFS renames the
+   * remote objects (the cache re-queues their uploads to the new paths at once, which must not
+   * land before the remote move). Opens each for writing (an upload waits for writers); the
+   * returned function releases them, which queues their uploads.
+   */
+  async #holdUploads(p: string, isDir: boolean): Promise<() => Promise<void>> {
+    const cache = this.#cache;
+    if (!cache || cache.stats().dirtyFiles === 0) return () => Promise.resolve();
+    const dirty: Entry[] = [];
+    if (!isDir) {
+      const e = cache.pendingEntry(p);
+      if (e) dirty.push(e);
+    } else {
+      const walk = async (dir: string): Promise<void> => {
+        dirty.push(...cache.pending(dir));
+        for (const [name, e] of await this.#dirs.list(dir).catch(() => new Map<string, Entry>())) {
+          if (e.isDir) await walk(joinPath(dir, name));
+        }
+      };
+      await walk(p);
+    }
+    const held: VfsHandle[] = [];
+    try {
+      for (const e of dirty) {
+        held.push(await cache.open(e.path, O.WRONLY, await this.#remoteEntry(e.path)));
+      }
+    } catch (err) {
+      for (const h of held) await h.release().catch(() => {});
+      throw err;
+    }
+    return async () => {
+      for (const h of held) await h.release().catch(() => {});
+    };
+  }
+
+  async #openCache(cacheDir?: string): Promise<VfsCache> {
+    let dir = cacheDir;
+    if (!dir) {
+      dir = await Deno.makeTempDir({ prefix: "denoclone-vfs-cache-" });
+      this.#ownCacheDir = dir;
+    }
+    const cache = await VfsCache.open({
+      backend: this.backend,
+      cacheDir: dir,
+      options: this.#options,
+      onUploaded: (path, entry) => {
+        this.#dirs.put(path, { ...entry, path });
+        this.#usage = undefined;
+      },
+    });
+    this.#cache = cache;
+    return cache;
   }
 
   #writeHost() {
@@ -493,12 +587,10 @@ export class Vfs {
 
   /** Waits until every pending write is on the remote (uploads dirty disk-buffered files). */
   async sync(): Promise<void> {
-    for (const h of [...this.#handles]) {
-      if (h.kind === "rw" && h.isDirty?.()) await h.flush();
-    }
     while (this.#uploads.size > 0) {
       await Promise.allSettled([...this.#uploads]);
     }
+    await this.#cache?.sync();
   }
 
   /** Counters for status reports. */
@@ -506,18 +598,20 @@ export class Vfs {
     let dirtyFiles = 0;
     let dirtyBytes = 0;
     for (const h of this.#handles) {
-      if (h.isDirty?.()) {
+      if (h.kind !== "cache" && h.isDirty?.()) {
         dirtyFiles++;
         dirtyBytes += h.currentSize?.() ?? 0;
       }
     }
+    const c = this.#cache?.stats();
+    const lastError = c?.lastError ?? this.#lastError;
     return {
-      dirtyFiles,
-      dirtyBytes,
-      uploadsInFlight: this.#uploads.size,
-      cacheBytes: 0,
+      dirtyFiles: dirtyFiles + (c?.dirtyFiles ?? 0),
+      dirtyBytes: dirtyBytes + (c?.dirtyBytes ?? 0),
+      uploadsInFlight: this.#uploads.size + (c?.uploadsInFlight ?? 0),
+      cacheBytes: c?.cacheBytes ?? 0,
       openFiles: this.#handles.size,
-      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+      ...(lastError ? { lastError } : {}),
     };
   }
 
@@ -531,10 +625,11 @@ export class Vfs {
     for (const h of [...this.#handles]) {
       await h.release().catch((err) => errors.push(err));
     }
-    await this.sync();
-    if (this.#tmpDir && !this.#cacheDir) {
-      const dir = await this.#tmpDir;
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    while (this.#uploads.size > 0) await Promise.allSettled([...this.#uploads]);
+    const cache = this.#cacheReady ? await this.#cacheReady.catch(() => undefined) : undefined;
+    await cache?.close();
+    if (this.#ownCacheDir) {
+      await Deno.remove(this.#ownCacheDir, { recursive: true }).catch(() => {});
     }
     if (errors.length > 0) {
       throw new FsError(`shutdown: ${errors.length} file(s) failed to upload`, Errno.EIO, {
@@ -553,19 +648,9 @@ export class Vfs {
     return entryAttr(p, e, this.#cfg, this.#startMs);
   }
 
-  #tempDir(): Promise<string> {
-    if (!this.#tmpDir) {
-      this.#tmpDir = this.#cacheDir
-        ? Deno.mkdir(`${this.#cacheDir}/vfs-rw`, { recursive: true }).then(() =>
-          `${this.#cacheDir}/vfs-rw`
-        )
-        : Deno.makeTempDir({ prefix: "denoclone-vfs-" });
-    }
-    return this.#tmpDir;
-  }
-
   /** Fixes up case of existing path components when `vfs_case_insensitive` is set. */
   async #resolve(path: string): Promise<string> {
+    if (this.#cacheReady && !this.#cache) await this.#cacheReady;
     const p = cleanPath(path);
     if (!this.#cfg.caseInsensitive || p === "") return p;
     const segs = p.split("/");
@@ -613,8 +698,18 @@ export class Vfs {
     return this.#overlay(p, await this.#remoteEntry(p));
   }
 
-  #overlay(p: string, e: Entry | undefined): Entry | undefined {
-    if (e?.isDir) return e;
+  #overlay(p: string, remote: Entry | undefined): Entry | undefined {
+    if (remote?.isDir) return remote;
+    let e = remote;
+    const cache = this.#cache;
+    if (cache) {
+      const pending = cache.pendingEntry(p);
+      if (pending) e = { ...pending, path: p };
+      const cached = cache.cachedSize(p);
+      if (cached !== undefined) {
+        e = e ? { ...e, size: cached } : { path: p, isDir: false, size: cached, mtimeMs: now() };
+      }
+    }
     let size: number | undefined;
     let open = false;
     for (const h of this.#handles) {
