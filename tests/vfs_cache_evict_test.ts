@@ -92,3 +92,29 @@ Deno.test("VfsCache eviction for minimum free space uses the reported free space
     assertEquals(await exists(cache.paths.data("z")), true);
   }, { tuning: { freeSpace: () => Promise.resolve(free) } });
 });
+
+Deno.test("VfsCache eviction racing an open for writing never loses the writes", async () => {
+  await withCache({
+    vfs_cache_mode: "full",
+    vfs_cache_max_size: 0,
+    vfs_cache_poll_interval: 0,
+    vfs_write_back: 0,
+  }, async ({ cache, inner }) => {
+    for (let i = 0; i < 20; i++) {
+      const name = `race${i}`;
+      await writeRemote(inner, name, pattern(1000), 1000);
+      await cacheWhole(cache, name, 1000);
+      const entry = await inner.stat(name);
+      const [, h] = await Promise.all([cache.clean(), cache.open(name, O.RDWR, entry)]);
+      await h.write(0, new Uint8Array([i]));
+      await h.release();
+    }
+    await cache.sync();
+    for (let i = 0; i < 20; i++) {
+      const got = await readRemote(inner, `race${i}`);
+      const want = pattern(1000);
+      want[0] = i;
+      assertEquals(got, want);
+    }
+  });
+});

@@ -299,21 +299,43 @@ export class CacheCore {
     const append = (flags & O_APPEND) !== 0;
     const writable = acc === O_WRONLY || acc === O_RDWR || truncate;
     this.paths.data(path); // validates the path
-    let item = this.#items.get(path);
-    if (
-      item && !item.dirty && item.opens === 0 && !this.#queue.has(item) &&
-      !item.matches(remote, backend.features.precisionMs)
-    ) {
-      item.reset(remote);
-    }
+    let item: CacheItem | undefined;
     let created = false;
-    if (!item) {
-      await this.#clearConflicts(path);
-      item = CacheItem.create(this.#ctx, path, remote);
-      this.#items.set(path, item);
-      created = true;
+    for (let attempt = 0; !item; attempt++) {
+      let it = this.#items.get(path);
+      created = false;
+      if (
+        it && !it.dirty && it.opens === 0 && !this.#queue.has(it) &&
+        !it.matches(remote, backend.features.precisionMs)
+      ) {
+        it.reset(remote);
+      }
+      if (!it) {
+        await this.#clearConflicts(path);
+        // Another open may have created it meanwhile.
+        it = this.#items.get(path);
+        if (!it) {
+          it = CacheItem.create(this.#ctx, path, remote);
+          this.#items.set(path, it);
+          created = true;
+        }
+      }
+      try {
+        await it.open(writable);
+      } catch (err) {
+        if (created && this.#items.get(path) === it) this.#items.delete(path);
+        throw err;
+      }
+      if (!it.removed) {
+        item = it;
+        break;
+      }
+      // Evicted or removed while we were opening it: start over with a fresh item.
+      await it.close(writable).catch(() => {});
+      if (attempt >= 3) {
+        throw new FsError(`cache entry of ${JSON.stringify(path)} keeps disappearing`, Errno.EIO);
+      }
     }
-    await item.open(writable);
     try {
       if (writable) {
         this.#ephemeral.delete(item);
@@ -510,10 +532,12 @@ export class CacheCore {
   }
 
   async #dropItem(item: CacheItem): Promise<void> {
-    await this.#queue.cancel(item);
+    // Out of the map and marked removed before any await, so no open can pick it up.
+    if (this.#items.get(item.path) === item) this.#items.delete(item.path);
     this.#ephemeral.delete(item);
     this.#failing.delete(item);
-    if (this.#items.get(item.path) === item) this.#items.delete(item.path);
+    item.markRemoved();
+    await this.#queue.cancel(item);
     await item.discard();
     if (!this.#items.has(item.path)) await this.#prune(item.path);
   }

@@ -239,18 +239,23 @@ export class CacheItem {
 
   async #acquireFile(): Promise<Deno.FsFile> {
     this.#fileUsers++;
-    if (!this.#file) {
-      const file = this.#ctx.paths.data(this.#path);
-      await Deno.mkdir(dirname(file), { recursive: true });
-      const f = await Deno.open(file, { read: true, write: true, create: true });
-      if (this.#file) {
-        f.close();
-      } else {
-        this.#file = f;
-        if ((await f.stat()).size !== this.#size) f.truncateSync(this.#size);
+    try {
+      if (!this.#file) {
+        const file = this.#ctx.paths.data(this.#path);
+        await Deno.mkdir(dirname(file), { recursive: true });
+        const f = await Deno.open(file, { read: true, write: true, create: true });
+        if (this.#file) {
+          f.close();
+        } else {
+          this.#file = f;
+          if ((await f.stat()).size !== this.#size) f.truncateSync(this.#size);
+        }
       }
+      return this.#file!;
+    } catch (err) {
+      this.#fileUsers--;
+      throw err;
     }
-    return this.#file!;
   }
 
   #releaseFile(): void {
@@ -589,6 +594,11 @@ export class CacheItem {
     const done = this.#saveChain.then(run, run);
     this.#saveChain = done.catch(() => {});
     await done;
+  }
+
+  /** Marks the item removed: it is never saved or uploaded again. */
+  markRemoved(): void {
+    this.#removed = true;
   }
 
   /** Deletes the item's files; open handles keep working on the unlinked data. */
