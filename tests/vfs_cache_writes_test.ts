@@ -342,3 +342,43 @@ Deno.test("VfsCache.setMtime() owns the time of a queued file and keeps a clean 
     assertEquals(await cache.setMtime("unknown", 1), false);
   });
 });
+
+Deno.test("VfsCache.rename() holds uploads while the caller moves the remote object", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 0 }, async ({ cache, remote, inner }) => {
+    await writeRemote(inner, "old.txt", new TextEncoder().encode("old version"));
+    const h = await cache.open("old.txt", O.WRONLY | O.TRUNC, await inner.stat("old.txt"));
+    await h.write(0, new TextEncoder().encode("new version"));
+    remote.writeDelayMs = 50;
+    await h.release();
+    let writesDuringMove = -1;
+    await cache.rename("old.txt", "new.txt", async () => {
+      // What a VFS does: look the remote up now, move it (slowly), nothing uploads meanwhile.
+      assertEquals((await inner.stat("old.txt")).size, 11);
+      await new Promise((r) => setTimeout(r, 200));
+      await inner.move!("old.txt", "new.txt");
+      writesDuringMove = remote.writes.length;
+    });
+    assertEquals(writesDuringMove, 0);
+    await cache.sync();
+    assertEquals(remote.writes, ["new.txt"]);
+    assertEquals(new TextDecoder().decode(await readRemote(inner, "new.txt")), "new version");
+    await rejects(inner.stat("old.txt"), NotFoundError);
+  });
+});
+
+Deno.test("VfsCache.rename() leaves the cache unchanged when the remote move fails", async () => {
+  await withCache({ ...WRITES, vfs_write_back: 60_000 }, async ({ cache, remote, inner }) => {
+    const h = await cache.open("stay.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("stay"));
+    await h.release();
+    await rejects(
+      cache.rename("stay.txt", "moved.txt", () => Promise.reject(new Error("remote says no"))),
+      /remote says no/,
+    );
+    assertEquals(cache.pendingEntry("stay.txt")?.size, 4);
+    assertEquals(cache.pendingEntry("moved.txt"), undefined);
+    await cache.sync();
+    assertEquals(remote.writes, ["stay.txt"]);
+    assertEquals(new TextDecoder().decode(await readRemote(inner, "stay.txt")), "stay");
+  });
+});

@@ -124,6 +124,7 @@ export class CacheCore {
   #closed = false;
   #host: HandleHost;
   #openers: CacheOpener[] = [];
+  #held = new Set<CacheItem>();
   #lastBackend: Backend | undefined;
 
   private constructor(opts: CacheCoreOptions) {
@@ -156,7 +157,7 @@ export class CacheCore {
       retryMaxMs: this.#tuning.retryMaxMs,
       parallel: this.#tuning.parallelUploads,
       upload: (item, signal) => this.#upload(item, signal),
-      ready: (item) => item.writers === 0,
+      ready: (item) => item.writers === 0 && !this.#held.has(item),
       onError: (item, err, attempt, retryInMs) => {
         const wait = retryInMs < 1000 ? `${retryInMs}ms` : `${Math.round(retryInMs / 100) / 10}s`;
         const why = err instanceof Error ? err.message : String(err);
@@ -416,6 +417,9 @@ export class CacheCore {
   }
 
   async #upload(item: CacheItem, signal: AbortSignal): Promise<void> {
+    // A rename in progress holds the item: wait until its remote object has moved.
+    while (this.#held.has(item) && !signal.aborted) await sleep(20);
+    signal.throwIfAborted();
     if (item.removed || !item.dirty) return;
     const gen = item.gen;
     const path = item.path;
@@ -543,34 +547,44 @@ export class CacheCore {
   }
 
   /**
-   * Renames a cached file, or every cached file below a directory, in the cache: an upload in
-   * flight is cancelled and waited out, and pending uploads go to the new path. A cached file at
-   * `to` is dropped. The remote object is the caller's to move (after this returns).
+   * Renames cached files at or below `from` (see `VfsCache.rename`): uploads are cancelled and
+   * held, `remoteMove` runs, then the items move and their uploads are queued again.
    */
-  async rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string, remoteMove?: () => Promise<void>): Promise<void> {
     this.#checkOpen();
     if (from === to) return;
     const moves = [...this.#items.values()].filter((i) =>
       i.path === from || i.path.startsWith(`${from}/`)
     );
-    const dest = this.#items.get(to);
-    if (dest && !moves.includes(dest)) await this.#dropItem(dest);
-    for (const item of moves) {
-      const target = to + item.path.slice(from.length);
-      const wasQueued = this.#queue.has(item);
-      await this.#queue.cancel(item);
-      if (item.dirty) {
-        // Complete the local copy from the old remote object before the name changes.
-        await item.hold(() => item.ensure(0, item.size));
+    for (const item of moves) this.#held.add(item);
+    try {
+      for (const item of moves) {
+        await this.#queue.cancel(item);
+        if (item.dirty) {
+          // Complete the local copy from the old remote object before the name changes.
+          await item.hold(() => item.ensure(0, item.size));
+        }
       }
-      const other = this.#items.get(target);
-      if (other && other !== item) await this.#dropItem(other);
-      this.#items.delete(item.path);
-      const old = item.path;
-      await item.moveTo(target);
-      this.#items.set(target, item);
-      await this.#prune(old);
-      if (item.dirty && (wasQueued || item.writers === 0)) this.#queue.schedule(item);
+      // The remote first: if it fails, the cache is unchanged. No upload runs meanwhile.
+      if (remoteMove) await remoteMove();
+      const dest = this.#items.get(to);
+      if (dest && !moves.includes(dest)) await this.#dropItem(dest);
+      for (const item of moves) {
+        if (item.removed) continue;
+        const target = to + item.path.slice(from.length);
+        const other = this.#items.get(target);
+        if (other && other !== item) await this.#dropItem(other);
+        this.#items.delete(item.path);
+        const old = item.path;
+        await item.moveTo(target);
+        this.#items.set(target, item);
+        await this.#prune(old);
+      }
+    } finally {
+      for (const item of moves) {
+        this.#held.delete(item);
+        if (item.dirty && !item.removed && item.writers === 0) this.#queue.schedule(item);
+      }
     }
   }
 

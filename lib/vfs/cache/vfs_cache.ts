@@ -12,11 +12,12 @@
  * {@link VfsCache} keeps its own backend and upload hook, and closing one leaves the other
  * working.
  *
- * Division of work with the VFS core: {@link VfsCache.rename} and {@link VfsCache.remove} only
- * change the cache and its upload queue (cancelling and waiting out an upload in flight, whose
- * object the upload hook reports if it landed anyway); the VFS moves or deletes the remote
- * object itself, after calling them, and ignores NotFound for files that
- * {@link VfsCache.pendingEntry} reported as not uploaded yet.
+ * Division of work with the VFS core: {@link VfsCache.rename} and {@link VfsCache.remove} change
+ * the cache and its upload queue (cancelling and waiting out an upload in flight, whose object
+ * the upload hook reports if it landed anyway). The VFS moves the remote object inside the
+ * `remoteMove` callback of `rename` (uploads of the moved files are held meanwhile), and deletes
+ * it after `remove` returns, looking the remote entry up only then; NotFound is expected for
+ * files that {@link VfsCache.pendingEntry} reported as not uploaded yet.
  */
 
 import { resolve } from "node:path";
@@ -166,13 +167,16 @@ export class VfsCache {
   }
 
   /**
-   * Renames a cached file, or every cached file below a directory, in the cache: an upload in
-   * flight is cancelled and waited out, and pending uploads go to the new path. The remote
-   * object is the caller's to move, after this returns.
+   * Renames a cached file, or every cached file below a directory, in the cache. Uploads of
+   * those files are cancelled (a running one is aborted and waited out; if it landed anyway the
+   * upload hook reports it) and held; then `remoteMove`, if given, runs: the caller looks up and
+   * moves the remote object there, with no upload of these files racing it. If it throws, the
+   * cache is left unchanged and the error is rethrown. Then the cached files take the new names
+   * and their pending uploads go there.
    */
-  rename(from: string, to: string): Promise<void> {
+  rename(from: string, to: string, remoteMove?: () => Promise<void>): Promise<void> {
     this.#check();
-    return this.#core.rename(from, to);
+    return this.#core.rename(from, to, remoteMove);
   }
 
   /**
