@@ -522,7 +522,12 @@ export class Vfs {
       cacheDir: dir,
       options: this.#options,
       onUploaded: (path, entry) => {
-        this.#dirs.put(path, { ...entry, path });
+        // The hook may run after a newer version was written by a streaming handle: never
+        // replace a listed entry by an older one.
+        const listed = this.#dirs.peek(parentOf(path))?.get(baseName(path));
+        if (!listed || listed.isDir || listed.mtimeMs <= entry.mtimeMs) {
+          this.#dirs.put(path, { ...entry, path });
+        }
         this.#usage = undefined;
       },
     });
