@@ -15,6 +15,7 @@ import type {
   WriteOptions,
 } from "../lib/backends/backend.ts";
 import { MemoryBackend } from "../lib/backends/memory/memory_backend.ts";
+import { Errno, FsError } from "../lib/errors.ts";
 
 /** Call counters of a {@link CountingBackend}. */
 export interface Counts {
@@ -38,6 +39,8 @@ export class CountingBackend implements Backend {
   readonly reads: { path: string; offset: number; length?: number }[] = [];
   readonly #inner: Backend;
   #watchers = new Set<(c: Change) => void>();
+  /** When set, every write fails after reading more than this many bytes. */
+  failWritesAfter?: number;
   /** Usage returned by `about` when the features say so. */
   usage: Usage = { total: 1 << 30, used: 1 << 20, free: (1 << 30) - (1 << 20) };
 
@@ -97,9 +100,25 @@ export class CountingBackend implements Backend {
     this.reads.push({ path, offset: options?.offset ?? 0, length: options?.length });
     return this.#inner.read(path, options);
   }
-  write(path: string, data: ReadableStream<Uint8Array>, options?: WriteOptions): Promise<Entry> {
+  async write(
+    path: string,
+    data: ReadableStream<Uint8Array>,
+    options?: WriteOptions,
+  ): Promise<Entry> {
     this.counts.write++;
-    return this.#inner.write(path, data, options);
+    if (this.failWritesAfter !== undefined) {
+      // Fault injection: read some of the upload, then fail like a dropped connection.
+      const reader = data.getReader();
+      let got = 0;
+      while (got <= this.failWritesAfter) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        got += value.byteLength;
+      }
+      await reader.cancel();
+      throw new FsError(`remote unavailable while writing ${JSON.stringify(path)}`, Errno.EIO);
+    }
+    return await this.#inner.write(path, data, options);
   }
   mkdir(path: string): Promise<void> {
     return this.#inner.mkdir(path);
