@@ -65,3 +65,30 @@ Deno.test("readdir() shows a file being created before any data reaches the remo
   await handle.release();
   assertEquals((await b.stat("pending")).size, 0);
 });
+
+Deno.test("unlinking a file being written hides it and its data never lands", async () => {
+  const b = memoryBackend();
+  const vfs = new Vfs(b, {});
+  const { handle } = await vfs.create("doomed", O.WRONLY | O.CREAT, 0o644);
+  await handle.write(0, bytes("some data"));
+  await vfs.unlink("doomed");
+  await assertRejects(() => vfs.stat("doomed"), NotFoundError);
+  assertEquals(await handle.write(9, bytes("more")), 4, "writes to the unlinked file still work");
+  await handle.flush();
+  await handle.release();
+  await assertRejects(() => b.stat("doomed"), NotFoundError);
+  assertEquals((await vfs.readdir("")).length, 0);
+  assertEquals(vfs.status().openFiles, 0);
+});
+
+Deno.test("renaming over a file being written replaces it for good", async () => {
+  const b = memoryBackend();
+  await putFile(b, "new", bytes("replacement"));
+  const vfs = new Vfs(b, {});
+  const { handle } = await vfs.create("target", O.WRONLY | O.CREAT, 0o644);
+  await handle.write(0, bytes("old writer"));
+  await vfs.rename("new", "target");
+  await handle.release();
+  assertEquals(text(await getFile(b, "target")), "replacement");
+  assertEquals((await vfs.stat("target")).size, 11);
+});

@@ -34,4 +34,6 @@ export interface OpenHandle extends VfsHandle {
   setPendingMtime?(mtimeMs: number): void;
   /** True while data is not yet on the remote. */
   isDirty?(): boolean;
+  /** The file's name was unlinked (or replaced by a rename): its data must not land. */
+  unlinked?(): void;
 }

@@ -90,6 +90,8 @@ export class Vfs {
   readonly #dirs: DirCache;
   readonly #startMs = now();
   readonly #handles = new Set<OpenHandle>();
+  /** Handles whose name was unlinked: not in listings, released on shutdown. */
+  readonly #orphans = new Set<OpenHandle>();
   readonly #uploads = new Set<Promise<unknown>>();
   readonly #options: Record<string, OptionValue>;
   readonly #cacheReady?: Promise<VfsCache>;
@@ -215,6 +217,7 @@ export class Vfs {
     if (!e) throw new NotFoundError(p);
     if (e.isDir) throw new IsDirectoryError(p);
     const remote = await this.#remoteEntry(p);
+    this.#unlinkHandles(p);
     await this.#cache?.remove(p);
     if (remote) {
       try {
@@ -278,6 +281,7 @@ export class Vfs {
     } finally {
       await resume();
     }
+    this.#unlinkHandles(t);
     if (!entry && await this.#remoteEntry(t)) {
       // Only a pending (not yet uploaded) file moves over an existing one: drop the old one.
       await this.backend.remove(t).catch(() => {});
@@ -475,6 +479,16 @@ export class Vfs {
     return h;
   }
 
+  /** Detaches open handles of `p` from the name (unlink or rename over it). */
+  #unlinkHandles(p: string): void {
+    for (const h of [...this.#handles]) {
+      if (h.path !== p || !h.unlinked) continue;
+      h.unlinked();
+      this.#handles.delete(h);
+      this.#orphans.add(h);
+    }
+  }
+
   /**
    * Keeps the cache from uploading the dirty files at or below `p` while the VFS renames the
    * remote objects (the cache re-queues their uploads to the new paths at once, which must not
@@ -560,6 +574,7 @@ export class Vfs {
       },
       detach: (h: OpenHandle) => {
         this.#handles.delete(h);
+        this.#orphans.delete(h);
       },
     };
   }
@@ -627,7 +642,7 @@ export class Vfs {
     this.#stopWatch?.();
     this.#stopWatch = undefined;
     const errors: unknown[] = [];
-    for (const h of [...this.#handles]) {
+    for (const h of [...this.#handles, ...this.#orphans]) {
       await h.release().catch((err) => errors.push(err));
     }
     while (this.#uploads.size > 0) await Promise.allSettled([...this.#uploads]);

@@ -17,6 +17,8 @@
  *   created-and-closed file becomes an empty object.
  * - Deviation: rclone's flush of an unwritten handle on an existing non-empty file without
  *   O_TRUNC fails with EPERM; here it leaves the file intact and succeeds (so `touch` works).
+ * - When the file's name is unlinked (or replaced by a rename) while open, the upload is
+ *   aborted and later writes are accepted and discarded, as for an unlinked local file.
  */
 
 import type { Backend, Entry } from "../backends/backend.ts";
@@ -63,6 +65,8 @@ export class WriteHandle implements OpenHandle {
   #upload?: Promise<Entry>;
   #uploadPath = "";
   #mtimeMs?: number;
+  #abort = new AbortController();
+  #unlinked = false;
 
   /**
    * Creates a handle. `existedNonEmpty` says whether a non-empty file was at `path` when opened;
@@ -88,6 +92,15 @@ export class WriteHandle implements OpenHandle {
   /** The modification time for the uploaded object. */
   setPendingMtime(mtimeMs: number): void {
     this.#mtimeMs = mtimeMs;
+  }
+
+  /** The name is gone: abort the upload; later writes are discarded. */
+  unlinked(): void {
+    this.#unlinked = true;
+    const err = new InvalidError(`${this.#path} was unlinked while open`, Errno.ENOENT);
+    this.#stream?.fail(err);
+    this.#abort.abort(err);
+    this.#moved.notify();
   }
 
   /** The size written so far once the upload is open (the listing's size otherwise). */
@@ -118,6 +131,7 @@ export class WriteHandle implements OpenHandle {
     const upload = (async () =>
       await this.#host.backend.write(this.#uploadPath, stream.readable, {
         mtimeMs: this.#mtimeMs ?? Date.now(),
+        signal: this.#abort.signal,
       }))();
     upload.catch((err) => stream.fail(err));
     this.#upload = upload;
@@ -137,6 +151,11 @@ export class WriteHandle implements OpenHandle {
     return await this.#lock.run(async () => {
       if (this.#closed) {
         throw new InvalidError(`write to closed handle of ${this.#path}`, Errno.EBADF);
+      }
+      if (this.#unlinked) {
+        this.#offset = Math.max(this.#offset, offset + data.byteLength);
+        this.#moved.notify();
+        return data.byteLength;
       }
       if (offset !== this.#offset) {
         throw new InvalidError(
@@ -231,6 +250,10 @@ export class WriteHandle implements OpenHandle {
     this.#closed = true;
     this.#moved.notify();
     try {
+      if (this.#unlinked) {
+        await this.#upload?.catch(() => {});
+        return;
+      }
       if (!this.#opened && !this.#safeToTruncate()) return;
       this.#openPending();
       this.#stream!.close();
