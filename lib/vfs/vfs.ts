@@ -216,9 +216,9 @@ export class Vfs {
     const e = await this.#lookup(p);
     if (!e) throw new NotFoundError(p);
     if (e.isDir) throw new IsDirectoryError(p);
-    const remote = await this.#remoteEntry(p);
     this.#unlinkHandles(p);
     await this.#cache?.remove(p);
+    const remote = await this.#remoteEntry(p);
     if (remote) {
       try {
         await this.backend.remove(p);
@@ -264,23 +264,19 @@ export class Vfs {
   }
 
   async #renameFile(f: string, t: string): Promise<void> {
-    const remote = await this.#remoteEntry(f);
     const pendingBefore = this.#cache?.pendingEntry(f) !== undefined;
-    const resume = await this.#holdUploads(f, false);
     let entry: Entry | undefined;
-    try {
-      await this.#cache?.rename(f, t);
-      if (remote) {
-        try {
-          entry = { ...(await moveFile(this.backend, f, t)), path: t };
-        } catch (err) {
-          // A file the cache had not uploaded yet (its listing entry is ours) is not remote.
-          if (!(err instanceof NotFoundError && pendingBefore)) throw err;
-        }
+    const remoteMove = async () => {
+      if (!(await this.#remoteEntry(f))) return;
+      try {
+        entry = { ...(await moveFile(this.backend, f, t)), path: t };
+      } catch (err) {
+        // A file the cache had not uploaded yet (its listing entry is ours) is not remote.
+        if (!(err instanceof NotFoundError && pendingBefore)) throw err;
       }
-    } finally {
-      await resume();
-    }
+    };
+    if (this.#cache) await this.#cache.rename(f, t, remoteMove);
+    else await remoteMove();
     this.#unlinkHandles(t);
     if (!entry && await this.#remoteEntry(t)) {
       // Only a pending (not yet uploaded) file moves over an existing one: drop the old one.
@@ -295,13 +291,9 @@ export class Vfs {
   }
 
   async #renameDir(f: string, t: string, src: Entry): Promise<void> {
-    const resume = await this.#holdUploads(f, true);
-    try {
-      await this.#cache?.rename(f, t);
-      await moveDir(this.backend, f, t);
-    } finally {
-      await resume();
-    }
+    const remoteMove = () => moveDir(this.backend, f, t);
+    if (this.#cache) await this.#cache.rename(f, t, remoteMove);
+    else await remoteMove();
     for (const h of this.#handles) if (isWithin(h.path, f)) h.retarget?.(rebase(h.path, f, t));
     this.#dirs.remove(f);
     this.#dirs.invalidateTree(t);
@@ -330,10 +322,14 @@ export class Vfs {
   }
 
   async #setMtime(p: string, mtimeMs: number): Promise<void> {
-    const open = [...this.#handles].filter((h) => h.path === p && h.setPendingMtime);
+    const open = [...this.#handles].filter((h) =>
+      h.path === p && h.kind !== "cache" && h.setPendingMtime
+    );
     const pendingUpload = open.some((h) => h.isDirty?.());
     for (const h of open) h.setPendingMtime!(mtimeMs);
     if (pendingUpload) return;
+    // The cache owns the time of files open for writing or waiting for upload.
+    if (this.#cache && await this.#cache.setMtime(p, mtimeMs)) return;
     const remote = await this.#remoteEntry(p);
     if (!remote || !this.backend.features.setModTime || !this.backend.setModTime) return;
     try {
@@ -487,42 +483,6 @@ export class Vfs {
       this.#handles.delete(h);
       this.#orphans.add(h);
     }
-  }
-
-  /**
-   * Keeps the cache from uploading the dirty files at or below `p` while the VFS renames the
-   * remote objects (the cache re-queues their uploads to the new paths at once, which must not
-   * land before the remote move). Opens each for writing (an upload waits for writers); the
-   * returned function releases them, which queues their uploads.
-   */
-  async #holdUploads(p: string, isDir: boolean): Promise<() => Promise<void>> {
-    const cache = this.#cache;
-    if (!cache || cache.stats().dirtyFiles === 0) return () => Promise.resolve();
-    const dirty: Entry[] = [];
-    if (!isDir) {
-      const e = cache.pendingEntry(p);
-      if (e) dirty.push(e);
-    } else {
-      const walk = async (dir: string): Promise<void> => {
-        dirty.push(...cache.pending(dir));
-        for (const [name, e] of await this.#dirs.list(dir).catch(() => new Map<string, Entry>())) {
-          if (e.isDir) await walk(joinPath(dir, name));
-        }
-      };
-      await walk(p);
-    }
-    const held: VfsHandle[] = [];
-    try {
-      for (const e of dirty) {
-        held.push(await cache.open(e.path, O.WRONLY, await this.#remoteEntry(e.path)));
-      }
-    } catch (err) {
-      for (const h of held) await h.release().catch(() => {});
-      throw err;
-    }
-    return async () => {
-      for (const h of held) await h.release().catch(() => {});
-    };
   }
 
   async #openCache(cacheDir?: string): Promise<VfsCache> {
