@@ -55,6 +55,11 @@ export interface DriverOptions {
   idleGraceMs?: number;
   /** Deadline of a FUSE unmount before it turns lazy (default 10 s). */
   unmountDeadlineMs?: number;
+  /**
+   * How long the last Unmount waits for pending writes to reach the remote before it answers
+   * with an error (the writes stay queued and keep retrying; default 60 s).
+   */
+  flushDeadlineMs?: number;
   /** First retry delay of a volume whose restore failed; doubles up to 60 s (default 5 s). */
   restoreRetryMs?: number;
   /** Minimum time between two reachability probes of a volume (default 30 s). */
@@ -192,6 +197,7 @@ export class Driver {
     this.#opts = {
       idleGraceMs: 15_000,
       unmountDeadlineMs: 10_000,
+      flushDeadlineMs: 60_000,
       restoreRetryMs: 5_000,
       probeIntervalMs: 30_000,
       ...opts,
@@ -453,7 +459,7 @@ export class Driver {
       let flushError: Error | undefined;
       if (vol.mounts.size === 0 && vol.runtime) {
         try {
-          await vol.runtime.flush();
+          await withDeadline(vol.runtime.flush(), this.#opts.flushDeadlineMs, "upload");
         } catch (err) {
           flushError = err as Error;
           vol.lastError = `flush: ${flushError.message}`;
@@ -485,6 +491,12 @@ export class Driver {
       delete vol.graceTimer;
       void this.#lock(vol.name).run(async () => {
         if (vol.fuseMounted || vol.runtime !== runtime || !runtime) return;
+        const st = runtime.status();
+        if (st.dirtyFiles > 0 || st.uploadsInFlight > 0) {
+          // Writes still waiting for the remote: keep the VFS until they are done.
+          this.#startGrace(vol);
+          return;
+        }
         await runtime.idle().catch((e) =>
           log.error(`Volume ${JSON.stringify(vol.name)}: ${(e as Error).message}`)
         );

@@ -402,3 +402,26 @@ Deno.test("handler: secrets never reach logs, errors or inspect output", async (
     await t.cleanup();
   }
 });
+
+Deno.test("handler: a flush that outlives its deadline answers with an error; the VFS stays while dirty", async () => {
+  const t = await testEnv({ flushDeadlineMs: 100, idleGraceMs: 50 });
+  try {
+    t.mounter.flushDelayMs = 400;
+    await t.call("/VolumeDriver.Create", { Name: "d", Opts: { type: "memory" } });
+    await t.call("/VolumeDriver.Mount", { Name: "d", ID: "1" });
+    t.mounter.runtimes.get("d")!.dirtyBytes = 10;
+    const t0 = Date.now();
+    const r = await t.call("/VolumeDriver.Unmount", { Name: "d", ID: "1" });
+    ok(Date.now() - t0 < 350, `took ${Date.now() - t0}ms`);
+    assertEquals(r.status, 500);
+    match(r.json.Err, /failed to upload pending writes: upload timed out after 100ms/);
+    assertEquals(t.mounter.count("unmount", "d"), 1, "unmounted anyway");
+    await new Promise((res) => setTimeout(res, 150));
+    assertEquals(t.mounter.count("idle", "d"), 0, "not idled while dirty");
+    await new Promise((res) => setTimeout(res, 400));
+    assertEquals(t.mounter.runtimes.get("d")!.dirtyBytes, 0);
+    assertEquals(t.mounter.count("idle", "d"), 1, "idled once clean");
+  } finally {
+    await t.cleanup();
+  }
+});
