@@ -16,6 +16,25 @@ import {
 
 const skip = dockerUnavailable();
 
+/** Removes plugin sockets left by killed runs of this test (nobody listens on them). */
+async function removeDeadTestSockets(): Promise<void> {
+  const dir = "/run/docker/plugins";
+  let names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+  } catch {
+    return;
+  }
+  names = names.filter((n) => /^dctest[0-9a-f]{8}\.sock$/.test(n));
+  for (const n of names) {
+    try {
+      (await Deno.connect({ transport: "unix", path: `${dir}/${n}` })).close();
+    } catch {
+      await Deno.remove(`${dir}/${n}`).catch(() => {});
+    }
+  }
+}
+
 Deno.test({
   name: "docker e2e: volumes of the plugin through a real dockerd",
   ignore: skip !== undefined,
@@ -30,7 +49,13 @@ Deno.test({
     for (const d of ["v1", "wb-minimal", "wb-writes", "wb-full", "compose"]) {
       await Deno.mkdir(`${remote}/${d}`, { recursive: true });
     }
-    const driver = `dctest${crypto.randomUUID().slice(0, 8)}`;
+    const uid = crypto.randomUUID().slice(0, 8);
+    const driver = `dctest${uid}`;
+    // dockerd asks every plugin socket in /run/docker/plugins about names it doesn't know, so
+    // every docker-visible name is unique to this run.
+    const v1 = `v1-${uid}`;
+    const project = `dce${uid}`;
+    await removeDeadTestSockets();
     const sock = `/run/docker/plugins/${driver}`;
     const plugin = await startPluginProcess(dir, sock);
     const dockerd = await startDockerd();
@@ -50,14 +75,14 @@ Deno.test({
           "type=local",
           "-o",
           `path=${remote}/v1`,
-          "v1",
+          v1,
         ]);
-        assertEquals([r.code, r.stdout.trim()], [0, "v1"], r.stderr);
+        assertEquals([r.code, r.stdout.trim()], [0, v1], r.stderr);
         r = await docker(["volume", "ls", "--format", "{{.Driver}} {{.Name}}"]);
-        match(r.stdout, new RegExp(`^${driver} v1$`, "m"));
-        r = await docker(["volume", "inspect", "v1"]);
+        match(r.stdout, new RegExp(`^${driver} ${v1}$`, "m"));
+        r = await docker(["volume", "inspect", v1]);
         const info = JSON.parse(r.stdout)[0];
-        assertEquals(info.Mountpoint, `${p.base}/v1`);
+        assertEquals(info.Mountpoint, `${p.base}/${v1}`);
         assertEquals(info.Options, { type: "local", path: `${remote}/v1` });
         assertEquals(info.Status.Mounts, []);
         assertEquals(info.Status.State, "ok");
@@ -89,12 +114,12 @@ Deno.test({
       });
 
       await t.step("a container writes and exits at once; the file is on the remote", async () => {
-        let r = await run(["-v", "v1:/data", image, "sh", "-c", "echo banana > /data/x"]);
+        let r = await run(["-v", `${v1}:/data`, image, "sh", "-c", "echo banana > /data/x"]);
         assertEquals(r.code, 0, r.stderr);
         assertEquals(await Deno.readTextFile(`${remote}/v1/x`), "banana\n");
-        r = await run(["-v", "v1:/data", image, "cat", "/data/x"]);
+        r = await run(["-v", `${v1}:/data`, image, "cat", "/data/x"]);
         assertEquals([r.code, r.stdout], [0, "banana\n"]);
-        const g = await plugin.call("/VolumeDriver.Get", { Name: "v1" });
+        const g = await plugin.call("/VolumeDriver.Get", { Name: v1 });
         assertEquals(
           (g.json as { Volume: { Status: { Mounts: string[] } } }).Volume.Status.Mounts,
           [],
@@ -105,14 +130,14 @@ Deno.test({
         "write-back cache modes flush before the container's unmount returns",
         async () => {
           for (const mode of ["minimal", "writes", "full"]) {
-            const name = `wb-${mode}`;
+            const name = `wb-${mode}-${uid}`;
             let r = await docker([
               "volume",
               "create",
               "-d",
               driver,
               "-o",
-              `remote=:local:${remote}/${name}`,
+              `remote=:local:${remote}/wb-${mode}`,
               "-o",
               `vfs-cache-mode=${mode}`,
               "-o",
@@ -129,8 +154,8 @@ Deno.test({
               "seq 1 20000 > /data/big; echo done > /data/small",
             ]);
             assertEquals(r.code, 0, r.stderr);
-            assertEquals(await Deno.readTextFile(`${remote}/${name}/small`), "done\n", mode);
-            const big = await Deno.readTextFile(`${remote}/${name}/big`);
+            assertEquals(await Deno.readTextFile(`${remote}/wb-${mode}/small`), "done\n", mode);
+            const big = await Deno.readTextFile(`${remote}/wb-${mode}/big`);
             assertEquals(big.split("\n").length, 20001, mode);
             r = await docker(["volume", "rm", name]);
             assertEquals(r.code, 0, r.stderr);
@@ -139,7 +164,14 @@ Deno.test({
       );
 
       await t.step(":ro mounts are read-only", async () => {
-        const r = await run(["-v", "v1:/data:ro", image, "sh", "-c", "cat /data/x; touch /data/y"]);
+        const r = await run([
+          "-v",
+          `${v1}:/data:ro`,
+          image,
+          "sh",
+          "-c",
+          "cat /data/x; touch /data/y",
+        ]);
         assertEquals(r.stdout, "banana\n");
         ok(r.code !== 0);
         match(r.stderr, /Read-only file system/);
@@ -150,25 +182,25 @@ Deno.test({
           "run",
           "-d",
           "--name",
-          "holder",
+          `holder-${uid}`,
           "--network",
           "none",
           "-v",
-          "v1:/data",
+          `${v1}:/data`,
           image,
           "sleep",
           "300",
         ]);
         assertEquals(r.code, 0, r.stderr);
-        r = await docker(["volume", "rm", "v1"]);
+        r = await docker(["volume", "rm", v1]);
         ok(r.code !== 0);
         match(r.stderr, /volume is in use/);
-        r = await docker(["rm", "-f", "holder"]);
+        r = await docker(["rm", "-f", `holder-${uid}`]);
         assertEquals(r.code, 0, r.stderr);
-        r = await docker(["volume", "rm", "v1"]);
+        r = await docker(["volume", "rm", v1]);
         assertEquals(r.code, 0, r.stderr);
         let left = true;
-        await Deno.lstat(`${p.base}/v1`).catch(() => left = false);
+        await Deno.lstat(`${p.base}/${v1}`).catch(() => left = false);
         assertEquals(left, false);
         assertEquals(
           await Deno.readTextFile(`${remote}/v1/x`),
@@ -178,10 +210,10 @@ Deno.test({
       });
 
       await t.step("docker-compose with driver and driver_opts", async () => {
-        const project = `${dir}/proj`;
-        await Deno.mkdir(project);
+        const projectDir = `${dir}/proj`;
+        await Deno.mkdir(projectDir);
         await Deno.writeTextFile(
-          `${project}/docker-compose.yml`,
+          `${projectDir}/docker-compose.yml`,
           [
             'version: "3.7"',
             "services:",
@@ -203,23 +235,24 @@ Deno.test({
         );
         let r = await dockerd.run("docker-compose", [
           "-p",
-          "dce",
+          project,
           "up",
+          "--abort-on-container-exit",
           "--exit-code-from",
           "writer",
         ], {
-          cwd: project,
+          cwd: projectDir,
           timeoutMs: 120_000,
         });
         assertEquals(r.code, 0, r.stderr);
         assertEquals(await Deno.readTextFile(`${remote}/compose/c.txt`), "from-compose\n");
-        r = await dockerd.run("docker-compose", ["-p", "dce", "down", "-v"], { cwd: project });
+        r = await dockerd.run("docker-compose", ["-p", project, "down", "-v"], { cwd: projectDir });
         assertEquals(r.code, 0, r.stderr);
         const list = await plugin.call("/VolumeDriver.List");
         assertEquals(list.json, { Volumes: [] });
       });
     } finally {
-      await dockerd.docker(["rm", "-f", "holder"]).catch(() => {});
+      await dockerd.docker(["rm", "-f", `holder-${uid}`]).catch(() => {});
       await dockerd.stop();
       const st = await plugin.stop("SIGTERM", 30_000);
       if (!st.success) console.error(await plugin.log());
