@@ -23,8 +23,22 @@ export interface PluginProcess {
   log(): Promise<string>;
 }
 
+/** Paths inside a plugin test dir. */
+export interface PluginPaths {
+  /** Base dir of the mountpoints. */
+  base: string;
+  /** Cache dir (state file, VFS cache). */
+  cache: string;
+  /** rclone.conf. */
+  conf: string;
+  /** The state file. */
+  state: string;
+  /** The plugin's log file. */
+  log: string;
+}
+
 /** Layout of a plugin test dir. */
-export function pluginPaths(dir: string) {
+export function pluginPaths(dir: string): PluginPaths {
   return {
     base: `${dir}/vols`,
     cache: `${dir}/cache`,
