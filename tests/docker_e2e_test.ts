@@ -6,7 +6,12 @@
  * `driver_opts:` works.
  */
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
-import { dockerUnavailable, ensureBusyboxImage, startDockerd } from "./helpers/dockerd.ts";
+import {
+  type Dockerd,
+  dockerUnavailable,
+  ensureBusyboxImage,
+  startDockerd,
+} from "./helpers/dockerd.ts";
 import {
   detachAllUnder,
   fuseMountsUnder,
@@ -58,10 +63,11 @@ Deno.test({
     await removeDeadTestSockets();
     const sock = `/run/docker/plugins/${driver}`;
     const plugin = await startPluginProcess(dir, sock);
-    const dockerd = await startDockerd();
+    let dockerd: Dockerd | undefined;
     try {
-      const image = await ensureBusyboxImage(dockerd);
-      const docker = dockerd.docker;
+      const d = dockerd = await startDockerd();
+      const image = await ensureBusyboxImage(d);
+      const docker = d.docker;
       const run = (args: string[]) =>
         docker(["run", "--rm", "--network", "none", ...args], { timeoutMs: 60_000 });
 
@@ -233,7 +239,7 @@ Deno.test({
             "",
           ].join("\n"),
         );
-        let r = await dockerd.run("docker-compose", [
+        let r = await d.run("docker-compose", [
           "-p",
           project,
           "up",
@@ -246,14 +252,14 @@ Deno.test({
         });
         assertEquals(r.code, 0, r.stderr);
         assertEquals(await Deno.readTextFile(`${remote}/compose/c.txt`), "from-compose\n");
-        r = await dockerd.run("docker-compose", ["-p", project, "down", "-v"], { cwd: projectDir });
+        r = await d.run("docker-compose", ["-p", project, "down", "-v"], { cwd: projectDir });
         assertEquals(r.code, 0, r.stderr);
         const list = await plugin.call("/VolumeDriver.List");
         assertEquals(list.json, { Volumes: [] });
       });
     } finally {
-      await dockerd.docker(["rm", "-f", `holder-${uid}`]).catch(() => {});
-      await dockerd.stop();
+      await dockerd?.docker(["rm", "-f", `holder-${uid}`]).catch(() => {});
+      await dockerd?.stop();
       const st = await plugin.stop("SIGTERM", 30_000);
       if (!st.success) console.error(await plugin.log());
       if ((await fuseMountsUnder(dir)).length > 0) await detachAllUnder(dir);

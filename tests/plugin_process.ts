@@ -48,7 +48,10 @@ export function pluginPaths(dir: string): PluginPaths {
   };
 }
 
-/** Starts the plugin; resolves when it answers `/Plugin.Activate` (20 s at most). */
+/**
+ * Starts the plugin; resolves when it answers `/Plugin.Activate` (20 s at most). If it does
+ * not start, it is killed and `dir` is removed before the error is thrown.
+ */
 export async function startPluginProcess(
   dir: string,
   socketAddr: string,
@@ -117,7 +120,11 @@ export async function startPluginProcess(
     await new Promise((r) => setTimeout(r, 100));
   }
   await proc.stop("SIGKILL");
-  throw new Error(`plugin did not start: ${await proc.log()}`);
+  const log = await proc.log();
+  // The caller's try/finally has not started yet: clean its test dir here.
+  await detachAllUnder(dir);
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  throw new Error(`plugin did not start: ${log}`);
 }
 
 /** FUSE mounts currently under `dir`. */

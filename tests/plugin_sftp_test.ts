@@ -7,7 +7,12 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import { obscure } from "../lib/config/obscure.ts";
 import { startSshd } from "./helpers/sshd.ts";
-import { detachAllUnder, pluginPaths, startPluginProcess } from "./plugin_process.ts";
+import {
+  detachAllUnder,
+  pluginPaths,
+  type PluginProcess,
+  startPluginProcess,
+} from "./plugin_process.ts";
 
 Deno.test({
   name: "plugin process with sshd: bad host or password fails Create; good volume writes through",
@@ -17,8 +22,9 @@ Deno.test({
     const sshd = await startSshd();
     const dir = await Deno.makeTempDir({ prefix: "dcs" });
     const p = pluginPaths(dir);
-    const plugin = await startPluginProcess(dir, `${dir}/plugin.sock`);
+    let plugin: PluginProcess | undefined;
     try {
+      plugin = await startPluginProcess(dir, `${dir}/plugin.sock`);
       const root = await sshd.newRoot();
       const base = {
         type: "sftp",
@@ -57,6 +63,9 @@ Deno.test({
       r = await plugin.call("/VolumeDriver.Mount", { Name: "good", ID: "c1" });
       assertEquals(r.status, 200, r.text);
       await Deno.writeTextFile(`${p.base}/good/hello.txt`, "over sftp");
+      const mountinfo = await Deno.readTextFile("/proc/self/mountinfo");
+      match(mountinfo, new RegExp(`${p.base}/good `));
+      ok(!mountinfo.includes(good), "the mount table shows no password");
       r = await plugin.call("/VolumeDriver.Unmount", { Name: "good", ID: "c1" });
       assertEquals(r.status, 200, r.text);
       assertEquals(await Deno.readTextFile(`${root}/hello.txt`), "over sftp");
@@ -72,9 +81,9 @@ Deno.test({
         ok(!r.text.includes(secret), `secret in inspect`);
       }
     } finally {
-      await plugin.stop();
+      await plugin?.stop();
       await detachAllUnder(dir);
-      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
       await sshd.close();
     }
   },
