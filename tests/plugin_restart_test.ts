@@ -98,7 +98,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin process: a corrupt state file is moved aside and the plugin still serves",
+  name: "plugin process: a corrupt state file is moved aside, the plugin serves, SIGINT exits",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -113,6 +113,13 @@ Deno.test({
       const names = [];
       for await (const e of Deno.readDir(p.cache)) names.push(e.name);
       assertEquals(names.filter((n) => n.startsWith("docker-plugin.state.corrupt-")).length, 1);
+      const created = await plugin.call("/VolumeDriver.Create", {
+        Name: "fresh",
+        Opts: { type: "memory" },
+      });
+      assertEquals(created.status, 200, created.text);
+      assertEquals((await plugin.stop("SIGINT")).success, true);
+      assertEquals(JSON.parse(await Deno.readTextFile(p.state))[0].name, "fresh");
     } finally {
       await plugin.stop();
       await Deno.remove(dir, { recursive: true });
