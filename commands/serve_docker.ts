@@ -5,7 +5,8 @@
  * for new volumes.
  */
 import { Command } from "@commander-js/extra-typings";
-import { addGroupFlags, groupValues } from "../lib/cli/option_flags.ts";
+import { addGroupFlags, attrName, groupValues } from "../lib/cli/option_flags.ts";
+import { flagName, type OptionGroup, type OptionValue } from "../lib/config/option_schema.ts";
 import { globals } from "../lib/cli/globals.ts";
 import { MOUNT_OPTIONS } from "../lib/fuse/mount_options.ts";
 import { VFS_OPTIONS } from "../lib/vfs/vfs_options.ts";
@@ -15,6 +16,24 @@ import { SERVE_DOCKER_OPTIONS } from "../lib/plugin/serve_options.ts";
 
 /** The option groups `serve docker` adds as flags. */
 export const SERVE_DOCKER_GROUPS = [SERVE_DOCKER_OPTIONS, MOUNT_OPTIONS, VFS_OPTIONS] as const;
+
+/**
+ * Resolves a group's values, honouring boolean options named `no_*` (`--no-modtime`,
+ * `--no-spec`): commander reads a `--no-x` flag as the negation of `--x` and stores `x: false`.
+ */
+export function resolveGroup(
+  opts: Record<string, unknown>,
+  group: OptionGroup,
+  env: Record<string, string | undefined>,
+): Record<string, OptionValue> {
+  const values = groupValues(opts, group, env);
+  for (const def of group.options) {
+    if (def.type !== "bool" || !def.name.startsWith("no_")) continue;
+    const positive = attrName(flagName(group, { ...def, name: def.name.slice(3) }));
+    if (opts[positive] === false) values[def.name] = true;
+  }
+  return values;
+}
 
 /** The `docker` subcommand of `serve`. */
 export function serveDockerCommand() {
@@ -31,11 +50,11 @@ export function serveDockerCommand() {
       }
       const opts = command.opts() as Record<string, unknown>;
       const env = Deno.env.toObject();
-      const sv = groupValues(opts, SERVE_DOCKER_OPTIONS, env);
+      const sv = resolveGroup(opts, SERVE_DOCKER_OPTIONS, env);
       const g = globals();
       // Mount/VFS defaults: option defaults overridden by the flags/env given to serve docker.
-      const mountDefaults = groupValues(opts, MOUNT_OPTIONS, env);
-      const vfsDefaults = groupValues(opts, VFS_OPTIONS, env);
+      const mountDefaults = resolveGroup(opts, MOUNT_OPTIONS, env);
+      const vfsDefaults = resolveGroup(opts, VFS_OPTIONS, env);
       await runPlugin({
         baseDir: String(sv.base_dir),
         cacheDir: g.cacheDir,
@@ -43,8 +62,7 @@ export function serveDockerCommand() {
         socketAddr: String(sv.socket_addr),
         socketGid: Number(sv.socket_gid),
         forgetState: sv.forget_state === true,
-        // commander reads `--no-spec` as the negation of a `spec` flag.
-        noSpec: sv.no_spec === true || opts.spec === false,
+        noSpec: sv.no_spec === true,
         specDir: String(sv.spec_dir),
         idleGraceMs: Number(sv.idle_grace),
         unmountDeadlineMs: Number(sv.unmount_deadline),
