@@ -73,20 +73,22 @@ async function run(cmd: string, args: string[], stdin?: string): Promise<string>
 }
 
 async function ensureUser(): Promise<{ uid: number; gid: number }> {
+  // Test files run in parallel processes; useradd and chpasswd must not race on /etc/shadow.
+  const lock = await Deno.open("/tmp/denoclone-sftp-user.lock", { create: true, write: true });
   try {
-    await run("id", ["-u", SSHD_TEST_USER]);
-  } catch {
+    await lock.lock(true);
     try {
+      await run("id", ["-u", SSHD_TEST_USER]);
+    } catch {
       await run("useradd", ["-m", "-s", "/bin/sh", SSHD_TEST_USER]);
-    } catch (err) {
-      // Another test process may have created it at the same moment (exit code 9).
-      if (!String(err).includes("(9)")) throw err;
     }
+    await run("chpasswd", [], `${SSHD_TEST_USER}:${SSHD_TEST_PASSWORD}\n`);
+    const uid = Number((await run("id", ["-u", SSHD_TEST_USER])).trim());
+    const gid = Number((await run("id", ["-g", SSHD_TEST_USER])).trim());
+    return { uid, gid };
+  } finally {
+    lock.close();
   }
-  await run("chpasswd", [], `${SSHD_TEST_USER}:${SSHD_TEST_PASSWORD}\n`);
-  const uid = Number((await run("id", ["-u", SSHD_TEST_USER])).trim());
-  const gid = Number((await run("id", ["-g", SSHD_TEST_USER])).trim());
-  return { uid, gid };
 }
 
 function freePort(): number {
@@ -153,6 +155,11 @@ async function waitForBanner(port: number, deadlineMs: number): Promise<void> {
 
 /** Starts a private sshd; call `close()` in a `finally` block. */
 export async function startSshd(): Promise<SshdServer> {
+  try {
+    await Deno.stat(SSHD);
+  } catch {
+    throw new Error(`${SSHD} is missing: install Debian's openssh-server package`);
+  }
   const { uid, gid } = await ensureUser();
   const dir = await Deno.makeTempDir({ prefix: "denoclone-sshd-" });
   await Deno.chmod(dir, 0o755);
