@@ -14,9 +14,9 @@
  * - The first flush after data was written closes the upload and waits for it (so close(2)
  *   reports upload errors); later writes fail with EBADF. A flush before any write only starts
  *   the upload (rclone writes 0 bytes "to avoid race conditions"); release finishes it, so a
- *   created-and-closed file becomes an empty object.
- * - Deviation: rclone's flush of an unwritten handle on an existing non-empty file without
- *   O_TRUNC fails with EPERM; here it leaves the file intact and succeeds (so `touch` works).
+ *   created-and-closed file becomes an empty object. On an existing non-empty file opened
+ *   without O_TRUNC that first flush fails with EPERM (as rclone 1.60 does: close(2) reports
+ *   it), while release leaves the file intact.
  * - When the file's name is unlinked (or replaced by a rename) while open, the upload is
  *   aborted and later writes are accepted and discarded, as for an unlinked local file.
  */
@@ -212,10 +212,8 @@ export class WriteHandle implements OpenHandle {
     return this.#lock.run(async () => {
       if (this.#closed) return;
       if (!this.#writeCalled) {
-        if (this.#safeToTruncate()) {
-          this.#openPending();
-          this.#writeCalled = true;
-        }
+        this.#openPending(); // EPERM on an existing file without O_TRUNC, as rclone
+        this.#writeCalled = true;
         return;
       }
       await this.#close();
