@@ -10,7 +10,7 @@
  */
 
 import { runBackendSuite } from "./backend_conformance.ts";
-import { SSHD_KEY_PASSPHRASE, type SshdServer, startSshd } from "./helpers/sshd.ts";
+import { type SshdServer, startSshd } from "./helpers/sshd.ts";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";

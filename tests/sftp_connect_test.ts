@@ -14,7 +14,8 @@ import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { InvalidError, NotSupportedError } from "../lib/errors.ts";
 import { setLogLevel, setLogSink } from "../lib/util/log.ts";
-import { SSHD_KEY_PASSPHRASE, type SshdServer, startSshd } from "./helpers/sshd.ts";
+import { SSHD_KEY_PASSPHRASE, type SshdServer } from "./helpers/sshd.ts";
+import { sftpTest } from "./sftp_fixtures.ts";
 
 function opts(s: SshdServer, extra: Record<string, OptionValue>): Record<string, OptionValue> {
   return {
@@ -26,15 +27,6 @@ function opts(s: SshdServer, extra: Record<string, OptionValue>): Record<string,
     disable_hashcheck: true,
     ...extra,
   };
-}
-
-async function withServer(fn: (s: SshdServer) => Promise<void>): Promise<void> {
-  const s = await startSshd();
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
 }
 
 /** Runs `fn` with debug logging captured; returns the log text. */
@@ -55,104 +47,99 @@ function assertNoSecret(text: string, ...secrets: string[]): void {
   for (const s of secrets) assert(!text.includes(s), `secret leaked into: ${text}`);
 }
 
-Deno.test("sftp connect: password, key file, encrypted key and key_pem all log in", async () => {
-  await withServer(async (s) => {
-    const root = await s.newRoot();
-    const pem = (await Deno.readTextFile(s.keyFile)).trim().replaceAll("\n", "\\n");
-    const variants: Record<string, OptionValue>[] = [
-      { pass: obscure(s.password) },
-      { key_file: s.keyFile },
-      { key_file: s.encryptedKeyFile, key_file_pass: obscure(SSHD_KEY_PASSPHRASE) },
-      { key_pem: pem },
-    ];
-    for (const v of variants) {
-      const b = await SftpBackend.create({ root, options: opts(s, v), name: "t" });
-      try {
-        await b.write("probe.txt", ReadableStream.from([new TextEncoder().encode("hi")]));
-        assertEquals((await b.stat("probe.txt")).size, 2);
-        await b.remove("probe.txt");
-      } finally {
-        await b.close();
-      }
-    }
-  });
-});
-
-Deno.test("sftp connect: a wrong password is a clear error without the password", async () => {
-  await withServer(async (s) => {
-    const wrong = "Wrong-Password-9x7";
-    const obscured = obscure(wrong);
-    let err: unknown;
-    const logs = await captureLog(async () => {
-      err = await SftpBackend.create({
-        root: "",
-        options: opts(s, { pass: obscured }),
-        name: "t",
-      }).then(() => undefined, (e) => e);
-    });
-    assert(err instanceof SshConnectError, `got ${err}`);
-    assertEquals(err.kind, "auth");
-    assert(err.message.includes(`${s.user}@127.0.0.1:${s.port}`), err.message);
-    assert(err.message.includes("authentication failed"), err.message);
-    assertNoSecret(err.message + (err.stack ?? "") + logs, wrong, obscured, s.password);
-  });
-});
-
-Deno.test("sftp connect: a host key mismatch is refused, never accepted", async () => {
-  await withServer(async (s) => {
-    const err = await SftpBackend.create({
-      root: "",
-      options: opts(s, { pass: obscure(s.password), known_hosts_file: s.wrongKnownHostsFile }),
-      name: "t",
-    }).then(() => undefined, (e) => e);
-    assert(err instanceof SshConnectError, `got ${err}`);
-    assertEquals(err.kind, "host-key");
-    assert(err.message.includes("host key verification failed"), err.message);
-    assert(err.message.includes("does not match"), err.message);
-    assert(err.message.includes(s.wrongKnownHostsFile), err.message);
-    assert(/SHA256:[A-Za-z0-9+/]+/.test(err.message), "names the key's fingerprint");
-    assertNoSecret(err.message, s.password);
-  });
-});
-
-Deno.test("sftp connect: a host missing from known_hosts_file is refused", async () => {
-  await withServer(async (s) => {
-    const file = `${s.dir}/known_hosts_other`;
-    const line = (await Deno.readTextFile(s.knownHostsFile)).split("\n")[0]!;
-    await Deno.writeTextFile(file, line.replace(`[127.0.0.1]:${s.port}`, "[127.0.0.1]:1") + "\n");
-    const err = await SftpBackend.create({
-      root: "",
-      options: opts(s, { pass: obscure(s.password), known_hosts_file: file }),
-      name: "t",
-    }).then(() => undefined, (e) => e);
-    assert(err instanceof SshConnectError, `got ${err}`);
-    assertEquals(err.kind, "host-key");
-    assert(err.message.includes("is unknown"), err.message);
-  });
-});
-
-Deno.test("sftp connect: hashed known_hosts entries are accepted", async () => {
-  await withServer(async (s) => {
-    const file = `${s.dir}/known_hosts_hashed`;
-    await Deno.copyFile(s.knownHostsFile, file);
-    const out = await new Deno.Command("ssh-keygen", { args: ["-H", "-f", file], stderr: "null" })
-      .output();
-    assert(out.success, "ssh-keygen -H");
-    assert((await Deno.readTextFile(file)).startsWith("|1|"), "file is hashed");
-    const b = await SftpBackend.create({
-      root: await s.newRoot(),
-      options: opts(s, { pass: obscure(s.password), known_hosts_file: file }),
-      name: "t",
-    });
+sftpTest("sftp connect: password, key file, encrypted key and key_pem all log in", async (t) => {
+  const s = await t.sshd();
+  const root = await s.newRoot();
+  const pem = (await Deno.readTextFile(s.keyFile)).trim().replaceAll("\n", "\\n");
+  const variants: Record<string, OptionValue>[] = [
+    { pass: obscure(s.password) },
+    { key_file: s.keyFile },
+    { key_file: s.encryptedKeyFile, key_file_pass: obscure(SSHD_KEY_PASSPHRASE) },
+    { key_pem: pem },
+  ];
+  for (const v of variants) {
+    const b = await SftpBackend.create({ root, options: opts(s, v), name: "t" });
     try {
-      assertEquals(await b.list(""), []);
+      await b.write("probe.txt", ReadableStream.from([new TextEncoder().encode("hi")]));
+      assertEquals((await b.stat("probe.txt")).size, 2);
+      await b.remove("probe.txt");
     } finally {
       await b.close();
     }
-  });
+  }
 });
 
-Deno.test("sftp connect: an unreachable port is a clear, fast error", async () => {
+sftpTest("sftp connect: a wrong password is a clear error without the password", async (t) => {
+  const s = await t.sshd();
+  const wrong = "Wrong-Password-9x7";
+  const obscured = obscure(wrong);
+  let err: unknown;
+  const logs = await captureLog(async () => {
+    err = await SftpBackend.create({
+      root: "",
+      options: opts(s, { pass: obscured }),
+      name: "t",
+    }).then(() => undefined, (e) => e);
+  });
+  assert(err instanceof SshConnectError, `got ${err}`);
+  assertEquals(err.kind, "auth");
+  assert(err.message.includes(`${s.user}@127.0.0.1:${s.port}`), err.message);
+  assert(err.message.includes("authentication failed"), err.message);
+  assertNoSecret(err.message + (err.stack ?? "") + logs, wrong, obscured, s.password);
+});
+
+sftpTest("sftp connect: a host key mismatch is refused, never accepted", async (t) => {
+  const s = await t.sshd();
+  const err = await SftpBackend.create({
+    root: "",
+    options: opts(s, { pass: obscure(s.password), known_hosts_file: s.wrongKnownHostsFile }),
+    name: "t",
+  }).then(() => undefined, (e) => e);
+  assert(err instanceof SshConnectError, `got ${err}`);
+  assertEquals(err.kind, "host-key");
+  assert(err.message.includes("host key verification failed"), err.message);
+  assert(err.message.includes("does not match"), err.message);
+  assert(err.message.includes(s.wrongKnownHostsFile), err.message);
+  assert(/SHA256:[A-Za-z0-9+/]+/.test(err.message), "names the key's fingerprint");
+  assertNoSecret(err.message, s.password);
+});
+
+sftpTest("sftp connect: a host missing from known_hosts_file is refused", async (t) => {
+  const s = await t.sshd();
+  const file = `${s.dir}/known_hosts_other`;
+  const line = (await Deno.readTextFile(s.knownHostsFile)).split("\n")[0]!;
+  await Deno.writeTextFile(file, line.replace(`[127.0.0.1]:${s.port}`, "[127.0.0.1]:1") + "\n");
+  const err = await SftpBackend.create({
+    root: "",
+    options: opts(s, { pass: obscure(s.password), known_hosts_file: file }),
+    name: "t",
+  }).then(() => undefined, (e) => e);
+  assert(err instanceof SshConnectError, `got ${err}`);
+  assertEquals(err.kind, "host-key");
+  assert(err.message.includes("is unknown"), err.message);
+});
+
+sftpTest("sftp connect: hashed known_hosts entries are accepted", async (t) => {
+  const s = await t.sshd();
+  const file = `${s.dir}/known_hosts_hashed`;
+  await Deno.copyFile(s.knownHostsFile, file);
+  const out = await new Deno.Command("ssh-keygen", { args: ["-H", "-f", file], stderr: "null" })
+    .output();
+  assert(out.success, "ssh-keygen -H");
+  assert((await Deno.readTextFile(file)).startsWith("|1|"), "file is hashed");
+  const b = await SftpBackend.create({
+    root: await s.newRoot(),
+    options: opts(s, { pass: obscure(s.password), known_hosts_file: file }),
+    name: "t",
+  });
+  try {
+    assertEquals(await b.list(""), []);
+  } finally {
+    await b.close();
+  }
+});
+
+sftpTest("sftp connect: an unreachable port is a clear, fast error", async () => {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -176,36 +163,41 @@ Deno.test("sftp connect: an unreachable port is a clear, fast error", async () =
   assertNoSecret(err.message, "irrelevant-secret");
 });
 
-Deno.test("sftp connect: a pass that is not obscured gives rclone's error, not the value", async () => {
-  const plain = "plainsecretvalue";
-  await rejects(
-    SftpBackend.create({
-      root: "",
-      options: { ...defaultsOf(SFTP_OPTIONS), host: "127.0.0.1", pass: plain },
-      name: "t",
-    }),
-    (err: unknown) => {
-      assert(err instanceof InvalidError, `got ${err}`);
-      assert(
-        err.message.includes("input too short when revealing password - is it obscured?"),
-        err.message,
-      );
-      assertNoSecret(err.message, plain);
-      return true;
-    },
-  );
-  await rejects(
-    SftpBackend.create({
-      root: "",
-      options: { ...defaultsOf(SFTP_OPTIONS), host: "127.0.0.1", pass: "not*base64*at*all" },
-      name: "t",
-    }),
-    /base64 decode failed when revealing password - is it obscured\?/,
-  );
-});
+sftpTest(
+  "sftp connect: a pass that is not obscured gives rclone's error, not the value",
+  async () => {
+    const plain = "plainsecretvalue";
+    await rejects(
+      SftpBackend.create({
+        root: "",
+        options: { ...defaultsOf(SFTP_OPTIONS), host: "127.0.0.1", pass: plain },
+        name: "t",
+      }),
+      (err: unknown) => {
+        assert(err instanceof InvalidError, `got ${err}`);
+        assert(
+          err.message.includes("input too short when revealing password - is it obscured?"),
+          err.message,
+        );
+        assertNoSecret(err.message, plain);
+        return true;
+      },
+    );
+    await rejects(
+      SftpBackend.create({
+        root: "",
+        options: { ...defaultsOf(SFTP_OPTIONS), host: "127.0.0.1", pass: "not*base64*at*all" },
+        name: "t",
+      }),
+      /base64 decode failed when revealing password - is it obscured\?/,
+    );
+  },
+);
 
-Deno.test("sftp connect: an encrypted key needs key_file_pass, and a wrong one fails clearly", async () => {
-  await withServer(async (s) => {
+sftpTest(
+  "sftp connect: an encrypted key needs key_file_pass, and a wrong one fails clearly",
+  async (t) => {
+    const s = await t.sshd();
     await rejects(
       SftpBackend.create({
         root: "",
@@ -233,10 +225,10 @@ Deno.test("sftp connect: an encrypted key needs key_file_pass, and a wrong one f
         return true;
       },
     );
-  });
-});
+  },
+);
 
-Deno.test("sftp connect: ask_password is refused (no prompts in a daemon)", async () => {
+sftpTest("sftp connect: ask_password is refused (no prompts in a daemon)", async () => {
   await rejects(
     SftpBackend.create({
       root: "",
@@ -247,28 +239,27 @@ Deno.test("sftp connect: ask_password is refused (no prompts in a daemon)", asyn
   );
 });
 
-Deno.test("sftp connect: hash commands are detected on a unix shell", async () => {
-  await withServer(async (s) => {
-    const b = await SftpBackend.create({
-      root: await s.newRoot(),
-      options: opts(s, { pass: obscure(s.password), disable_hashcheck: false }),
-      name: "t",
-    });
-    try {
-      assertEquals(b.features.hashes, ["md5", "sha1"]);
-    } finally {
-      await b.close();
-    }
-    const none = await SftpBackend.create({
-      root: "",
-      options: opts(s, { pass: obscure(s.password), md5sum_command: "none", shell_type: "unix" }),
-      name: "t",
-    });
-    try {
-      assertEquals(none.features.hashes, []);
-      assertEquals(none.hash, undefined);
-    } finally {
-      await none.close();
-    }
+sftpTest("sftp connect: hash commands are detected on a unix shell", async (t) => {
+  const s = await t.sshd();
+  const b = await SftpBackend.create({
+    root: await s.newRoot(),
+    options: opts(s, { pass: obscure(s.password), disable_hashcheck: false }),
+    name: "t",
   });
+  try {
+    assertEquals(b.features.hashes, ["md5", "sha1"]);
+  } finally {
+    await b.close();
+  }
+  const none = await SftpBackend.create({
+    root: "",
+    options: opts(s, { pass: obscure(s.password), md5sum_command: "none", shell_type: "unix" }),
+    name: "t",
+  });
+  try {
+    assertEquals(none.features.hashes, []);
+    assertEquals(none.hash, undefined);
+  } finally {
+    await none.close();
+  }
 });

@@ -8,45 +8,11 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
-import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
 import { SshConnectError } from "../lib/backends/sftp/ssh_connection.ts";
-import { defaultsOf } from "../lib/config/option_schema.ts";
-import { obscure } from "../lib/config/obscure.ts";
-import { type SshdServer, startSshd } from "./helpers/sshd.ts";
+import type { SshdServer } from "./helpers/sshd.ts";
+import { sftpTest } from "./sftp_fixtures.ts";
 
 const MiB = 1024 * 1024;
-
-async function withBackend(
-  fn: (s: SshdServer, b: SftpBackend, root: string) => Promise<void>,
-  tuning: { lowLevelRetries?: number; keepaliveMs?: number } = {},
-): Promise<void> {
-  const s = await startSshd();
-  try {
-    const root = await s.newRoot();
-    const b = await SftpBackend.create({
-      root,
-      options: {
-        ...defaultsOf(SFTP_OPTIONS),
-        host: s.host,
-        port: s.port,
-        user: s.user,
-        pass: obscure(s.password),
-        known_hosts_file: s.knownHostsFile,
-        disable_hashcheck: true,
-      },
-      name: "fault",
-      ...tuning,
-    });
-    try {
-      await fn(s, b, root);
-    } finally {
-      await b.close();
-    }
-  } finally {
-    await s.close();
-  }
-}
 
 /** Stops sshd now and starts it again after `downMs` (returns when it is back). */
 async function restart(s: SshdServer, downMs: number): Promise<void> {
@@ -70,73 +36,76 @@ function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-Deno.test("sftp fault: sshd restarted mid-read, the read resumes with intact data", async () => {
-  await withBackend(async (s, b, root) => {
-    const data = randomBytes(24 * MiB);
-    await Deno.writeFile(`${root}/big.bin`, data);
-    const before = await logins(s);
-    const reader = (await b.read("big.bin")).getReader();
-    const hash = createHash("sha256");
-    let got = 0;
-    let restarted: Promise<void> | undefined;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      hash.update(value);
-      got += value.length;
-      if (!restarted && got >= 2 * MiB) restarted = restart(s, 500);
-    }
-    await restarted;
-    assertEquals(got, data.length);
-    assertEquals(hash.digest("hex"), sha256(data));
-    assert((await logins(s)) > before, "the read reconnected");
-    // The backend keeps working after the restart.
-    assertEquals((await b.list("")).map((e) => e.path), ["big.bin"]);
-  });
+sftpTest("sftp fault: sshd restarted mid-read, the read resumes with intact data", async (t) => {
+  const s = await t.sshd();
+  const { backend: b, root } = await t.backend(s, {});
+  const data = randomBytes(24 * MiB);
+  await Deno.writeFile(`${root}/big.bin`, data);
+  const before = await logins(s);
+  const reader = (await b.read("big.bin")).getReader();
+  const hash = createHash("sha256");
+  let got = 0;
+  let restarted: Promise<void> | undefined;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    hash.update(value);
+    got += value.length;
+    if (!restarted && got >= 2 * MiB) restarted = restart(s, 500);
+  }
+  await restarted;
+  assertEquals(got, data.length);
+  assertEquals(hash.digest("hex"), sha256(data));
+  assert((await logins(s)) > before, "the read reconnected");
+  // The backend keeps working after the restart.
+  assertEquals((await b.list("")).map((e) => e.path), ["big.bin"]);
 });
 
-Deno.test("sftp fault: sshd restarted mid-write, the upload resumes and lands whole", async () => {
-  await withBackend(async (s, b, root) => {
-    const total = 24 * MiB;
-    const data = randomBytes(total);
-    const before = await logins(s);
-    let sent = 0;
-    let restarted: Promise<void> | undefined;
-    const source = new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (sent >= total) return c.close();
-        const n = Math.min(256 * 1024, total - sent);
-        c.enqueue(data.slice(sent, sent + n));
-        sent += n;
-        if (!restarted && sent >= 4 * MiB) restarted = restart(s, 500);
-      },
-    });
-    const e = await b.write("up.bin", source, { size: total, mtimeMs: Date.UTC(2022, 1, 3) });
-    await restarted;
-    assertEquals(e.size, total);
-    assertEquals(e.mtimeMs, Date.UTC(2022, 1, 3));
-    assertEquals(sha256(await Deno.readFile(`${root}/up.bin`)), sha256(data));
-    assert((await logins(s)) > before, "the upload reconnected");
-    const names = [];
-    for await (const d of Deno.readDir(root)) names.push(d.name);
-    assertEquals(names, ["up.bin"], "no temp file is left behind");
+sftpTest("sftp fault: sshd restarted mid-write, the upload resumes and lands whole", async (t) => {
+  const s = await t.sshd();
+  const { backend: b, root } = await t.backend(s, {});
+  const total = 24 * MiB;
+  const data = randomBytes(total);
+  const before = await logins(s);
+  let sent = 0;
+  let restarted: Promise<void> | undefined;
+  const source = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (sent >= total) return c.close();
+      const n = Math.min(256 * 1024, total - sent);
+      c.enqueue(data.slice(sent, sent + n));
+      sent += n;
+      if (!restarted && sent >= 4 * MiB) restarted = restart(s, 500);
+    },
   });
+  const e = await b.write("up.bin", source, { size: total, mtimeMs: Date.UTC(2022, 1, 3) });
+  await restarted;
+  assertEquals(e.size, total);
+  assertEquals(e.mtimeMs, Date.UTC(2022, 1, 3));
+  assertEquals(sha256(await Deno.readFile(`${root}/up.bin`)), sha256(data));
+  assert((await logins(s)) > before, "the upload reconnected");
+  const names = [];
+  for await (const d of Deno.readDir(root)) names.push(d.name);
+  assertEquals(names, ["up.bin"], "no temp file is left behind");
 });
 
-Deno.test("sftp fault: idle connections killed by a restart are replaced silently", async () => {
-  await withBackend(async (s, b) => {
-    await b.mkdir("d");
-    for (let i = 0; i < 3; i++) {
-      await restart(s, 100);
-      assertEquals((await b.list("")).map((e) => e.path), ["d"]);
-      await b.write(`d/f${i}`, ReadableStream.from([new Uint8Array([i])]));
-    }
-    assertEquals((await b.list("d")).length, 3);
-  });
+sftpTest("sftp fault: idle connections killed by a restart are replaced silently", async (t) => {
+  const s = await t.sshd();
+  const { backend: b } = await t.backend(s, {});
+  await b.mkdir("d");
+  for (let i = 0; i < 3; i++) {
+    await restart(s, 100);
+    assertEquals((await b.list("")).map((e) => e.path), ["d"]);
+    await b.write(`d/f${i}`, ReadableStream.from([new Uint8Array([i])]));
+  }
+  assertEquals((await b.list("d")).length, 3);
 });
 
-Deno.test("sftp fault: a server that stays down is a clear error, then the backend recovers", async () => {
-  await withBackend(async (s, b) => {
+sftpTest(
+  "sftp fault: a server that stays down is a clear error, then the backend recovers",
+  async (t) => {
+    const s = await t.sshd();
+    const { backend: b } = await t.backend(s, {}, { lowLevelRetries: 2 });
     await b.mkdir("x");
     await s.stop();
     const err = await b.stat("x").then(() => undefined, (e) => e);
@@ -145,47 +114,50 @@ Deno.test("sftp fault: a server that stays down is a clear error, then the backe
     assert(err.message.includes("connection refused"), err.message);
     await s.start();
     assert((await b.stat("x")).isDir, "works again once the server is back");
-  }, { lowLevelRetries: 2 });
-});
+  },
+);
 
-Deno.test("sftp fault: a connection that stops answering (network drop) is replaced", async () => {
-  await withBackend(async (s, b, root) => {
-    const data = randomBytes(8 * MiB);
-    await Deno.writeFile(`${root}/f.bin`, data);
-    const reader = (await b.read("f.bin")).getReader();
-    const hash = createHash("sha256");
-    let got = 0;
-    const frozen: number[] = [];
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        hash.update(value);
-        got += value.length;
-        if (frozen.length === 0 && got >= MiB) {
-          // Freeze the sessions: TCP stays up but nothing answers, as when a link drops.
-          frozen.push(...s.sessions());
-          for (const pid of frozen) Deno.kill(pid, "SIGSTOP");
-        }
-      }
-    } finally {
-      for (const pid of frozen) {
-        try {
-          Deno.kill(pid, "SIGKILL");
-        } catch {
-          // Already gone.
-        }
+sftpTest("sftp fault: a connection that stops answering (network drop) is replaced", async (t) => {
+  const s = await t.sshd();
+  const { backend: b, root } = await t.backend(s, {}, { keepaliveMs: 300 });
+  const data = randomBytes(8 * MiB);
+  await Deno.writeFile(`${root}/f.bin`, data);
+  const reader = (await b.read("f.bin")).getReader();
+  const hash = createHash("sha256");
+  let got = 0;
+  const frozen: number[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      hash.update(value);
+      got += value.length;
+      if (frozen.length === 0 && got >= MiB) {
+        // Freeze the sessions: TCP stays up but nothing answers, as when a link drops.
+        frozen.push(...s.sessions());
+        for (const pid of frozen) Deno.kill(pid, "SIGSTOP");
       }
     }
-    assert(frozen.length > 0, "sessions were frozen");
-    assertEquals(got, data.length);
-    assertEquals(hash.digest("hex"), sha256(data));
-    assertEquals((await b.stat("f.bin")).size, data.length);
-  }, { keepaliveMs: 300 });
+  } finally {
+    for (const pid of frozen) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  assert(frozen.length > 0, "sessions were frozen");
+  assertEquals(got, data.length);
+  assertEquals(hash.digest("hex"), sha256(data));
+  assertEquals((await b.stat("f.bin")).size, data.length);
 });
 
-Deno.test("sftp fault: parallel operations share a bounded pool and close() ends every session", async () => {
-  await withBackend(async (s, b) => {
+sftpTest(
+  "sftp fault: parallel operations share a bounded pool and close() ends every session",
+  async (t) => {
+    const s = await t.sshd();
+    const { backend: b } = await t.backend(s, {});
     await Promise.all(
       Array.from(
         { length: 40 },
@@ -208,5 +180,5 @@ Deno.test("sftp fault: parallel operations share a bounded pool and close() ends
       () => assert(false, "a closed backend refuses work"),
       (e) => assert(/closed/.test(String(e)), String(e)),
     );
-  });
-});
+  },
+);

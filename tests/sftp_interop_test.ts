@@ -15,7 +15,8 @@ import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
-import { type SshdServer, startSshd } from "./helpers/sshd.ts";
+import type { SshdServer } from "./helpers/sshd.ts";
+import { sftpTest } from "./sftp_fixtures.ts";
 
 async function rclone(args: string[], stdin?: Uint8Array): Promise<string> {
   const p = new Deno.Command("rclone", {
@@ -52,15 +53,6 @@ function rcloneFlags(s: SshdServer): string[] {
   ];
 }
 
-async function withServer(fn: (s: SshdServer) => Promise<void>): Promise<void> {
-  const s = await startSshd();
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
-}
-
 function opts(s: SshdServer, extra: Record<string, OptionValue> = {}) {
   return {
     ...defaultsOf(SFTP_OPTIONS),
@@ -73,7 +65,7 @@ function opts(s: SshdServer, extra: Record<string, OptionValue> = {}) {
   };
 }
 
-Deno.test("sftp options: names, defaults and password flags match rclone's", async () => {
+sftpTest("sftp options: names, defaults and password flags match rclone's", async () => {
   const providers = JSON.parse(await rclone(["config", "providers"])) as {
     Name: string;
     Options: { Name: string; Default: unknown; IsPassword: boolean; Advanced: boolean }[];
@@ -93,8 +85,10 @@ Deno.test("sftp options: names, defaults and password flags match rclone's", asy
   }
 });
 
-Deno.test("sftp interop: rclone sees our files, we read rclone's, same sizes, times and md5", async () => {
-  await withServer(async (s) => {
+sftpTest(
+  "sftp interop: rclone sees our files, we read rclone's, same sizes, times and md5",
+  async (t) => {
+    const s = await t.sshd();
     const root = await s.newRoot();
     const b = await SftpBackend.create({ root, options: opts(s), name: "interop" });
     try {
@@ -133,88 +127,88 @@ Deno.test("sftp interop: rclone sees our files, we read rclone's, same sizes, ti
     } finally {
       await b.close();
     }
-  });
+  },
+);
+
+sftpTest("sftp via newBackend: a config section and a connection string both work", async (t) => {
+  const s = await t.sshd();
+  const root = await s.newRoot();
+  const dir = await Deno.makeTempDir();
+  try {
+    const confPath = `${dir}/rclone.conf`;
+    await Deno.writeTextFile(
+      confPath,
+      [
+        "[mysftp]",
+        "type = sftp",
+        `host = ${s.host}`,
+        `port = ${s.port}`,
+        `user = ${s.user}`,
+        `pass = ${obscure(s.password)}`,
+        `known_hosts_file = ${s.knownHostsFile}`,
+        "",
+      ].join("\n"),
+    );
+    const conf = await RcloneConf.load(confPath);
+    const named = await newBackend(`mysftp:${root}`, { conf, env: {} });
+    try {
+      assertEquals(named.type, "sftp");
+      await named.write("n.txt", ReadableStream.from([new Uint8Array([1, 2, 3])]));
+    } finally {
+      await named.close?.();
+    }
+    const cs = `:sftp,host=${s.host},port=${s.port},user=${s.user},pass=${
+      obscure(s.password)
+    },known_hosts_file='${s.knownHostsFile}':${root}`;
+    const onTheFly = await newBackend(cs, { conf, env: {} });
+    try {
+      assertEquals((await onTheFly.stat("n.txt")).size, 3);
+      assert(!onTheFly.name.includes(s.password), "the name holds no secret");
+    } finally {
+      await onTheFly.close?.();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-Deno.test("sftp via newBackend: a config section and a connection string both work", async () => {
-  await withServer(async (s) => {
-    const root = await s.newRoot();
-    const dir = await Deno.makeTempDir();
-    try {
-      const confPath = `${dir}/rclone.conf`;
-      await Deno.writeTextFile(
-        confPath,
-        [
-          "[mysftp]",
-          "type = sftp",
-          `host = ${s.host}`,
-          `port = ${s.port}`,
-          `user = ${s.user}`,
-          `pass = ${obscure(s.password)}`,
-          `known_hosts_file = ${s.knownHostsFile}`,
-          "",
-        ].join("\n"),
-      );
-      const conf = await RcloneConf.load(confPath);
-      const named = await newBackend(`mysftp:${root}`, { conf, env: {} });
-      try {
-        assertEquals(named.type, "sftp");
-        await named.write("n.txt", ReadableStream.from([new Uint8Array([1, 2, 3])]));
-      } finally {
-        await named.close?.();
-      }
-      const cs = `:sftp,host=${s.host},port=${s.port},user=${s.user},pass=${
-        obscure(s.password)
-      },known_hosts_file='${s.knownHostsFile}':${root}`;
-      const onTheFly = await newBackend(cs, { conf, env: {} });
-      try {
-        assertEquals((await onTheFly.stat("n.txt")).size, 3);
-        assert(!onTheFly.name.includes(s.password), "the name holds no secret");
-      } finally {
-        await onTheFly.close?.();
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
-});
-
-Deno.test("sftp features: symlinks are followed, dangling ones and skip_links skip", async () => {
-  await withServer(async (s) => {
-    const root = await s.newRoot();
-    await Deno.writeTextFile(`${root}/target.txt`, "target");
-    await Deno.mkdir(`${root}/tdir`);
-    await Deno.symlink("target.txt", `${root}/link.txt`);
-    await Deno.symlink("tdir", `${root}/linkdir`);
-    await Deno.symlink("missing", `${root}/dangling`);
-    const b = await SftpBackend.create({ root, options: opts(s), name: "t" });
-    try {
-      const list = await b.list("");
-      const byName = Object.fromEntries(list.map((e) => [e.path, [e.isDir, e.size]]));
-      assertEquals(byName, {
-        "target.txt": [false, 6],
-        "tdir": [true, 0],
-        "link.txt": [false, 6],
-        "linkdir": [true, 0],
-      });
-    } finally {
-      await b.close();
-    }
-    const skip = await SftpBackend.create({
-      root,
-      options: opts(s, { skip_links: true }),
-      name: "t",
+sftpTest("sftp features: symlinks are followed, dangling ones and skip_links skip", async (t) => {
+  const s = await t.sshd();
+  const root = await s.newRoot();
+  await Deno.writeTextFile(`${root}/target.txt`, "target");
+  await Deno.mkdir(`${root}/tdir`);
+  await Deno.symlink("target.txt", `${root}/link.txt`);
+  await Deno.symlink("tdir", `${root}/linkdir`);
+  await Deno.symlink("missing", `${root}/dangling`);
+  const b = await SftpBackend.create({ root, options: opts(s), name: "t" });
+  try {
+    const list = await b.list("");
+    const byName = Object.fromEntries(list.map((e) => [e.path, [e.isDir, e.size]]));
+    assertEquals(byName, {
+      "target.txt": [false, 6],
+      "tdir": [true, 0],
+      "link.txt": [false, 6],
+      "linkdir": [true, 0],
     });
-    try {
-      assertEquals((await skip.list("")).map((e) => e.path).sort(), ["target.txt", "tdir"]);
-    } finally {
-      await skip.close();
-    }
+  } finally {
+    await b.close();
+  }
+  const skip = await SftpBackend.create({
+    root,
+    options: opts(s, { skip_links: true }),
+    name: "t",
   });
+  try {
+    assertEquals((await skip.list("")).map((e) => e.path).sort(), ["target.txt", "tdir"]);
+  } finally {
+    await skip.close();
+  }
 });
 
-Deno.test("sftp features: set_modtime = false drops setModTime, hashes quote hostile names", async () => {
-  await withServer(async (s) => {
+sftpTest(
+  "sftp features: set_modtime = false drops setModTime, hashes quote hostile names",
+  async (t) => {
+    const s = await t.sshd();
     const root = await s.newRoot();
     const b = await SftpBackend.create({
       root,
@@ -239,5 +233,5 @@ Deno.test("sftp features: set_modtime = false drops setModTime, hashes quote hos
     } finally {
       await b.close();
     }
-  });
-});
+  },
+);
