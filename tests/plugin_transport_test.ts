@@ -193,9 +193,19 @@ async function notifyReceiver(dir: string) {
   for (let i = 0; i < 100 && !(await exists(path)); i++) {
     await new Promise((r) => setTimeout(r, 20));
   }
+  const read = () => Deno.readTextFile(out).catch(() => "");
   return {
     path,
-    read: () => Deno.readTextFile(out).catch(() => ""),
+    read,
+    /** Waits (5 s at most) until what was received matches `re`; returns it. */
+    async waitFor(re: RegExp): Promise<string> {
+      let got = "";
+      for (let i = 0; i < 250 && !re.test(got); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        got = await read();
+      }
+      return got;
+    },
     async stop() {
       try {
         child.kill("SIGTERM");
@@ -266,11 +276,11 @@ Deno.test("transport: systemd socket activation (LISTEN_FDS) with READY=1, state
     );
     assertEquals([r.status, r.body], [200, "{}\n"]);
     assertEquals(await exists(`${dir}/ignored.sock`), false, "activation wins over --socket-addr");
-    match(await rx.read(), /READY=1/);
+    match(await rx.waitFor(/READY=1/), /READY=1/);
     child.kill("SIGTERM");
     const status = await child.status;
     assertEquals(status.success, true);
-    const notes = await rx.read();
+    const notes = await rx.waitFor(/STOPPING=1/);
     match(notes, /READY=1.*STOPPING=1/s);
     const saved = JSON.parse(await Deno.readTextFile(`${dir}/cache/docker-plugin.state`));
     assertEquals(saved[0].name, "sd");
@@ -322,7 +332,7 @@ Deno.test("transport: READY=1 only once the unix socket accepts; SIGTERM sends S
     assertEquals(r.status, 200);
     child.kill("SIGTERM");
     assertEquals((await child.status).success, true);
-    assertEquals(await rx.read(), "READY=1STOPPING=1");
+    assertEquals(await rx.waitFor(/STOPPING=1/), "READY=1STOPPING=1");
     assertEquals(await exists(sock), false);
   } finally {
     try {
