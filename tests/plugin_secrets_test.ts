@@ -54,3 +54,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "plugin process: backend flags of serve docker are defaults for new volumes",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "dcf" });
+    const p = pluginPaths(dir);
+    await Deno.mkdir(`${dir}/enc`);
+    const pw = obscure("flag-given-password");
+    const plugin = await startPluginProcess(dir, `${dir}/plugin.sock`, ["--crypt-password", pw]);
+    try {
+      let r = await plugin.call("/VolumeDriver.Create", {
+        Name: "fromflag",
+        Opts: { type: "crypt", "crypt-remote": `${dir}/enc` },
+      });
+      assertEquals(r.status, 200, r.text);
+      r = await plugin.call("/VolumeDriver.Mount", { Name: "fromflag", ID: "1" });
+      assertEquals(r.status, 200, r.text);
+      await Deno.writeTextFile(`${p.base}/fromflag/f.txt`, "x");
+      r = await plugin.call("/VolumeDriver.Unmount", { Name: "fromflag", ID: "1" });
+      assertEquals(r.status, 200, r.text);
+      const stored = [...Deno.readDirSync(`${dir}/enc`)].map((e) => e.name);
+      assertEquals(stored.length, 1);
+      ok(stored[0] !== "f.txt");
+      ok(!(await plugin.log()).includes(pw), "flag secret in the log");
+    } finally {
+      await plugin.stop();
+      await detachAllUnder(dir);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
