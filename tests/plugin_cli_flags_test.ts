@@ -1,9 +1,11 @@
 /**
  * `denoclone serve docker` flags end to end: TCP with `--spec-dir` writes the spec file and
- * removes it on SIGTERM, `--no-spec` (flag and env) writes none, `--base-dir` from env.
+ * removes it on SIGTERM, `--no-spec` (flag and env) writes none, `--base-dir` from env, and
+ * VFS flags as per-volume defaults.
  */
 import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
 import { callPlugin } from "../lib/plugin/admin_client.ts";
+import { detachAllUnder, pluginPaths, startPluginProcess } from "./plugin_process.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -76,4 +78,40 @@ Deno.test("serve docker: --spec-dir spec file, --no-spec flag and RCLONE_NO_SPEC
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "serve docker: VFS flags are defaults for new volumes, which may override them",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "dcv" });
+    const p = pluginPaths(dir);
+    await Deno.mkdir(`${dir}/remote`);
+    const plugin = await startPluginProcess(dir, `${dir}/plugin.sock`, ["--read-only"]);
+    try {
+      for (const [name, opts] of [["ro", {}], ["rw", { "read-only": "false" }]] as const) {
+        let r = await plugin.call("/VolumeDriver.Create", {
+          Name: name,
+          Opts: { type: "local", path: `${dir}/remote`, ...opts },
+        });
+        assertEquals(r.status, 200, r.text);
+        r = await plugin.call("/VolumeDriver.Mount", { Name: name, ID: "1" });
+        assertEquals(r.status, 200, r.text);
+      }
+      let err: Error | undefined;
+      await Deno.writeTextFile(`${p.base}/ro/x`, "x").catch((e) => err = e);
+      match(String(err), /Read-only file system/);
+      await Deno.writeTextFile(`${p.base}/rw/y`, "y");
+      for (const name of ["ro", "rw"]) {
+        const r = await plugin.call("/VolumeDriver.Unmount", { Name: name, ID: "1" });
+        assertEquals(r.status, 200, r.text);
+      }
+      assertEquals(await Deno.readTextFile(`${dir}/remote/y`), "y");
+    } finally {
+      await plugin.stop();
+      await detachAllUnder(dir);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
