@@ -213,7 +213,16 @@ export class FuseSession {
   async #dispatch(req: FuseRequest): Promise<void> {
     const { header: h, body } = req;
     const debug = this.#opts.debug;
-    if (debug) log.debug(`fuse: <- ${opName(h.opcode)} #${h.unique} node ${h.nodeid}`);
+    if (debug) {
+      const extra = body.op === "write"
+        ? ` ${body.data.length}B at ${body.offset}`
+        : body.op === "read"
+        ? ` ${body.size}B at ${body.offset}`
+        : "name" in body
+        ? ` ${JSON.stringify(body.name)}`
+        : "";
+      log.debug(`fuse: <- ${opName(h.opcode)} #${h.unique} node ${h.nodeid}${extra}`);
+    }
     switch (body.op) {
       case "init":
         return this.#init(h.unique, body);
