@@ -139,3 +139,86 @@ Deno.test({
     }
   },
 });
+
+function isMounted(mnt: string): boolean {
+  return Deno.readTextFileSync("/proc/mounts").split("\n").some((l) => l.split(" ")[1] === mnt);
+}
+
+/** Starts `main.ts mount` in a child process and waits for the mount. */
+async function cliMount(base: string, writeBack: string): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../main.ts", import.meta.url).pathname,
+      "mount",
+      `${base}/data`,
+      `${base}/mnt`,
+      "--config",
+      `${base}/rclone.conf`,
+      "--cache-dir",
+      `${base}/cache`,
+      "--vfs-cache-mode",
+      "writes",
+      "--vfs-write-back",
+      writeBack,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const t0 = Date.now();
+  while (!isMounted(`${base}/mnt`)) {
+    if (Date.now() - t0 > 60_000) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error("mount did not appear within 60 s");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child;
+}
+
+Deno.test({
+  name: "VfsCache after kill -9 of `mount`: files closed before the crash land on the next mount",
+  ignore: !CAN_MOUNT,
+  fn: async () => {
+    const base = await Deno.makeTempDir({ prefix: "vfs_cache_cli_" });
+    await Deno.mkdir(`${base}/mnt`);
+    await Deno.mkdir(`${base}/data`);
+    await Deno.writeTextFile(`${base}/rclone.conf`, "");
+    let child: Deno.ChildProcess | undefined;
+    try {
+      child = await cliMount(base, "1h");
+      await sh(
+        `head -c 3000000 /dev/urandom > ${base}/big.ref && cp ${base}/big.ref ${base}/mnt/big.bin` +
+          ` && printf 'closed before the crash' > ${base}/mnt/a.txt`,
+      );
+      // Nothing uploaded yet (write-back 1 h); the files are only in the cache.
+      assertEquals([...Deno.readDirSync(`${base}/data`)].length, 0);
+      child.kill("SIGKILL");
+      await child.status;
+      child = undefined;
+      await sh(`umount -l ${base}/mnt`);
+      child = await cliMount(base, "0s");
+      const t0 = Date.now();
+      while (
+        [...Deno.readDirSync(`${base}/data`)].filter((e) => !e.name.startsWith(".")).length < 2
+      ) {
+        if (Date.now() - t0 > 30_000) throw new Error("files did not land within 30 s");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await sh(`cmp ${base}/data/big.bin ${base}/big.ref`);
+      assertEquals(await Deno.readTextFile(`${base}/data/a.txt`), "closed before the crash");
+    } finally {
+      if (child) {
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child?.kill("SIGKILL"), 15_000);
+        await child.status;
+        clearTimeout(t);
+      }
+      if (isMounted(`${base}/mnt`)) await sh(`umount -l ${base}/mnt`);
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
