@@ -25,6 +25,7 @@ import {
   type DenocloneProgram,
   denocloneProgram,
   dropCaches,
+  isMounted,
   type MountProc,
   run,
   startMount,
@@ -56,7 +57,7 @@ const profileDir = args.includes("--profile") ? flag("profile", "") : undefined;
 const outDir = flag("out", `${root}/bench/results`);
 
 /** Runs one measured operation in a subprocess; undefined (and a note) when it fails. */
-async function io(op: string, a: IoArgs, notes: string[], timeoutMs = 900_000) {
+async function ioRun(op: string, a: IoArgs, notes: string[], timeoutMs = 900_000) {
   try {
     const out = await run(
       Deno.execPath(),
@@ -91,13 +92,17 @@ async function makeStaging(dir: string): Promise<void> {
   const must = (r: IoResult | undefined) => {
     if (!r) throw new Error(`staging failed: ${notes.join("; ")}`);
   };
-  must(await io("writeBig", { path: `${dir}/remote/big`, bytes: bigBytes }, notes));
+  must(await ioRun("writeBig", { path: `${dir}/remote/big`, bytes: bigBytes }, notes));
   await Deno.mkdir(`${dir}/par`);
   for (let i = 0; i < 4; i++) {
-    must(await io("writeBig", { path: `${dir}/par/par${i}`, bytes: parBytes }, notes));
+    must(await ioRun("writeBig", { path: `${dir}/par/par${i}`, bytes: parBytes }, notes));
   }
   must(
-    await io("createSmall", { path: `${dir}/remote/stat`, count: statCount, prefix: "e" }, notes),
+    await ioRun(
+      "createSmall",
+      { path: `${dir}/remote/stat`, count: statCount, prefix: "e" },
+      notes,
+    ),
   );
   const perDir = 100;
   for (let d = 0; d * perDir < treeCount; d++) {
@@ -206,22 +211,37 @@ async function benchOne(
     logFile: `${t.work}/${tool}-${mode}.log`,
   };
   let m = await startMount(spec);
+  // Every measurement checks the mount is still up: a dead mount's directory would take the
+  // I/O on the local disk and report nonsense.
+  const io = async (op: string, a: IoArgs) => {
+    if (m.exited() || !isMounted(m.mp)) {
+      notes.push(`${op} skipped: the mount is gone`);
+      return undefined;
+    }
+    const res = await ioRun(op, a, notes);
+    if (m.exited() || !isMounted(m.mp)) {
+      const tail = (await Deno.readTextFile(spec.logFile).catch(() => "")).slice(-400);
+      notes.push(`mount gone during ${op}; its log ends: ${tail.replace(/\s+/g, " ")}`);
+      return undefined;
+    }
+    return res;
+  };
   try {
     const mp = m.mp;
     if (all) {
       await dropCaches();
-      const fb = await io("firstByte", { path: `${mp}/big` }, notes);
+      const fb = await io("firstByte", { path: `${mp}/big` });
       r.ttfb = fb ? fb.secs * 1000 : undefined;
     }
-    r.list = (await io("listDir", { path: `${mp}/stat`, count: statCount }, notes))?.secs;
+    r.list = (await io("listDir", { path: `${mp}/stat`, count: statCount }))?.secs;
     if (all) {
-      r.stat = opsPerSec(await io("statMany", { path: `${mp}/stat`, count: statCount }, notes));
+      r.stat = opsPerSec(await io("statMany", { path: `${mp}/stat`, count: statCount }));
     }
     await dropCaches();
-    r.seqRead = mbps(await io("readAll", { path: `${mp}/big` }, notes));
+    r.seqRead = mbps(await io("readAll", { path: `${mp}/big` }));
     if (mode === "full") {
       await dropCaches();
-      r.warmRead = mbps(await io("readAll", { path: `${mp}/big` }, notes));
+      r.warmRead = mbps(await io("readAll", { path: `${mp}/big` }));
     }
     if (all) {
       await dropCaches();
@@ -229,17 +249,16 @@ async function benchOne(
         await io(
           "parallelRead",
           { path: mp, paths: [0, 1, 2, 3].map((i) => `${mp}/par${i}`) },
-          notes,
         ),
       );
       r.randRead = opsPerSec(
-        await io("randomReads", { path: `${mp}/big`, bytes: bigBytes, seconds: randomSecs }, notes),
+        await io("randomReads", { path: `${mp}/big`, bytes: bigBytes, seconds: randomSecs }),
       );
     }
     r.create = opsPerSec(
-      await io("createSmall", { path: `${mp}/small-${tool}`, count: smallCount }, notes),
+      await io("createSmall", { path: `${mp}/small-${tool}`, count: smallCount }),
     );
-    r.seqWrite = mbps(await io("writeBig", { path: `${mp}/w-${tool}`, bytes: bigBytes }, notes));
+    r.seqWrite = mbps(await io("writeBig", { path: `${mp}/w-${tool}`, bytes: bigBytes }));
     if (all) r.cpR = await timedCmd("cp", ["-r", `${staging}/tree`, `${mp}/tree-${tool}`], notes);
   } finally {
     await m.stop();
@@ -250,7 +269,7 @@ async function benchOne(
     const t0 = performance.now();
     let stopping: Promise<number> | undefined;
     try {
-      const w = await io("writeBig", { path: `${m.mp}/wu-${tool}`, bytes: bigBytes }, notes);
+      const w = await io("writeBig", { path: `${m.mp}/wu-${tool}`, bytes: bigBytes });
       if (w) {
         stopping = m.stop();
         const [{ landed }] = await Promise.all([
@@ -277,7 +296,7 @@ async function benchOne(
     m = await startMount(spec);
     const t0 = performance.now();
     try {
-      const w = await io("writeBig", { path: `${m.mp}/ww-${tool}`, bytes: bigBytes }, notes);
+      const w = await io("writeBig", { path: `${m.mp}/ww-${tool}`, bytes: bigBytes });
       if (w) {
         const { landed } = await waitStored(t, `ww-${tool}`, bigBytes, m);
         if (landed) {
