@@ -212,3 +212,17 @@ Deno.test("Driver: shutdown is not held up by a restore stuck on a dead remote",
     await t.cleanup();
   }
 });
+
+Deno.test("Driver.forgetDirCaches() (SIGHUP) reaches every volume's VFS", async () => {
+  const t = await testEnv();
+  try {
+    for (const n of ["h1", "h2"]) {
+      await t.call("/VolumeDriver.Create", { Name: n, Opts: { type: "memory" } });
+    }
+    t.driver.forgetDirCaches();
+    assertEquals(t.mounter.count("forget", "h1"), 1);
+    assertEquals(t.mounter.count("forget", "h2"), 1);
+  } finally {
+    await t.cleanup();
+  }
+});
