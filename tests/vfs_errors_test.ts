@@ -92,3 +92,22 @@ Deno.test("renaming over a file being written replaces it for good", async () =>
   assertEquals(text(await getFile(b, "target")), "replacement");
   assertEquals((await vfs.stat("target")).size, 11);
 });
+
+Deno.test("writes mode: an unlinked file open through the cache is gone by name but readable", async () => {
+  const b = memoryBackend();
+  const vfs = new Vfs(b, { vfs_cache_mode: "writes", vfs_write_back: 0 });
+  const { handle } = await vfs.create("f", O.WRONLY | O.CREAT, 0o644);
+  await handle.write(0, bytes("cached content"));
+  await handle.release();
+  await vfs.sync();
+  const r = await vfs.open("f", O.RDONLY);
+  assertEquals(text(await r.read(0, 6)), "cached");
+  await vfs.unlink("f");
+  await assertRejects(() => vfs.stat("f"), NotFoundError);
+  assertEquals((await vfs.readdir("")).length, 0);
+  assertEquals(text(await r.read(7, 100)), "content");
+  await r.release();
+  await assertRejects(() => b.stat("f"), NotFoundError);
+  assertEquals(vfs.status().openFiles, 0);
+  await vfs.shutdown();
+});

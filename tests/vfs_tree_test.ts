@@ -138,6 +138,20 @@ Deno.test("Vfs.setattr() sets mtimes through the backend and ignores mode/uid/gi
   await handle.write(0, bytes("data"));
   await handle.release();
   assertEquals((await b.stat("g")).mtimeMs, 1_400_000_000_000);
+  // Set while the upload runs (cp -a: futimens before close): applied after the upload.
+  const w = await vfs.create("h", O.WRONLY | O.CREAT, 0o644);
+  await w.handle.write(0, bytes("data"));
+  await vfs.setattr("h", { mtimeMs: 1_300_000_000_000 });
+  await w.handle.release();
+  assertEquals((await b.stat("h")).mtimeMs, 1_300_000_000_000);
+  assertEquals((await vfs.stat("h")).mtimeMs, 1_300_000_000_000);
+  // touch on an existing file opened without O_TRUNC: the time is set, the data kept.
+  const t = await vfs.open("f", O.WRONLY);
+  await vfs.setattr("f", { mtimeMs: 1_200_000_000_000 });
+  await t.flush();
+  await t.release();
+  assertEquals((await b.stat("f")).mtimeMs, 1_200_000_000_000);
+  assertEquals(text(await getFile(b, "f")), "x");
 });
 
 Deno.test("Vfs.statfs() uses about() when present, else rclone's 1 PiB figures", async () => {

@@ -275,9 +275,11 @@ export class Vfs {
         if (!(err instanceof NotFoundError && pendingBefore)) throw err;
       }
     };
+    // Handles open on the replaced file lose their name first (cache handles follow their
+    // item, so after the rename the moved ones would report `t` too).
+    this.#unlinkHandles(t);
     if (this.#cache) await this.#cache.rename(f, t, remoteMove);
     else await remoteMove();
-    this.#unlinkHandles(t);
     if (!entry && await this.#remoteEntry(t)) {
       // Only a pending (not yet uploaded) file moves over an existing one: drop the old one.
       await this.backend.remove(t).catch(() => {});
@@ -453,7 +455,7 @@ export class Vfs {
       readWaitMs: this.#cfg.readWaitMs,
       noSeek: this.#cfg.noSeek,
       size: e.sizeUnknown ? undefined : e.size,
-      onRelease: () => this.#handles.delete(h),
+      onRelease: () => this.#forget(h),
     });
     this.#handles.add(h);
     return h;
@@ -464,7 +466,7 @@ export class Vfs {
     const remote = await this.#remoteEntry(p);
     const h: OpenHandle = await cache.open(p, flags, remote?.isDir ? undefined : remote, {
       onRelease: () => {
-        this.#handles.delete(h);
+        this.#forget(h);
         // Keep the file in the listing while its upload is pending: the cache stops reporting
         // it as pending a moment before its upload hook updates the listing.
         const pending = cache.pendingEntry(h.path);
@@ -478,11 +480,17 @@ export class Vfs {
   /** Detaches open handles of `p` from the name (unlink or rename over it). */
   #unlinkHandles(p: string): void {
     for (const h of [...this.#handles]) {
-      if (h.path !== p || !h.unlinked) continue;
-      h.unlinked();
+      if (h.path !== p) continue;
+      h.unlinked?.();
       this.#handles.delete(h);
       this.#orphans.add(h);
     }
+  }
+
+  /** A handle was released: stop tracking it. */
+  #forget(h: OpenHandle): void {
+    this.#handles.delete(h);
+    this.#orphans.delete(h);
   }
 
   async #openCache(cacheDir?: string): Promise<VfsCache> {
@@ -532,10 +540,7 @@ export class Vfs {
         this.#lastError = `upload of ${path} failed: ${(err as Error)?.message ?? err}`;
         log.error(this.#lastError);
       },
-      detach: (h: OpenHandle) => {
-        this.#handles.delete(h);
-        this.#orphans.delete(h);
-      },
+      detach: (h: OpenHandle) => this.#forget(h),
     };
   }
 

@@ -14,9 +14,12 @@
  * - The first flush after data was written closes the upload and waits for it (so close(2)
  *   reports upload errors); later writes fail with EBADF. A flush before any write only starts
  *   the upload (rclone writes 0 bytes "to avoid race conditions"); release finishes it, so a
- *   created-and-closed file becomes an empty object. On an existing non-empty file opened
- *   without O_TRUNC that first flush fails with EPERM (as rclone 1.60 does: close(2) reports
- *   it), while release leaves the file intact.
+ *   created-and-closed file becomes an empty object.
+ * - A modification time set while the upload runs (`cp -a`, `touch` on an open file) is applied
+ *   with `setModTime` once the upload is done.
+ * - Deviation: rclone 1.60 fails the flush of an unwritten handle on an existing non-empty file
+ *   without O_TRUNC with EPERM, so `touch -d … existing-file` fails at close(2); here that
+ *   flush succeeds and leaves the file intact (the last release does the same in both).
  * - When the file's name is unlinked (or replaced by a rename) while open, the upload is
  *   aborted and later writes are accepted and discarded, as for an unlinked local file.
  */
@@ -65,6 +68,7 @@ export class WriteHandle implements OpenHandle {
   #upload?: Promise<Entry>;
   #uploadPath = "";
   #mtimeMs?: number;
+  #mtimeLate = false;
   #abort = new AbortController();
   #unlinked = false;
 
@@ -92,6 +96,7 @@ export class WriteHandle implements OpenHandle {
   /** The modification time for the uploaded object. */
   setPendingMtime(mtimeMs: number): void {
     this.#mtimeMs = mtimeMs;
+    if (this.#opened) this.#mtimeLate = true;
   }
 
   /** The name is gone: abort the upload; later writes are discarded. */
@@ -212,8 +217,10 @@ export class WriteHandle implements OpenHandle {
     return this.#lock.run(async () => {
       if (this.#closed) return;
       if (!this.#writeCalled) {
-        this.#openPending(); // EPERM on an existing file without O_TRUNC, as rclone
-        this.#writeCalled = true;
+        if (this.#safeToTruncate()) {
+          this.#openPending();
+          this.#writeCalled = true;
+        }
         return;
       }
       await this.#close();
@@ -261,6 +268,11 @@ export class WriteHandle implements OpenHandle {
       } catch (err) {
         this.#host.uploadFailed(this.#uploadPath, err);
         throw this.#uploadError(err);
+      }
+      const b = this.#host.backend;
+      if (this.#mtimeLate && this.#mtimeMs !== undefined && b.features.setModTime && b.setModTime) {
+        await b.setModTime(this.#uploadPath, this.#mtimeMs);
+        entry = { ...entry, mtimeMs: this.#mtimeMs };
       }
       await this.#host.uploaded(this.#uploadPath, this.#path, entry);
     } finally {
