@@ -52,6 +52,7 @@ export const Sys = {
   SOCK_CLOEXEC: 0o2000000,
   SOL_SOCKET: 1,
   SCM_RIGHTS: 1,
+  MSG_CMSG_CLOEXEC: 0x40000000,
   F_SETFD: 2,
   F_SETFL: 4,
   EINTR: 4,
@@ -215,7 +216,8 @@ export async function recvFd(sock: number): Promise<number> {
   mv.setBigUint64(24, 1n, true); // msg_iovlen
   mv.setBigUint64(32, addr(ctrl), true); // msg_control
   mv.setBigUint64(40, BigInt(ctrl.length), true); // msg_controllen
-  const n = Number(await libc().recvmsg(sock, msg, 0));
+  // MSG_CMSG_CLOEXEC: the received /dev/fuse fd must not leak into later child processes
+  const n = Number(await libc().recvmsg(sock, msg, Sys.MSG_CMSG_CLOEXEC));
   // keep the pointed-to buffers alive until the call returned
   void [data, iov, ctrl];
   if (n <= 0) return -1;

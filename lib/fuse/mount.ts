@@ -177,7 +177,9 @@ async function mountWithFusermount(
       env: { _FUSE_COMMFD: String(theirs) },
       stdin: "null",
       stdout: "null",
-      stderr: "piped",
+      // with auto_unmount the helper outlives us: a pipe to us would break (SIGPIPE) when we
+      // die, before it unmounts, so it writes its messages to our stderr directly
+      stderr: opts.autoUnmount ? "inherit" : "piped",
     }).spawn();
   } catch (err) {
     libc.close(ours);
@@ -186,8 +188,7 @@ async function mountWithFusermount(
   } finally {
     libc.close(theirs);
   }
-  // with auto_unmount the helper stays alive: read its stderr in the background
-  const stderrText = new Response(helper.stderr).text();
+  const stderrText = opts.autoUnmount ? Promise.resolve("") : new Response(helper.stderr).text();
   const fd = await libc.recvFd(ours);
   if (fd < 0) {
     libc.close(ours);
@@ -202,7 +203,6 @@ async function mountWithFusermount(
     await helper.status;
   } else {
     helper.unref();
-    stderrText.catch(() => {});
   }
   return { mountpoint, fd, viaFusermount: true, commFd: opts.autoUnmount ? ours : -1 };
 }
