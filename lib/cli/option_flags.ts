@@ -31,6 +31,24 @@ function helpText(group: OptionGroup, def: OptionDef): string {
   return parts.join(" ");
 }
 
+/**
+ * The two commander flags of a boolean option: `on` sets it true, `off` (hidden) sets it false.
+ * Commander reads any `--no-x` as "x off", so an option whose own flag starts with `--no-`
+ * (`--no-modtime`) is stored as `modtime: false`, and its hidden `off` flag is `--modtime`.
+ */
+export function boolFlags(flag: string): { on: string; off: string } {
+  return flag.startsWith("--no-")
+    ? { on: flag, off: `--${flag.slice(5)}` }
+    : { on: flag, off: `--no-${flag.slice(2)}` };
+}
+
+/** The value commander parsed for a boolean option's flag pair, or undefined when not given. */
+function boolGiven(opts: Record<string, unknown>, flag: string): boolean | undefined {
+  if (!flag.startsWith("--no-")) return opts[attrName(flag)] as boolean | undefined;
+  const v = opts[attrName(`--${flag.slice(5)}`)];
+  return v === undefined ? undefined : !v;
+}
+
 /** Adds one flag per option of `group` to `cmd` (hidden when `advanced` and `hideAdvanced`). */
 export function addGroupFlags<C extends Command<unknown[], Record<string, unknown>>>(
   cmd: C,
@@ -41,18 +59,24 @@ export function addGroupFlags<C extends Command<unknown[], Record<string, unknow
     const long = flagName(group, def);
     const short = def.short ? `-${def.short}, ` : "";
     let o: Option;
+    let after: Option | undefined;
     if (def.name === "verbose") {
       o = new Option(`${short}${long}`, helpText(group, def)).argParser(
         (_v: string, prev: unknown) => (typeof prev === "number" ? prev : 0) + 1,
       );
     } else if (def.type === "bool") {
-      o = new Option(`${short}${long}`, helpText(group, def));
+      // Commander gives a `--no-x` flag a default of true unless `--x` was added before it, so
+      // the positive flag of the pair always goes first and the default stays unset.
+      const { on, off } = boolFlags(long);
+      o = new Option(`${short}${on}`, helpText(group, def));
+      if (on.startsWith("--no-")) cmd.addOption(new Option(off).hideHelp());
+      else after = new Option(off).hideHelp();
     } else {
       o = new Option(`${short}${long} <value>`, helpText(group, def));
     }
     if (opts.hideAll || (def.advanced && opts.hideAdvanced)) o.hideHelp();
     cmd.addOption(o);
-    if (def.type === "bool") cmd.addOption(new Option(`--no-${long.slice(2)}`).hideHelp());
+    if (after) cmd.addOption(after);
   }
   return cmd;
 }
@@ -83,7 +107,8 @@ export function normaliseBoolArgs(argv: string[], groups: readonly OptionGroup[]
       if (b === undefined) {
         throw new UsageError(`invalid argument ${JSON.stringify(v)} for ${m[1]}: not a boolean`);
       }
-      out.push(b ? m[1]! : `--no-${m[1]!.slice(2)}`);
+      const { on, off } = boolFlags(m[1]!);
+      out.push(b ? on : off);
     } else {
       out.push(a);
     }
@@ -103,7 +128,7 @@ export function groupValues(
   const out: Record<string, OptionValue> = {};
   for (const def of group.options) {
     const flag = flagName(group, def);
-    const given = opts[attrName(flag)];
+    const given = def.type === "bool" ? boolGiven(opts, flag) : opts[attrName(flag)];
     const ev = envName(group, def);
     try {
       if (given !== undefined) {
@@ -136,7 +161,8 @@ export function givenRawValues(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const def of group.options) {
-    const given = opts[attrName(flagName(group, def))];
+    const flag = flagName(group, def);
+    const given = def.type === "bool" ? boolGiven(opts, flag) : opts[attrName(flag)];
     if (given !== undefined) out[def.name] = String(given);
     else if (env[envName(group, def)]) out[def.name] = env[envName(group, def)]!;
   }
