@@ -585,12 +585,27 @@ export class SftpBackend implements Backend {
       }
       await this.#run((c) => this.#renameOver(c, tempAbs, tempRel, rel));
     } catch (err) {
-      if (created) {
-        await this.#pool.run((c) => sftpCall.unlink(c.sftp, tempAbs)).catch(() => {});
-      }
+      if (created) await this.#removeQuietly(tempAbs);
       throw err;
     }
     return await this.stat(rel);
+  }
+
+  /** Removes a temp file with one attempt (no retries): the upload's error matters more. */
+  async #removeQuietly(abs: string): Promise<void> {
+    let c: SshConnection;
+    try {
+      c = await this.#pool.acquire();
+    } catch {
+      return;
+    }
+    try {
+      await sftpCall.unlink(c.sftp, abs);
+      this.#pool.release(c);
+    } catch (err) {
+      this.#pool.release(c, sftpStatusOf(err) === undefined);
+      log.debug(`sftp: ${this.name}: couldn't remove temp file ${q(abs)}`);
+    }
   }
 
   /** Moves a file, replacing the destination file atomically. */
