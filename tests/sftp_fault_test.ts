@@ -112,6 +112,11 @@ sftpTest(
     assert(err instanceof SshConnectError, `got ${err}`);
     assert(err.message.includes(`127.0.0.1:${s.port}`), err.message);
     assert(err.message.includes("connection refused"), err.message);
+    const werr = await b.write("y", ReadableStream.from([new Uint8Array(10)])).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert(werr instanceof SshConnectError, `write while down: got ${werr}`);
     await s.start();
     assert((await b.stat("x")).isDir, "works again once the server is back");
   },

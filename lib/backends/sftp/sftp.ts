@@ -724,6 +724,13 @@ export function validateSftpOptions(o: Record<string, OptionValue>): void {
       `sftp: options "subsystem" and "server_command" (only the standard sftp subsystem)`,
     );
   }
+  const shell = String(o.shell_type ?? "");
+  if (!["", "none", "unix", "powershell", "cmd"].includes(shell)) {
+    throw new FsError(
+      `sftp: option "shell_type": ${q(shell)} is not one of none, unix, powershell, cmd`,
+      22,
+    );
+  }
   const chunk = Number(o.chunk_size ?? 32768);
   if (!(chunk > 0)) throw new FsError(`sftp: option "chunk_size" must be positive`, 22);
 }

@@ -75,6 +75,8 @@ export async function uploadToTemp(req: UploadRequest): Promise<number> {
 
   const send = (pos: number, data: Uint8Array) => {
     const c = conn!;
+    // ssh2 never answers a request sent on a closed channel: keep the chunk for the resend.
+    if (broken !== undefined || c.dead) return void (broken ??= new Error("SFTP channel closed"));
     const p = sftpCall.write(c.sftp, handle!, pos, data).then(
       () => {
         unacked.delete(pos);
