@@ -53,10 +53,7 @@ Deno.test({
     const volumes: string[] = [];
     try {
       const image = await ensureBusyboxImage(dockerd);
-      const built = await buildPlugin({
-        outDir: `${dir}/plugin`,
-        permissions: ["--allow-all"], /*DEVONLY*/
-      });
+      const built = await buildPlugin({ outDir: `${dir}/plugin` });
 
       await t.step("docker plugin create and enable", async () => {
         await must(["plugin", "create", PLUGIN, built.outDir], 120_000);
