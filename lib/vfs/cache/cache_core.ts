@@ -125,6 +125,7 @@ export class CacheCore {
   #host: HandleHost;
   #openers: CacheOpener[] = [];
   #held = new Set<CacheItem>();
+  #discarding = new Map<string, Promise<void>>();
   #lastBackend: Backend | undefined;
 
   private constructor(opts: CacheCoreOptions) {
@@ -246,7 +247,7 @@ export class CacheCore {
       const item = CacheItem.fromMeta(this.#ctx, meta);
       this.#items.set(path, item);
       if (dataSize !== meta.size) {
-        await item.hold(() => item.persist(true));
+        await item.hold(() => item.saveMeta());
       }
       if (item.dirty) {
         this.#queue.schedule(item);
@@ -312,6 +313,7 @@ export class CacheCore {
         it.reset(remote);
       }
       if (!it) {
+        await this.#discarding.get(path)?.catch(() => {});
         await this.#clearConflicts(path);
         // Another open may have created it meanwhile.
         it = this.#items.get(path);
@@ -347,7 +349,6 @@ export class CacheCore {
       } else if (created && this.options.mode !== "full") {
         this.#ephemeral.add(item);
       }
-      if (created || item.dirty) await item.saveMeta();
     } catch (err) {
       await item.close(writable).catch(() => {});
       throw err;
@@ -410,9 +411,7 @@ export class CacheCore {
       this.#queue.schedule(item);
     }
     if (item.opens === 0 && !item.dirty && this.#ephemeral.has(item)) {
-      this.#ephemeral.delete(item);
-      if (this.#items.get(item.path) === item) this.#items.delete(item.path);
-      await item.discard();
+      await this.#dropItem(item);
     }
   }
 
@@ -541,9 +540,19 @@ export class CacheCore {
     this.#ephemeral.delete(item);
     this.#failing.delete(item);
     item.markRemoved();
-    await this.#queue.cancel(item);
-    await item.discard();
-    if (!this.#items.has(item.path)) await this.#prune(item.path);
+    const path = item.path;
+    // A new item at the same path waits for this, so we never delete its files.
+    const done = (async () => {
+      await this.#queue.cancel(item);
+      await item.discard();
+      if (!this.#items.has(path)) await this.#prune(path);
+    })();
+    this.#discarding.set(path, done);
+    try {
+      await done;
+    } finally {
+      if (this.#discarding.get(path) === done) this.#discarding.delete(path);
+    }
   }
 
   /**

@@ -73,6 +73,10 @@ export class CacheItem {
   #removed = false;
   #dirtySaved: Promise<void> | undefined;
   #saveChain: Promise<void> = Promise.resolve();
+  /** Metadata changed since it was last saved. */
+  #metaDirty = false;
+  /** Data written since the last fdatasync. */
+  #dataDirty = false;
 
   private constructor(ctx: ItemContext, meta: ItemMeta) {
     this.#ctx = ctx;
@@ -187,7 +191,13 @@ export class CacheItem {
   saveMeta(): Promise<void> {
     const run = async () => {
       if (this.#removed) return;
-      await writeMeta(this.#ctx.paths.meta(this.#path), this.#ctx.paths.tmpDir, this.toMeta());
+      this.#metaDirty = false;
+      try {
+        await writeMeta(this.#ctx.paths.meta(this.#path), this.#ctx.paths.tmpDir, this.toMeta());
+      } catch (err) {
+        this.#metaDirty = true;
+        throw err;
+      }
     };
     const p = this.#saveChain.then(run, run);
     this.#saveChain = p.catch(() => {});
@@ -231,6 +241,7 @@ export class CacheItem {
     this.#size = entry?.size ?? 0;
     this.#sourceSize = this.#size;
     this.#mtimeMs = entry?.mtimeMs ?? Date.now();
+    this.#metaDirty = true;
     if (this.#file) {
       this.#file.truncateSync(0);
       this.#file.truncateSync(this.#size);
@@ -242,8 +253,15 @@ export class CacheItem {
     try {
       if (!this.#file) {
         const file = this.#ctx.paths.data(this.#path);
-        await Deno.mkdir(dirname(file), { recursive: true });
-        const f = await Deno.open(file, { read: true, write: true, create: true });
+        const openData = async () => {
+          await Deno.mkdir(dirname(file), { recursive: true });
+          return await Deno.open(file, { read: true, write: true, create: true });
+        };
+        // The cleaner may remove the (empty) directory between mkdir and open: once more.
+        const f = await openData().catch((err) => {
+          if (err instanceof Deno.errors.NotFound) return openData();
+          throw err;
+        });
         if (this.#file) {
           f.close();
         } else {
@@ -308,6 +326,8 @@ export class CacheItem {
     for (const [s, e] of this.#missing(offset, end)) {
       this.#pwrite(s, data.subarray(s - offset, e - offset));
       this.#ranges.add(s, e);
+      this.#metaDirty = true;
+      this.#dataDirty = true;
     }
     this.#notify();
     return true;
@@ -472,6 +492,8 @@ export class CacheItem {
     await this.#markDirty();
     if (!this.#file) throw new FsError(`write to a closed cache item ${this.#path}`, Errno.EBADF);
     this.#gen++;
+    this.#metaDirty = true;
+    this.#dataDirty = true;
     this.#pwrite(offset, data);
     if (offset > this.#size) this.#ranges.add(this.#size, offset);
     this.#ranges.add(offset, offset + data.length);
@@ -488,6 +510,8 @@ export class CacheItem {
       throw new FsError(`truncate of a closed cache item ${this.#path}`, Errno.EBADF);
     }
     this.#gen++;
+    this.#metaDirty = true;
+    this.#dataDirty = true;
     this.#file.truncateSync(size);
     if (size < this.#size) {
       this.#ranges.truncate(size);
@@ -503,6 +527,7 @@ export class CacheItem {
   async setMtime(mtimeMs: number): Promise<void> {
     await this.#markDirty();
     this.#gen++;
+    this.#metaDirty = true;
     this.#mtimeMs = mtimeMs;
   }
 
@@ -523,11 +548,19 @@ export class CacheItem {
     await this.saveMeta();
   }
 
-  /** Makes the data (fdatasync) and metadata durable. */
+  /** Makes changed data (fdatasync, if `syncData`) and changed metadata durable. */
   async persist(syncData = true): Promise<void> {
     if (this.#removed) return;
-    if (syncData && this.#file) await this.#file.syncData();
-    await this.saveMeta();
+    if (syncData && this.#dataDirty && this.#file) {
+      this.#dataDirty = false;
+      try {
+        await this.#file.syncData();
+      } catch (err) {
+        this.#dataDirty = true;
+        throw err;
+      }
+    }
+    if (this.#metaDirty) await this.saveMeta();
   }
 
   /** Records a successful upload of generation `gen` as `entry` on the remote. */
