@@ -36,7 +36,7 @@ Deno.test("vfs_refresh fills the directory cache in the background", async () =>
   await putFile(b, "a/b/c/file", bytes("x"));
   await putFile(b, "d/file", bytes("y"));
   const vfs = new Vfs(b, { vfs_refresh: true });
-  for (let i = 0; i < 100 && b.counts.list < 5; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 1000 && b.counts.list < 5; i++) await new Promise((r) => setTimeout(r, 5));
   assertEquals(b.counts.list, 5, "root, a, a/b, a/b/c, d");
   assertEquals((await vfs.readdir("a/b/c")).map((x) => x.name), ["file"]);
   assertEquals(b.counts.list, 5, "served from the refreshed cache");
@@ -110,4 +110,16 @@ Deno.test("writes mode: an unlinked file open through the cache is gone by name 
   await assertRejects(() => b.stat("f"), NotFoundError);
   assertEquals(vfs.status().openFiles, 0);
   await vfs.shutdown();
+});
+
+Deno.test("ready() rejects when the cache dir is unusable, and resolves in mode off", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    const vfs = new Vfs(memoryBackend(), { vfs_cache_mode: "writes" }, { cacheDir: `${file}/x` });
+    await assertRejects(() => vfs.ready());
+    await assertRejects(() => vfs.stat(""));
+    await new Vfs(memoryBackend(), {}).ready();
+  } finally {
+    await Deno.remove(file);
+  }
 });

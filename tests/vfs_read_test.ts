@@ -76,7 +76,7 @@ Deno.test("a far seek re-opens at the new offset, a small forward gap is skipped
 });
 
 Deno.test("out-of-order reads within vfs_read_wait are served in sequence", async () => {
-  const { b, data, h } = await setup(1 * MiB, { vfs_read_wait: 500 });
+  const { b, data, h } = await setup(1 * MiB, { vfs_read_wait: 2000 });
   const second = h.read(128 * KiB, 128 * KiB);
   const third = h.read(256 * KiB, 128 * KiB);
   await new Promise((r) => setTimeout(r, 20));

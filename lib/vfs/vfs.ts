@@ -130,6 +130,15 @@ export class Vfs {
     }
   }
 
+  /**
+   * Resolves once the VFS is usable: in cache modes other than `off` that is when the cache is
+   * open (files left dirty by an earlier run are queued for upload then); rejects with the
+   * cache's error (e.g. an unwritable cache dir). Every other method waits for this too.
+   */
+  async ready(): Promise<void> {
+    await this.#cacheReady;
+  }
+
   /** The typed settings this VFS runs with. */
   get config(): Readonly<VfsConfig> {
     return this.#cfg;

@@ -29,6 +29,7 @@ import { Errno, FsError, InvalidError } from "../errors.ts";
 import type { OpenHandle } from "./handle.ts";
 import { PushStream } from "./push_stream.ts";
 import { Mutex, PositionNotifier } from "./sequencer.ts";
+import { log } from "../util/log.ts";
 
 /** Bytes queued towards the remote before `write()` waits for the upload (1 MiB). */
 export const WRITE_HIGH_WATER = 1024 * 1024;
@@ -125,10 +126,10 @@ export class WriteHandle implements OpenHandle {
   #openPending(): void {
     if (this.#opened) return;
     if (!this.#safeToTruncate()) {
-      throw new InvalidError(
-        `can't open ${this.#path} for write without O_TRUNC on an existing file without --vfs-cache-mode >= writes`,
-        Errno.EPERM,
-      );
+      const msg =
+        `can't open ${this.#path} for write without O_TRUNC on an existing file without --vfs-cache-mode >= writes`;
+      log.error(msg);
+      throw new InvalidError(msg, Errno.EPERM);
     }
     const stream = new PushStream(WRITE_HIGH_WATER);
     this.#stream = stream;
@@ -163,10 +164,10 @@ export class WriteHandle implements OpenHandle {
         return data.byteLength;
       }
       if (offset !== this.#offset) {
-        throw new InvalidError(
-          `can't write ${this.#path} non-sequentially (at ${offset}, end is ${this.#offset}) without --vfs-cache-mode >= writes`,
-          Errno.ESPIPE,
-        );
+        const msg =
+          `can't write ${this.#path} non-sequentially (at ${offset}, end is ${this.#offset}) without --vfs-cache-mode >= writes`;
+        log.error(msg);
+        throw new InvalidError(msg, Errno.ESPIPE);
       }
       this.#openPending();
       this.#writeCalled = true;
@@ -185,12 +186,9 @@ export class WriteHandle implements OpenHandle {
 
   /** Reading a write-only stream fails with EPERM. */
   read(): Promise<Uint8Array> {
-    return Promise.reject(
-      new InvalidError(
-        `can't read and write ${this.#path} without --vfs-cache-mode >= minimal`,
-        Errno.EPERM,
-      ),
-    );
+    const msg = `can't read and write ${this.#path} without --vfs-cache-mode >= minimal`;
+    log.error(msg);
+    return Promise.reject(new InvalidError(msg, Errno.EPERM));
   }
 
   /** Only the current size is accepted (0 marks the file truncated); else EPERM. */
@@ -200,12 +198,9 @@ export class WriteHandle implements OpenHandle {
         return Promise.reject(new InvalidError(`truncate of closed ${this.#path}`, Errno.EBADF));
       }
       if (size !== this.#offset) {
-        return Promise.reject(
-          new InvalidError(
-            `can't change the size of ${this.#path} without --vfs-cache-mode >= writes`,
-            Errno.EPERM,
-          ),
-        );
+        const msg = `can't change the size of ${this.#path} without --vfs-cache-mode >= writes`;
+        log.error(msg);
+        return Promise.reject(new InvalidError(msg, Errno.EPERM));
       }
       if (size === 0) this.#truncated = true;
       return Promise.resolve();
