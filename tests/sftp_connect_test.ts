@@ -69,6 +69,18 @@ sftpTest("sftp connect: password, key file, encrypted key and key_pem all log in
   }
 });
 
+sftpTest(
+  "sftp connect: negotiates chacha20-poly1305 and a kex that works under Deno",
+  async (t) => {
+    const s = await t.sshd();
+    const logs = await captureLog(async () => {
+      await t.backend(s);
+    });
+    assert(logs.includes("cipher chacha20-poly1305@openssh.com"), logs);
+    assert(/kex curve25519-sha256/.test(logs), logs);
+  },
+);
+
 sftpTest("sftp connect: a wrong password is a clear error without the password", async (t) => {
   const s = await t.sshd();
   const wrong = "Wrong-Password-9x7";

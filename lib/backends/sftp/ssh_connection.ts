@@ -20,7 +20,7 @@ import type {
 } from "ssh2";
 import { Buffer } from "node:buffer";
 import { FsError } from "../../errors.ts";
-import { redact } from "../../util/log.ts";
+import { log, redact } from "../../util/log.ts";
 import type { SshAlgorithms } from "./ssh_algorithms.ts";
 import type { SshAuth } from "./auth.ts";
 import { checkHostKey, fingerprint, keyTypeOf, type KnownHostEntry } from "./known_hosts.ts";
@@ -224,6 +224,11 @@ export class SshConnection {
       client.on("ready", onReady);
       client.on("error", onError);
       client.on("close", onClose);
+      client.once("handshake", (n) => {
+        log.debug(
+          `sftp: ${where}: kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs?.cipher}`,
+        );
+      });
       try {
         client.connect(config);
       } catch (err) {
