@@ -8,9 +8,25 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createHash } from "node:crypto";
+import type { Entry } from "../lib/backends/backend.ts";
 import { SshConnectError } from "../lib/backends/sftp/ssh_connection.ts";
 import type { SshdServer } from "./helpers/sshd.ts";
 import { sftpTest } from "./sftp_fixtures.ts";
+import { setLogLevel, setLogSink } from "../lib/util/log.ts";
+
+/** Runs `fn` with debug logging captured; returns the log text. */
+async function captureLog(fn: () => Promise<void>): Promise<string> {
+  let text = "";
+  const prev = setLogSink((line) => text += line);
+  setLogLevel("DEBUG");
+  try {
+    await fn();
+  } finally {
+    setLogSink(prev);
+    setLogLevel("NOTICE");
+  }
+  return text;
+}
 
 const MiB = 1024 * 1024;
 
@@ -46,14 +62,17 @@ sftpTest("sftp fault: sshd restarted mid-read, the read resumes with intact data
   const hash = createHash("sha256");
   let got = 0;
   let restarted: Promise<void> | undefined;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    hash.update(value);
-    got += value.length;
-    if (!restarted && got >= 2 * MiB) restarted = restart(s, 500);
-  }
-  await restarted;
+  const logs = await captureLog(async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      hash.update(value);
+      got += value.length;
+      if (!restarted && got >= 2 * MiB) restarted = restart(s, 500);
+    }
+    await restarted;
+  });
+  assert(/read of .*big\.bin.*resuming at byte \d+ on a new connection/.test(logs), logs);
   assertEquals(got, data.length);
   assertEquals(hash.digest("hex"), sha256(data));
   assert((await logins(s)) > before, "the read reconnected");
@@ -78,8 +97,13 @@ sftpTest("sftp fault: sshd restarted mid-write, the upload resumes and lands who
       if (!restarted && sent >= 4 * MiB) restarted = restart(s, 500);
     },
   });
-  const e = await b.write("up.bin", source, { size: total, mtimeMs: Date.UTC(2022, 1, 3) });
-  await restarted;
+  let e: Entry | undefined;
+  const logs = await captureLog(async () => {
+    e = await b.write("up.bin", source, { size: total, mtimeMs: Date.UTC(2022, 1, 3) });
+    await restarted;
+  });
+  assert(e);
+  assert(/upload of "up\.bin".*resending \d+ unacknowledged chunks/.test(logs), logs);
   assertEquals(e.size, total);
   assertEquals(e.mtimeMs, Date.UTC(2022, 1, 3));
   assertEquals(sha256(await Deno.readFile(`${root}/up.bin`)), sha256(data));

@@ -7,6 +7,7 @@
  */
 
 import type { Buffer } from "node:buffer";
+import { log } from "../../util/log.ts";
 import { isConnectionError, sftpCall, type SshConnection } from "./ssh_connection.ts";
 import { SshConnectionLostError, type SshPool } from "./ssh_pool.ts";
 
@@ -164,6 +165,11 @@ export async function openReadStream(req: ReadRequest): Promise<ReadableStream<U
             throw e;
           }
           nextReq = delivered;
+          log.debug(
+            `sftp: read of ${JSON.stringify(req.remotePath)}: connection failed (${
+              (err as Error)?.message
+            }); resuming at byte ${delivered} on a new connection`,
+          );
           continue;
         }
         if (finished) return;

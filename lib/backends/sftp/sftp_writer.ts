@@ -9,6 +9,7 @@
 
 import type { Buffer } from "node:buffer";
 import { InvalidError } from "../../errors.ts";
+import { log } from "../../util/log.ts";
 import { isConnectionError, sftpCall, type SshConnection } from "./ssh_connection.ts";
 import { SshConnectionLostError, type SshPool } from "./ssh_pool.ts";
 
@@ -108,6 +109,11 @@ export async function uploadToTemp(req: UploadRequest): Promise<number> {
       failures++;
       await req.pool.backoff(failures);
       await connect();
+      log.debug(
+        `sftp: upload of ${JSON.stringify(req.path)}: connection failed (${
+          (err as Error)?.message
+        }); resending ${unacked.size} unacknowledged chunks on a new connection`,
+      );
       for (const [pos, data] of [...unacked].sort((a, b) => a[0] - b[0])) {
         send(pos, data);
         if (inflight.size >= req.concurrency) await Promise.race(inflight);
