@@ -313,6 +313,16 @@ export async function runPosixSuite(t: Deno.TestContext, env: PosixSuiteEnv): Pr
     eq([r.code, r.err], [0, ""], "ls -l");
   });
 
+  await t.step("statfs works and fallocate beyond the end is EOPNOTSUPP", async () => {
+    const d = await fresh();
+    const df = await shOk(`df -P ${d} | tail -1`);
+    if (!/^\S+\s+\d+\s+\d+\s+\d+/.test(df)) fail(`df output: ${df}`);
+    await Deno.writeTextFile(`${d}/fa`, "0123456789");
+    const r = await sh(`fallocate -l 1M ${d}/fa`);
+    if (r.code === 0 || !r.err.includes("not supported")) fail(`fallocate: ${r.code} ${r.err}`);
+    eq((await Deno.stat(`${d}/fa`)).size, 10, "size unchanged");
+  });
+
   await t.step("no file descriptors leak in the serving process", async () => {
     const d = await fresh();
     await Deno.writeTextFile(`${d}/fd`, "fd");
