@@ -116,10 +116,13 @@ export async function mountFuse(
   opts: KernelMountOptions,
 ): Promise<KernelMount> {
   const useHelper = opts.useFusermount ?? !isRoot();
-  return useHelper ? await mountWithFusermount(mountpoint, opts) : mountDirect(mountpoint, opts);
+  if (useHelper) return await mountWithFusermount(mountpoint, opts);
+  // async stat: the mountpoint may sit inside a mount this very thread serves
+  const st = await Deno.stat(mountpoint);
+  return mountDirect(mountpoint, (st.mode ?? 0o40755) & 0o170000, opts);
 }
 
-function mountDirect(mountpoint: string, opts: KernelMountOptions): KernelMount {
+function mountDirect(mountpoint: string, rootmode: number, opts: KernelMountOptions): KernelMount {
   let fd: number;
   try {
     fd = libc.open("/dev/fuse", libc.Sys.O_RDWR | libc.Sys.O_CLOEXEC);
@@ -130,8 +133,6 @@ function mountDirect(mountpoint: string, opts: KernelMountOptions): KernelMount 
     }
     throw new PermissionError(`cannot open /dev/fuse: ${(err as Error).message}`);
   }
-  const st = Deno.statSync(mountpoint);
-  const rootmode = (st.mode ?? 0o40755) & 0o170000;
   const parts = [
     `fd=${fd}`,
     `rootmode=${rootmode.toString(8)}`,

@@ -171,6 +171,12 @@ export class VfsOps implements FuseOps {
   /** Removes a file. */
   async unlink(_ctx: RequestContext, parent: number, name: string): Promise<void> {
     const p = childPath(this.#inodes.path(parent), name);
+    const known = this.#inodes.peek(p);
+    if (known !== undefined) {
+      // remember the final attributes: fstat of a still-open unlinked file answers from them
+      const a = await this.#vfs.stat(p).catch(() => undefined);
+      if (a) this.#fuseAttr(known, a);
+    }
     await this.#vfs.unlink(p);
     this.#inodes.detach(p);
   }
