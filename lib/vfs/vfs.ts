@@ -44,7 +44,8 @@ import { moveDir, moveFile } from "./copy_fallback.ts";
 import { DirCache } from "./dir_cache.ts";
 import type { OpenHandle, VfsHandle } from "./handle.ts";
 import { O, type OpenIntent, openIntent } from "./open_flags.ts";
-import { baseName, cleanPath, isWithin, joinPath, parentOf, rebase } from "./path_util.ts";
+import { OpenFiles } from "./open_files.ts";
+import { baseName, cleanPath, isWithin, joinPath, parentOf } from "./path_util.ts";
 import { ReadHandle } from "./read_handle.ts";
 import { VfsCache } from "./cache/vfs_cache.ts";
 import { statfsFromUsage } from "./statfs.ts";
@@ -89,9 +90,7 @@ export class Vfs {
   readonly #cfg: VfsConfig;
   readonly #dirs: DirCache;
   readonly #startMs = now();
-  readonly #handles = new Set<OpenHandle>();
-  /** Handles whose name was unlinked: not in listings, released on shutdown. */
-  readonly #orphans = new Set<OpenHandle>();
+  readonly #open = new OpenFiles();
   readonly #uploads = new Set<Promise<unknown>>();
   readonly #options: Record<string, OptionValue>;
   readonly #cacheReady?: Promise<VfsCache>;
@@ -171,8 +170,7 @@ export class Vfs {
       const full = joinPath(p, name);
       out.set(name, this.#attr(full, this.#overlay(full, listed.get(name))!));
     }
-    for (const h of this.#handles) {
-      if (parentOf(h.path) !== p) continue;
+    for (const h of this.#open.inDir(p)) {
       const name = baseName(h.path);
       const e = this.#overlay(h.path, listed.get(name));
       if (e) out.set(name, this.#attr(h.path, e));
@@ -204,8 +202,7 @@ export class Vfs {
     if (!e) throw new NotFoundError(p);
     if (!e.isDir) throw new NotDirectoryError(p);
     const children = await this.#dirs.list(p);
-    const pending = [...this.#handles].some((h) => isWithin(h.path, p) && h.path !== p) ||
-      (this.#cache?.pending(p).length ?? 0) > 0;
+    const pending = this.#open.anyBelow(p) || (this.#cache?.pending(p).length ?? 0) > 0;
     if (children.size > 0 || pending) throw new NotEmptyError(p);
     try {
       await this.backend.rmdir(p);
@@ -225,7 +222,7 @@ export class Vfs {
     const e = await this.#lookup(p);
     if (!e) throw new NotFoundError(p);
     if (e.isDir) throw new IsDirectoryError(p);
-    this.#unlinkHandles(p);
+    this.#open.detach(p);
     await this.#cache?.remove(p);
     const remote = await this.#remoteEntry(p);
     if (remote) {
@@ -286,14 +283,14 @@ export class Vfs {
     };
     // Handles open on the replaced file lose their name first (cache handles follow their
     // item, so after the rename the moved ones would report `t` too).
-    this.#unlinkHandles(t);
+    this.#open.detach(t);
     if (this.#cache) await this.#cache.rename(f, t, remoteMove);
     else await remoteMove();
     if (!entry && await this.#remoteEntry(t)) {
       // Only a pending (not yet uploaded) file moves over an existing one: drop the old one.
       await this.backend.remove(t).catch(() => {});
     }
-    for (const h of this.#handles) if (h.path === f) h.retarget?.(t);
+    this.#open.retarget(f, t, false);
     this.#dirs.remove(f);
     const pending = this.#cache?.pendingEntry(t);
     if (entry) this.#dirs.put(t, entry);
@@ -305,7 +302,7 @@ export class Vfs {
     const remoteMove = () => moveDir(this.backend, f, t);
     if (this.#cache) await this.#cache.rename(f, t, remoteMove);
     else await remoteMove();
-    for (const h of this.#handles) if (isWithin(h.path, f)) h.retarget?.(rebase(h.path, f, t));
+    this.#open.retarget(f, t, true);
     this.#dirs.remove(f);
     this.#dirs.invalidateTree(t);
     this.#dirs.put(t, { ...src, path: t });
@@ -333,9 +330,7 @@ export class Vfs {
   }
 
   async #setMtime(p: string, mtimeMs: number): Promise<void> {
-    const open = [...this.#handles].filter((h) =>
-      h.path === p && h.kind !== "cache" && h.setPendingMtime
-    );
+    const open = this.#open.at(p).filter((h) => h.kind !== "cache" && h.setPendingMtime);
     const pendingUpload = open.some((h) => h.isDirty?.());
     for (const h of open) h.setPendingMtime!(mtimeMs);
     if (pendingUpload) return;
@@ -353,7 +348,7 @@ export class Vfs {
 
   async #truncate(p: string, e: Entry, size: number): Promise<void> {
     if (size < 0) throw new InvalidError(`negative size ${size} for ${JSON.stringify(p)}`);
-    const open = [...this.#handles].filter((h) => h.path === p && h.truncate);
+    const open = this.#open.at(p).filter((h) => h.truncate);
     if (open.length > 0) {
       for (const h of open) await h.truncate!(size);
       return;
@@ -451,7 +446,7 @@ export class Vfs {
     if (viaCache) return await this.#openCached(p, flags);
     if (intent.write) {
       const h = new WriteHandle(this.#writeHost(), p, intent.truncate, (e?.size ?? 0) > 0);
-      this.#handles.add(h);
+      this.#open.add(h);
       return h;
     }
     return this.#openRead(p, e!);
@@ -464,9 +459,9 @@ export class Vfs {
       readWaitMs: this.#cfg.readWaitMs,
       noSeek: this.#cfg.noSeek,
       size: e.sizeUnknown ? undefined : e.size,
-      onRelease: () => this.#forget(h),
+      onRelease: () => this.#open.forget(h),
     });
-    this.#handles.add(h);
+    this.#open.add(h);
     return h;
   }
 
@@ -475,31 +470,15 @@ export class Vfs {
     const remote = await this.#remoteEntry(p);
     const h: OpenHandle = await cache.open(p, flags, remote?.isDir ? undefined : remote, {
       onRelease: () => {
-        this.#forget(h);
+        this.#open.forget(h);
         // Keep the file in the listing while its upload is pending: the cache stops reporting
         // it as pending a moment before its upload hook updates the listing.
         const pending = cache.pendingEntry(h.path);
         if (pending) this.#dirs.put(h.path, { ...pending, path: h.path });
       },
     });
-    this.#handles.add(h);
+    this.#open.add(h);
     return h;
-  }
-
-  /** Detaches open handles of `p` from the name (unlink or rename over it). */
-  #unlinkHandles(p: string): void {
-    for (const h of [...this.#handles]) {
-      if (h.path !== p) continue;
-      h.unlinked?.();
-      this.#handles.delete(h);
-      this.#orphans.add(h);
-    }
-  }
-
-  /** A handle was released: stop tracking it. */
-  #forget(h: OpenHandle): void {
-    this.#handles.delete(h);
-    this.#orphans.delete(h);
   }
 
   async #openCache(cacheDir?: string): Promise<VfsCache> {
@@ -549,7 +528,7 @@ export class Vfs {
         this.#lastError = `upload of ${path} failed: ${(err as Error)?.message ?? err}`;
         log.error(this.#lastError);
       },
-      detach: (h: OpenHandle) => this.#forget(h),
+      detach: (h: OpenHandle) => this.#open.forget(h),
     };
   }
 
@@ -591,7 +570,7 @@ export class Vfs {
   status(): VfsStatus {
     let dirtyFiles = 0;
     let dirtyBytes = 0;
-    for (const h of this.#handles) {
+    for (const h of this.#open.all()) {
       if (h.kind !== "cache" && h.isDirty?.()) {
         dirtyFiles++;
         dirtyBytes += h.currentSize?.() ?? 0;
@@ -604,7 +583,7 @@ export class Vfs {
       dirtyBytes: dirtyBytes + (c?.dirtyBytes ?? 0),
       uploadsInFlight: this.#uploads.size + (c?.uploadsInFlight ?? 0),
       cacheBytes: c?.cacheBytes ?? 0,
-      openFiles: this.#handles.size,
+      openFiles: this.#open.count,
       ...(lastError ? { lastError } : {}),
     };
   }
@@ -616,7 +595,7 @@ export class Vfs {
     this.#stopWatch?.();
     this.#stopWatch = undefined;
     const errors: unknown[] = [];
-    for (const h of [...this.#handles, ...this.#orphans]) {
+    for (const h of this.#open.all()) {
       await h.release().catch((err) => errors.push(err));
     }
     while (this.#uploads.size > 0) await Promise.allSettled([...this.#uploads]);
@@ -658,22 +637,15 @@ export class Vfs {
         return [cur, ...segs.slice(i)].filter((s) => s !== "").join("/");
       }
       let name = seg;
-      if (!entries.has(seg) && !this.#pendingAt(joinPath(cur, seg))) {
+      if (!entries.has(seg) && this.#open.at(joinPath(cur, seg)).length === 0) {
         const lower = seg.toLowerCase();
         const match = [...entries.keys()].find((n) => n.toLowerCase() === lower) ??
-          [...this.#handles].map((h) => h.path).find((hp) =>
-            parentOf(hp) === cur && baseName(hp).toLowerCase() === lower
-          )?.split("/").pop();
+          this.#open.inDir(cur).map((h) => baseName(h.path)).find((n) => n.toLowerCase() === lower);
         if (match) name = match;
       }
       cur = joinPath(cur, name);
     }
     return cur;
-  }
-
-  #pendingAt(p: string): boolean {
-    for (const h of this.#handles) if (h.path === p) return true;
-    return false;
   }
 
   /** The entry the remote listing has (no open-handle overlay). */
@@ -693,32 +665,7 @@ export class Vfs {
   }
 
   #overlay(p: string, remote: Entry | undefined): Entry | undefined {
-    if (remote?.isDir) return remote;
-    let e = remote;
-    const cache = this.#cache;
-    if (cache) {
-      const pending = cache.pendingEntry(p);
-      if (pending) e = { ...pending, path: p };
-      const cached = cache.cachedSize(p);
-      if (cached !== undefined) {
-        e = e ? { ...e, size: cached } : { path: p, isDir: false, size: cached, mtimeMs: now() };
-      }
-    }
-    let size: number | undefined;
-    let open = false;
-    for (const h of this.#handles) {
-      if (h.path !== p) continue;
-      const s = h.currentSize?.();
-      if (s !== undefined) {
-        size = Math.max(size ?? 0, s);
-        open = true;
-      } else if (h.kind !== "read") {
-        open = true;
-      }
-    }
-    if (!open) return e;
-    if (!e) return { path: p, isDir: false, size: size ?? 0, mtimeMs: now() };
-    return size === undefined ? e : { ...e, size };
+    return this.#open.overlay(p, remote, this.#cache, now());
   }
 
   async #requireDir(p: string): Promise<void> {
