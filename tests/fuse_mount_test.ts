@@ -276,3 +276,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "allow_other lets other users in; without it they get EACCES",
+  ignore: !IS_ROOT,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const asNobody = (cmd: string) =>
+      sh(`setpriv --reuid=65534 --regid=65534 --clear-groups ${cmd}`);
+    const open = await mountInProcess({ mount: { allow_other: true } });
+    const closed = await mountInProcess();
+    try {
+      await Deno.chmod(`${open.mnt}/..`, 0o755);
+      await Deno.chmod(`${closed.mnt}/..`, 0o755);
+      await shOk(`echo shared > ${open.mnt}/f && echo private > ${closed.mnt}/f`);
+      const r1 = await asNobody(`cat ${open.mnt}/f`);
+      eq([r1.code, r1.out], [0, "shared\n"], "other user reads with allow_other");
+      const r2 = await asNobody(`cat ${closed.mnt}/f`);
+      if (r2.code === 0 || !r2.err.includes("Permission denied")) {
+        throw new Error(`without allow_other: ${r2.code} ${r2.out} ${r2.err}`);
+      }
+      const mi = await Deno.readTextFile("/proc/self/mountinfo");
+      const line = mi.split("\n").find((l) => l.includes(` ${open.mnt} `)) ?? "";
+      if (!line.includes("allow_other")) throw new Error(`no allow_other in ${line}`);
+    } finally {
+      await open.cleanup();
+      await closed.cleanup();
+    }
+  },
+});
