@@ -9,7 +9,9 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
-import { SshConnectError } from "../lib/backends/sftp/ssh_connection.ts";
+import { SshConnectError, SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
+import { buildAuth } from "../lib/backends/sftp/auth.ts";
+import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { InvalidError, NotSupportedError } from "../lib/errors.ts";
@@ -274,4 +276,32 @@ sftpTest("sftp connect: hash commands are detected on a unix shell", async (t) =
   } finally {
     await none.close();
   }
+});
+
+sftpTest("sftp connect: many commands at once on one connection all run", async (t) => {
+  const s = await t.sshd();
+  const conn = await SshConnection.open({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    auth: await buildAuth({ pass: obscure(s.password) }, {}),
+    algorithms: chooseAlgorithms({
+      ciphers: "",
+      keyExchange: "",
+      macs: "",
+      hostKeyAlgorithms: "",
+      useInsecureCipher: false,
+    }),
+    connectTimeoutMs: 10_000,
+    keepaliveMs: 0,
+  });
+  t.track(conn);
+  // OpenSSH allows 10 sessions per connection; the SFTP session is one of them.
+  const n = 30;
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => conn.exec(`echo ${i}`)));
+  assertEquals(
+    results.map((r) => [r.code, r.stdout.trim()]),
+    [...Array(n).keys()].map((i) => [0, `${i}`]),
+  );
+  assert(!conn.dead, "the connection survived");
 });

@@ -211,7 +211,6 @@ export async function startSshd(): Promise<SshdServer> {
     "AllowTcpForwarding no",
     "PrintMotd no",
     "MaxStartups 100:30:200",
-    "MaxSessions 100",
     "LogLevel VERBOSE",
     "Subsystem sftp /usr/lib/openssh/sftp-server",
     "",

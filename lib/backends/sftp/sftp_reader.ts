@@ -97,7 +97,10 @@ export async function openReadStream(req: ReadRequest): Promise<ReadableStream<U
   };
 
   const issue = (pos: number, len: number): Pending => {
-    const data = sftpCall.read(conn!.sftp, handle!, pos, len);
+    // ssh2 never answers a request sent on a closed channel: fail it so the reader reconnects.
+    const data = conn!.dead
+      ? Promise.reject(new Error("SFTP channel closed"))
+      : sftpCall.read(conn!.sftp, handle!, pos, len);
     data.catch(() => {}); // observed when it reaches the head of the queue
     return { pos, len, data };
   };

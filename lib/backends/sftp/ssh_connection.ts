@@ -85,6 +85,9 @@ export interface ExecResult {
 
 let nextId = 1;
 
+/** Exec channels one connection runs at once (OpenSSH's MaxSessions defaults to 10). */
+export const MAX_EXEC_CHANNELS = 4;
+
 /** One live SSH connection and its SFTP session. */
 export class SshConnection {
   /** Number for debug messages. */
@@ -99,6 +102,8 @@ export class SshConnection {
   #env?: Record<string, string>;
   #closed: Promise<void> | undefined;
   #socketClosed = false;
+  #execs = 0;
+  #execWaiters: (() => void)[] = [];
 
   private constructor(client: Client, sftp: SFTPWrapper, env?: Record<string, string>) {
     this.#client = client;
@@ -258,8 +263,25 @@ export class SshConnection {
     }
   }
 
-  /** Runs a command over an exec channel with empty stdin, collecting its output. */
-  exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
+  /**
+   * Runs a command over an exec channel with empty stdin, collecting its output. At most
+   * {@link MAX_EXEC_CHANNELS} run at once per connection (OpenSSH allows 10 sessions per
+   * connection and the SFTP session is one of them); the rest wait their turn.
+   */
+  async exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
+    while (this.#execs >= MAX_EXEC_CHANNELS) {
+      await new Promise<void>((r) => this.#execWaiters.push(r));
+    }
+    this.#execs++;
+    try {
+      return await this.#execNow(command, timeoutMs);
+    } finally {
+      this.#execs--;
+      this.#execWaiters.shift()?.();
+    }
+  }
+
+  #execNow(command: string, timeoutMs: number): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       const opts = this.#env ? { env: this.#env } : {};
       let timer: number | undefined;
