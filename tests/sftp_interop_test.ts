@@ -235,3 +235,25 @@ sftpTest(
     }
   },
 );
+
+sftpTest(
+  "sftp features: a relative root lives in the login directory and is created",
+  async (t) => {
+    const s = await t.sshd();
+    const out = await new Deno.Command("getent", { args: ["passwd", s.user] }).output();
+    const home = new TextDecoder().decode(out.stdout).trim().split(":")[5]!;
+    const rel = `rel-root-${crypto.randomUUID().slice(0, 8)}/sub`;
+    const b = await SftpBackend.create({ root: rel, options: opts(s), name: "t" });
+    t.track(b);
+    try {
+      await b.write("f.txt", ReadableStream.from([new TextEncoder().encode("in home")]));
+      assertEquals(await Deno.readTextFile(`${home}/${rel}/f.txt`), "in home");
+      assertEquals((await b.list("")).map((e) => e.path), ["f.txt"]);
+      const home0 = await SftpBackend.create({ root: "", options: opts(s), name: "t" });
+      t.track(home0);
+      assert((await home0.stat(rel)).isDir, "the login directory is the empty root");
+    } finally {
+      await Deno.remove(`${home}/${rel.split("/")[0]}`, { recursive: true }).catch(() => {});
+    }
+  },
+);
