@@ -3,9 +3,10 @@
  * The FUSE session: reads requests from a `/dev/fuse` fd (through the shared {@link fdPoller},
  * so one blocking-pool thread serves every mount of the process), negotiates INIT, dispatches
  * each request concurrently to a {@link FuseOps} and writes the reply. INTERRUPT aborts the
- * request's signal (read-only requests are answered EINTR at once); FORGET/BATCH_FORGET are
- * passed on without reply; ENODEV (unmounted) ends the session cleanly. Any thrown value becomes
- * an errno through {@link errnoOf}: never a crash, never an unanswered request.
+ * request's signal (read-only requests are answered EINTR at once, others after a grace period
+ * if still running); FORGET/BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends
+ * the session cleanly. Any thrown value becomes an errno through {@link errnoOf}: never a crash,
+ * never an unanswered request.
  */
 
 import { Errno, errnoOf, FsError } from "../errors.ts";
@@ -56,6 +57,8 @@ export interface SessionOptions {
   debug?: boolean;
   /** A label for log lines (the mountpoint). */
   name?: string;
+  /** How long an interrupted request that changes something may run on before EINTR (10 s). */
+  interruptGraceMs?: number;
 }
 
 /** Opcodes answered EINTR as soon as the kernel interrupts them (they change nothing). */
@@ -111,6 +114,7 @@ export class FuseSession {
       maxBackground: opts.maxBackground ?? 64,
       debug: opts.debug ?? false,
       name: opts.name ?? `fd ${fd}`,
+      interruptGraceMs: opts.interruptGraceMs ?? 10_000,
     };
     // a WRITE request is header + fuse_write_in + max_write payload; leave generous room
     this.#buf = libc.offHeap(this.#opts.maxWrite + 64 * 1024);
@@ -236,9 +240,16 @@ export class FuseSession {
         const f = this.#inflight.get(body.target);
         if (!f) return;
         f.ac.abort(new FsError("interrupted", Errno.EINTR));
-        if (READ_ONLY_OPS.has(f.opcode) && !f.answered) {
+        const answer = () => {
+          if (f.answered || !this.#inflight.has(body.target)) return;
           f.answered = true;
           this.#send(body.target, Errno.EINTR);
+        };
+        if (READ_ONLY_OPS.has(f.opcode)) answer();
+        else {
+          // a change may still complete: give the op time to honour the signal, but never
+          // leave the interrupted caller waiting forever on a stuck backend
+          Deno.unrefTimer(setTimeout(answer, this.#opts.interruptGraceMs));
         }
         return;
       }
