@@ -24,6 +24,8 @@ export interface ResultRow {
   goal: number;
   /** What went wrong or is notable (failures, lost data). */
   note?: string;
+  /** Only the absolute limit counts (numbers near zero or negative make a ratio meaningless). */
+  noRatio?: boolean;
   /** Tools that lost data in this row (their number is missing for that reason). */
   lost?: string[];
   /** Absolute bound denoclone's number must also keep (at most, or at least if higher is better). */
@@ -32,6 +34,7 @@ export interface ResultRow {
 
 /** denoclone vs rclone: >1 means denoclone is better; undefined when a side is missing. */
 export function ratio(r: ResultRow): number | undefined {
+  if (r.noRatio) return undefined;
   if (r.dc === undefined || r.rc === undefined || !isFinite(r.dc) || !isFinite(r.rc)) {
     return undefined;
   }
@@ -44,6 +47,10 @@ export function verdict(r: ResultRow): string {
   const q = ratio(r);
   if (r.lost?.includes("denoclone")) return "MISSED (data lost)";
   if (r.lost?.includes("rclone") && r.dc !== undefined) return "met (rclone lost data)";
+  if (r.noRatio && r.limit !== undefined && r.dc !== undefined) {
+    const within = r.higherIsBetter ? r.dc >= r.limit : r.dc <= r.limit;
+    return within ? "met" : `MISSED (limit ${r.higherIsBetter ? "≥" : "≤"} ${r.limit} ${r.unit})`;
+  }
   if (q === undefined) return r.dc === undefined ? "MISSED (failed)" : "n/a";
   if (r.limit !== undefined && r.dc !== undefined) {
     const within = r.higherIsBetter ? r.dc >= r.limit : r.dc <= r.limit;
@@ -54,6 +61,7 @@ export function verdict(r: ResultRow): string {
 
 function num(v: number | undefined): string {
   if (v === undefined || !isFinite(v)) return "—";
+  if (v < 0) return `−${num(-v)}`;
   if (v >= 100) return v.toFixed(0);
   if (v >= 10) return v.toFixed(1);
   if (v >= 0.1) return v.toFixed(2);
@@ -73,8 +81,10 @@ export function markdownTables(rows: ResultRow[]): string[] {
       out.push(
         `| ${r.label} | ${r.unit} | ${num(r.dc)} | ${num(r.rc)} | ${
           q === undefined ? "—" : q.toFixed(2) + "×"
-        } | ≥ ${r.goal}×${
-          r.limit === undefined ? "" : `, ${r.higherIsBetter ? "≥" : "≤"} ${r.limit} ${r.unit}`
+        } | ${r.noRatio ? "" : `≥ ${r.goal}×`}${
+          r.limit === undefined
+            ? ""
+            : `${r.noRatio ? "" : ", "}${r.higherIsBetter ? "≥" : "≤"} ${r.limit} ${r.unit}`
         } | ${verdict(r)} | ${r.note ?? ""} |`,
       );
     }

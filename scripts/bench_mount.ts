@@ -11,7 +11,8 @@
  * `--tree 6400` (files copied with `cp -r`), `--random-secs 8`, `--prep copy|mount` (how the
  * fixtures reach the remote: `rclone copy`, or an `rclone mount` in cache mode off),
  * `--profile DIR` (run denoclone with `--cpu-prof`, profiles and markdown summaries in DIR),
- * `--out DIR` (default bench/results).
+ * `--out DIR` (default bench/results), `--prep-only` (put the fixtures on each target, verify
+ * them with `rclone size`, and stop).
  *
  * On `local` every row runs in every mode: time to first byte, listing and stat of a big
  * directory, sequential read (cold; in `full` also warm), 4 parallel readers, random 4 KiB
@@ -55,6 +56,7 @@ const randomSecs = Number(flag("random-secs", quick ? "3" : "8"));
 const prepMode = flag("prep", "copy");
 const profileDir = args.includes("--profile") ? flag("profile", "") : undefined;
 const outDir = flag("out", `${root}/bench/results`);
+const prepOnly = args.includes("--prep-only");
 
 /** Runs one measured operation in a subprocess; undefined (and a note) when it fails. */
 async function ioRun(op: string, a: IoArgs, notes: string[], timeoutMs = 900_000) {
@@ -368,6 +370,7 @@ try {
     try {
       prepNotes.push(`${tname}: ${await prepare(t, staging, program)}`);
       console.log(prepNotes[prepNotes.length - 1]);
+      if (prepOnly) continue;
       const all = tname === "local";
       const tmodes = all ? modes : modes.filter((m) => m === "off" || m === "full");
       for (const [mi, mode] of tmodes.entries()) {
@@ -424,6 +427,7 @@ try {
   await program.cleanup();
 }
 
+if (prepOnly) Deno.exit(0);
 const stamp = started.toISOString().replace(/[:.]/g, "-").slice(0, 19);
 await Deno.mkdir(outDir, { recursive: true });
 const png = `${outDir}/mount-${stamp}.png`;

@@ -474,23 +474,33 @@ add("Start-up", "start50", `socket answers after start, ${volumesInState} volume
 add("Memory", "rssIdle", "daemon RSS idle", "MiB");
 add("Memory", "rss50", `daemon RSS with ${volumesInState} mounted volumes`, "MiB");
 if (withDocker) {
+  const total: ResultRow = {
+    group: "Docker",
+    label: `\`docker run --rm -v vol:/data busybox true\`, whole run (median of ${dockerRuns})`,
+    unit: "ms",
+    higherIsBetter: false,
+    goal: 1,
+  };
+  if (docker.dc !== undefined) total.dc = docker.dc;
+  if (docker.rc !== undefined) total.rc = docker.rc;
+  rows.push(total);
   const over = (t: Tool) =>
     docker[t] !== undefined && docker.local !== undefined ? docker[t]! - docker.local : undefined;
   const row: ResultRow = {
     group: "Docker",
-    label:
-      `\`docker run --rm -v vol:/data busybox true\` overhead over a local-driver volume (median of ${dockerRuns}; local driver run ${
-        docker.local?.toFixed(0) ?? "?"
-      } ms)`,
+    label: `overhead of that run over a local-driver volume (${
+      docker.local?.toFixed(0) ?? "?"
+    } ms); ±noise of docker run`,
     unit: "ms",
     higherIsBetter: false,
     goal: 1,
     limit: 50,
+    noRatio: true,
   };
   const dc = over("dc");
   const rc = over("rc");
-  if (dc !== undefined) row.dc = Math.max(dc, 0.1);
-  if (rc !== undefined) row.rc = Math.max(rc, 0.1);
+  if (dc !== undefined) row.dc = dc;
+  if (rc !== undefined) row.rc = rc;
   rows.push(row);
 }
 
