@@ -49,6 +49,7 @@ export interface SshdServer {
 }
 
 const SSHD = "/usr/sbin/sshd";
+const SETPRIV = "/usr/bin/setpriv";
 
 async function run(cmd: string, args: string[], stdin?: string): Promise<string> {
   const c = new Deno.Command(cmd, {
@@ -222,8 +223,12 @@ export async function startSshd(): Promise<SshdServer> {
   let rootSeq = 0;
   const start = async () => {
     if (child) return;
-    child = new Deno.Command(SSHD, {
-      args: ["-D", "-f", `${dir}/sshd_config`, "-E", `${dir}/sshd.log`],
+    const args = ["-D", "-f", `${dir}/sshd_config`, "-E", `${dir}/sshd.log`];
+    // setpriv execs sshd (same PID) with a parent-death signal, so a test process that is
+    // killed never leaves a listening sshd behind.
+    const setpriv = await Deno.stat(SETPRIV).then(() => true, () => false);
+    child = new Deno.Command(setpriv ? SETPRIV : SSHD, {
+      args: setpriv ? ["--pdeathsig", "KILL", SSHD, ...args] : args,
       stdin: "null",
       stdout: "null",
       stderr: "null",
