@@ -49,10 +49,18 @@ async function exists(p: string): Promise<boolean> {
 
 await Deno.mkdir(dist, { recursive: true });
 const bundle = `${dist}/denoclone.js`;
-if (!await run(["bundle", "--platform", "deno", "-o", bundle, "main.ts"])) {
+// ssh2 tries native addons (`*.node`) in try/catch and falls back to JS: keep them out of the
+// bundle. Its emscripten poly1305 loader reads the CommonJS `__dirname`, which an ES module
+// lacks: define both names at the top of the bundle.
+if (!await run(["bundle", "--platform", "deno", "--external", "*.node", "-o", bundle, "main.ts"])) {
   console.error("build: deno bundle failed");
   Deno.exit(1);
 }
+await Deno.writeTextFile(
+  bundle,
+  "const __dirname = import.meta.dirname, __filename = import.meta.filename;\n" +
+    await Deno.readTextFile(bundle),
+);
 const launcher = `${dist}/denoclone`;
 await Deno.writeTextFile(
   launcher,

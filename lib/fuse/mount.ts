@@ -61,7 +61,7 @@ export interface MountInfo {
 /** The mounts of this process's namespace (parsed /proc/self/mountinfo). */
 export function readMountInfo(): MountInfo[] {
   const out: MountInfo[] = [];
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
+  for (const line of libc.readTextFileSync("/proc/self/mountinfo").split("\n")) {
     if (!line) continue;
     const f = line.split(" ");
     const sep = f.indexOf("-");

@@ -65,8 +65,9 @@ async function checkMountpoint(mp: string, allowNonEmpty: boolean): Promise<stri
 
 function checkDevFuse(): void {
   try {
-    Deno.statSync("/dev/fuse");
-  } catch {
+    libc.close(libc.open("/dev/fuse", libc.Sys.O_RDWR | libc.Sys.O_CLOEXEC));
+  } catch (err) {
+    if (!(err instanceof libc.SysError && err.errno === libc.Sys.ENOENT)) return;
     throw new FsError(
       "/dev/fuse does not exist: load the fuse kernel module, or give the container --device /dev/fuse",
       ENODEV,

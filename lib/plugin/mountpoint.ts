@@ -4,6 +4,7 @@
  * that is already a mountpoint or not empty, detach a stale FUSE mount left by a killed
  * plugin, and remove the directory again when the volume goes away.
  */
+import { readTextFileSync } from "../fuse/libc.ts";
 import { log } from "../util/log.ts";
 
 /** One line of `/proc/self/mountinfo` reduced to what we need. */
@@ -32,9 +33,9 @@ export function parseMountinfo(text: string): MountInfo[] {
 }
 
 /** The mount at exactly `path`, if any (the last one, i.e. the visible one). */
-export async function mountAt(path: string): Promise<MountInfo | undefined> {
-  const text = await Deno.readTextFile("/proc/self/mountinfo");
-  return parseMountinfo(text).filter((m) => m.mountpoint === path).pop();
+export function mountAt(path: string): Promise<MountInfo | undefined> {
+  const text = readTextFileSync("/proc/self/mountinfo");
+  return Promise.resolve(parseMountinfo(text).filter((m) => m.mountpoint === path).pop());
 }
 
 /** Lazily detaches whatever is mounted at `path` (`umount -l`). */
