@@ -306,3 +306,37 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "--read-only mounts ro (EROFS) and --direct-io still reads and writes",
+  ignore: !IS_ROOT,
+  fn: async () => {
+    const { base, mnt, data } = await testDirs("fuse-flags");
+    try {
+      await Deno.writeTextFile(`${data}/f`, "hello");
+      const ro = await startCliMount(data, mnt, [...isolatedFlags(base), "--read-only"]);
+      try {
+        const line = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n")
+          .find((l) => l.includes(` ${mnt} `)) ?? "";
+        if (!line.split(" ")[5]?.startsWith("ro")) throw new Error(`not ro: ${line}`);
+        eq(await Deno.readTextFile(`${mnt}/f`), "hello", "readable");
+        const w = await sh(`echo x > ${mnt}/g`);
+        if (w.code === 0 || !w.err.includes("Read-only file system")) {
+          throw new Error(`write on ro: ${w.err}`);
+        }
+      } finally {
+        eq(await ro.stop(), 0, "ro exit code");
+      }
+      const dio = await startCliMount(data, mnt, [...isolatedFlags(base), "--direct-io"]);
+      try {
+        await shOk(`dd if=/dev/urandom of=${base}/r bs=64k count=20 status=none`);
+        await shOk(`dd if=${base}/r of=${mnt}/r bs=64k status=none && cmp ${base}/r ${mnt}/r`);
+        await shOk(`cmp ${base}/r ${data}/r`);
+      } finally {
+        eq(await dio.stop(), 0, "direct-io exit code");
+      }
+    } finally {
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
