@@ -34,6 +34,7 @@ function libc(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
 
 /** Linux constants used with these calls. */
 export const Sys = {
+  O_WRONLY: 1,
   O_RDWR: 2,
   O_NONBLOCK: 0o4000,
   O_CLOEXEC: 0o2000000,
