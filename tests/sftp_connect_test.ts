@@ -9,7 +9,7 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
-import { SshConnectError, SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
+import { sftpCall, SshConnectError, SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
 import { buildAuth } from "../lib/backends/sftp/auth.ts";
 import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
@@ -280,7 +280,21 @@ sftpTest("sftp connect: hash commands are detected on a unix shell", async (t) =
 
 sftpTest("sftp connect: many commands at once on one connection all run", async (t) => {
   const s = await t.sshd();
-  const conn = await SshConnection.open({
+  const conn = await bareConnection(s);
+  t.track(conn);
+  // OpenSSH allows 10 sessions per connection; the SFTP session is one of them.
+  const n = 30;
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => conn.exec(`echo ${i}`)));
+  assertEquals(
+    results.map((r) => [r.code, r.stdout.trim()]),
+    [...Array(n).keys()].map((i) => [0, `${i}`]),
+  );
+  assert(!conn.dead, "the connection survived");
+});
+
+/** Opens a bare connection to `s` with password login. */
+async function bareConnection(s: SshdServer): Promise<SshConnection> {
+  return await SshConnection.open({
     host: s.host,
     port: s.port,
     user: s.user,
@@ -295,13 +309,40 @@ sftpTest("sftp connect: many commands at once on one connection all run", async 
     connectTimeoutMs: 10_000,
     keepaliveMs: 0,
   });
-  t.track(conn);
-  // OpenSSH allows 10 sessions per connection; the SFTP session is one of them.
-  const n = 30;
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => conn.exec(`echo ${i}`)));
-  assertEquals(
-    results.map((r) => [r.code, r.stdout.trim()]),
-    [...Array(n).keys()].map((i) => [0, `${i}`]),
-  );
-  assert(!conn.dead, "the connection survived");
-});
+}
+
+/** Resolves to "settled" when `p` settles within `ms`, else to "hung". */
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<"settled" | "hung"> {
+  let timer: number | undefined;
+  return Promise.race([
+    p.then(() => "settled" as const, () => "settled" as const),
+    new Promise<"hung">((r) => timer = setTimeout(() => r("hung"), ms) as unknown as number),
+  ]).finally(() => clearTimeout(timer));
+}
+
+sftpTest(
+  "sftp connect: requests on a closed or dying channel fail instead of hanging",
+  async (t) => {
+    const s = await t.sshd();
+    const root = await s.newRoot();
+    for (let i = 0; i < 3000; i++) await Deno.writeTextFile(`${root}/entry-${i}`, "");
+    const closed = await bareConnection(s);
+    t.track(closed);
+    await new Promise<void>((resolve) => {
+      closed.sftp.once("close", () => resolve());
+      closed.sftp.end();
+    });
+    assertEquals(await settlesWithin(sftpCall.stat(closed.sftp, root), 2000), "settled");
+    await rejects(sftpCall.stat(closed.sftp, root), /SFTP channel closed/);
+
+    const dying = await bareConnection(s);
+    t.track(dying);
+    // Multi-request readdirs in flight while every session process is killed.
+    const calls = Array.from({ length: 8 }, () => sftpCall.readdir(dying.sftp, root));
+    const outcomes = Promise.all(calls.map((c) => settlesWithin(c, 15_000)));
+    await new Promise((r) => setTimeout(r, 5));
+    await s.stop();
+    assertEquals(await outcomes, calls.map(() => "settled"));
+    assertEquals(await settlesWithin(sftpCall.stat(dying.sftp, root), 2000), "settled");
+  },
+);

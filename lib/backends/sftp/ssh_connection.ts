@@ -134,6 +134,7 @@ export class SshConnection {
   #markDead(): void {
     if (this.#dead) return;
     this.#dead = true;
+    failPendingRequests(this.sftp);
     for (const fn of this.#onDead.splice(0)) fn();
   }
 
@@ -408,39 +409,35 @@ export function isConnectionError(err: unknown, conn?: SshConnection): boolean {
 /** Promise wrappers for the SFTP requests the backend uses. */
 export const sftpCall = {
   /** stat(2) following links. */
-  stat: (s: SFTPWrapper, p: string) => call<Stats>((cb) => s.stat(p, cb)),
+  stat: (s: SFTPWrapper, p: string) => call<Stats>(s, (cb) => s.stat(p, cb)),
   /** lstat(2). */
-  lstat: (s: SFTPWrapper, p: string) => call<Stats>((cb) => s.lstat(p, cb)),
+  lstat: (s: SFTPWrapper, p: string) => call<Stats>(s, (cb) => s.lstat(p, cb)),
   /** fstat of an open handle. */
-  fstat: (s: SFTPWrapper, h: Buffer) => call<Stats>((cb) => s.fstat(h, cb)),
+  fstat: (s: SFTPWrapper, h: Buffer) => call<Stats>(s, (cb) => s.fstat(h, cb)),
   /** Reads a whole directory. */
   readdir: (s: SFTPWrapper, p: string) =>
-    call<{ filename: string; attrs: Stats }[]>((cb) => s.readdir(p, cb)),
+    call<{ filename: string; attrs: Stats }[]>(s, (cb) => s.readdir(p, cb)),
   /** Opens a file (`r`, `w`, `r+`…). */
   open: (s: SFTPWrapper, p: string, flags: OpenMode, mode?: number) =>
-    call<Buffer>((cb) =>
-      mode === undefined ? s.open(p, flags, cb) : s.open(p, flags, { mode }, cb)
+    call<Buffer>(
+      s,
+      (cb) => mode === undefined ? s.open(p, flags, cb) : s.open(p, flags, { mode }, cb),
     ),
   /** Closes a handle. */
-  close: (s: SFTPWrapper, h: Buffer) => call<void>((cb) => s.close(h, cb)),
+  close: (s: SFTPWrapper, h: Buffer) => call<void>(s, (cb) => s.close(h, cb)),
   /** Reads into a new buffer; returns the bytes read (empty at EOF). */
-  read: (s: SFTPWrapper, h: Buffer, position: number, length: number) =>
-    new Promise<Uint8Array>((resolve, reject) => {
-      const buf = Buffer.allocUnsafe(length);
-      try {
-        s.read(h, buf, 0, length, position, (err, n) => {
-          if (err) {
-            if (sftpStatusOf(err) === SftpStatus.EOF) resolve(new Uint8Array(0));
-            else reject(err);
-          } else resolve(buf.subarray(0, n));
-        });
-      } catch (err) {
-        reject(err);
-      }
-    }),
+  read: (s: SFTPWrapper, h: Buffer, position: number, length: number) => {
+    const buf = Buffer.allocUnsafe(length);
+    return call<Uint8Array>(s, (cb) =>
+      s.read(h, buf, 0, length, position, (err, n) => {
+        if (err && sftpStatusOf(err) === SftpStatus.EOF) cb(undefined, new Uint8Array(0));
+        else if (err) cb(err, new Uint8Array(0));
+        else cb(undefined, buf.subarray(0, n));
+      }));
+  },
   /** Writes bytes at a position. */
   write: (s: SFTPWrapper, h: Buffer, position: number, data: Uint8Array) =>
-    call<void>((cb) =>
+    call<void>(s, (cb) =>
       s.write(
         h,
         Buffer.from(data.buffer, data.byteOffset, data.byteLength),
@@ -448,36 +445,87 @@ export const sftpCall = {
         data.byteLength,
         position,
         cb,
-      )
-    ),
+      )),
   /** Creates a directory. */
-  mkdir: (s: SFTPWrapper, p: string) => call<void>((cb) => s.mkdir(p, cb)),
+  mkdir: (s: SFTPWrapper, p: string) => call<void>(s, (cb) => s.mkdir(p, cb)),
   /** Removes a directory. */
-  rmdir: (s: SFTPWrapper, p: string) => call<void>((cb) => s.rmdir(p, cb)),
+  rmdir: (s: SFTPWrapper, p: string) => call<void>(s, (cb) => s.rmdir(p, cb)),
   /** Removes a file. */
-  unlink: (s: SFTPWrapper, p: string) => call<void>((cb) => s.unlink(p, cb)),
+  unlink: (s: SFTPWrapper, p: string) => call<void>(s, (cb) => s.unlink(p, cb)),
   /** SFTP v3 rename (fails if the target exists). */
-  rename: (s: SFTPWrapper, a: string, b: string) => call<void>((cb) => s.rename(a, b, cb)),
+  rename: (s: SFTPWrapper, a: string, b: string) => call<void>(s, (cb) => s.rename(a, b, cb)),
   /** posix-rename@openssh.com (atomically replaces the target). */
   posixRename: (s: SFTPWrapper, a: string, b: string) =>
-    call<void>((cb) => s.ext_openssh_rename(a, b, cb)),
+    call<void>(s, (cb) => s.ext_openssh_rename(a, b, cb)),
   /** Sets atime and mtime (seconds) of a path. */
   utimes: (s: SFTPWrapper, p: string, atime: number, mtime: number) =>
-    call<void>((cb) => s.utimes(p, atime, mtime, cb)),
+    call<void>(s, (cb) => s.utimes(p, atime, mtime, cb)),
   /** Sets atime and mtime (seconds) of a handle. */
   futimes: (s: SFTPWrapper, h: Buffer, atime: number, mtime: number) =>
-    call<void>((cb) => s.futimes(h, atime, mtime, cb)),
+    call<void>(s, (cb) => s.futimes(h, atime, mtime, cb)),
   /** statvfs@openssh.com. */
   statvfs: (s: SFTPWrapper, p: string) =>
-    call<Record<string, number | bigint>>((cb) => s.ext_openssh_statvfs(p, cb)),
+    call<Record<string, number | bigint>>(s, (cb) => s.ext_openssh_statvfs(p, cb)),
 };
 
-function call<T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> {
+/**
+ * Whether an SFTP channel still accepts requests. ssh2 silently drops a request sent on a
+ * channel that is no longer open and never calls it back, so every call checks this first.
+ */
+export function channelOpen(s: SFTPWrapper): boolean {
+  return (s as unknown as { outgoing?: { state?: string } }).outgoing?.state === "open";
+}
+
+/** The error of a request that was not sent because the channel is closed (a transport error). */
+function channelClosedError(): Error {
+  return new Error("SFTP channel closed");
+}
+
+/** Rejecters of the requests in flight on each SFTP channel. */
+const inFlight = new WeakMap<SFTPWrapper, Set<(err: Error) => void>>();
+/** Channels whose connection died (ssh2 may still think they are open). */
+const deadChannels = new WeakSet<SFTPWrapper>();
+
+/**
+ * Fails every request still waiting on `s`. Called when the channel or its connection goes
+ * away: ssh2 answers requests pending at that moment, but not those its own multi-step calls
+ * (readdir, long reads) issue afterwards, so without this they would wait forever.
+ */
+export function failPendingRequests(s: SFTPWrapper): void {
+  deadChannels.add(s);
+  const set = inFlight.get(s);
+  if (!set) return;
+  inFlight.delete(s);
+  for (const reject of set) reject(channelClosedError());
+}
+
+function call<T>(
+  s: SFTPWrapper,
+  fn: (cb: (err: Error | undefined | null, v: T) => void) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    try {
-      fn((err, v) => err ? reject(err) : resolve(v));
-    } catch (err) {
+    if (!channelOpen(s) || deadChannels.has(s)) return reject(channelClosedError());
+    let set = inFlight.get(s);
+    if (!set) inFlight.set(s, set = new Set());
+    const pending = set;
+    let done = false;
+    const fail = (err: unknown) => {
+      if (done) return;
+      done = true;
+      pending.delete(fail);
       reject(err);
+    };
+    pending.add(fail);
+    try {
+      fn((err, v) => {
+        if (done) return;
+        done = true;
+        pending.delete(fail);
+        if (err) reject(err);
+        else resolve(v);
+      });
+    } catch (err) {
+      fail(err);
     }
   });
 }
