@@ -20,8 +20,9 @@ summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1 || true)
 passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
 failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
 rm -f "$log"
-leftover=$(grep -c ' fuse' /proc/mounts || true)
-[ "$leftover" = 0 ] || { echo "FUSE mounts left behind:"; grep ' fuse' /proc/mounts; rc=1; }
+# FUSE mounts (type fuse or fuse.*; not the fusectl control file system) left by the tests.
+leftover=$(awk '$3 == "fuse" || $3 ~ /^fuse\./' /proc/mounts)
+[ -z "$leftover" ] || { echo "FUSE mounts left behind:"; echo "$leftover"; rc=1; }
 echo "${passed:-0} passed, ${failed:-0} failed"
 [ -n "$summary" ] || { echo "test run ended without a summary (exit $rc)"; [ "$rc" != 0 ] || rc=1; }
 exit "$rc"

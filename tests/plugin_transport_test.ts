@@ -68,6 +68,24 @@ async function settings(dir: string, extra: Partial<PluginSettings>): Promise<Pl
   };
 }
 
+/**
+ * Connects to a unix socket, retrying while it is bound but not yet listening (a listener
+ * binds, then listens: under load a connect can fall between the two and be refused).
+ */
+async function connectUnix(path: string, timeoutMs = 10_000): Promise<Deno.UnixConn> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await Deno.connect({ transport: "unix", path });
+    } catch (err) {
+      const retry = err instanceof Deno.errors.ConnectionRefused ||
+        err instanceof Deno.errors.NotFound;
+      if (!retry || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
 async function exists(p: string): Promise<boolean> {
   try {
     await Deno.lstat(p);
@@ -270,7 +288,7 @@ Deno.test("transport: systemd socket activation (LISTEN_FDS) with READY=1, state
     }
     // The first connection makes systemd-socket-activate exec the plugin with fd 3.
     const r = await raw(
-      await Deno.connect({ transport: "unix", path: sock }),
+      await connectUnix(sock),
       "/VolumeDriver.Create",
       JSON.stringify({ Name: "sd", Opts: { type: "local", path: `${dir}/data` } }),
     );
