@@ -20,7 +20,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readBytes, runBackendSuite, utf8, writeBytes } from "./backend_conformance.ts";
-import { type SshdServer, startSshd } from "./helpers/sshd.ts";
+import { SSHD_TEST_USER, type SshdServer, startSshd } from "./helpers/sshd.ts";
 import "../lib/backends/all.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { obscure } from "../lib/config/obscure.ts";
@@ -28,7 +28,15 @@ import { RcloneConf } from "../lib/config/rclone_conf.ts";
 
 const NO_ENV: Record<string, string | undefined> = {};
 const BIG = 16 * 1024 * 1024;
-const HOME = "/home/denoclone-sftp";
+/** The test user's home directory (its SFTP login directory), read from /etc/passwd. */
+function home(): string {
+  const line = Deno.readTextFileSync("/etc/passwd").split("\n").find((l) =>
+    l.startsWith(`${SSHD_TEST_USER}:`)
+  );
+  const dir = line?.split(":")[5];
+  if (!dir) throw new Error(`no home directory for ${SSHD_TEST_USER} in /etc/passwd`);
+  return dir;
+}
 
 let server: SshdServer | undefined;
 let starting: Promise<SshdServer> | undefined;
@@ -52,8 +60,8 @@ async function setup(s: SshdServer): Promise<{ dir: string; rel: string; conf: R
   const root = await s.newRoot();
   // newRoot() gives an owned dir; reach it from the home dir by a relative path.
   const st = await Deno.stat(root);
-  await Deno.mkdir(`${HOME}/${rel}`);
-  await Deno.chown(`${HOME}/${rel}`, st.uid, st.gid);
+  await Deno.mkdir(`${home()}/${rel}`);
+  await Deno.chown(`${home()}/${rel}`, st.uid, st.gid);
   await Deno.remove(root);
   const dir = await Deno.makeTempDir({ prefix: "denoclone-crypt-sftp-conf-" });
   const conf = await RcloneConf.load(`${dir}/rclone.conf`, { env: NO_ENV });
@@ -79,7 +87,7 @@ runBackendSuite("crypt over sftp", async () => {
     backend,
     async cleanup() {
       await backend.close?.();
-      await Deno.remove(`${HOME}/${rel}`, { recursive: true }).catch(() => {});
+      await Deno.remove(`${home()}/${rel}`, { recursive: true }).catch(() => {});
       await Deno.remove(dir, { recursive: true });
     },
   };
@@ -115,7 +123,7 @@ Deno.test({
       await writeBytes(backend, "sub dir/big.bin", big);
       // On the server only ciphertext: no clear name anywhere, data larger by the crypt header.
       const onServer: string[] = [];
-      for await (const e of Deno.readDir(`${HOME}/${rel}`)) onServer.push(e.name);
+      for await (const e of Deno.readDir(`${home()}/${rel}`)) onServer.push(e.name);
       assertEquals(onServer.length, 1);
       assert(!onServer[0]!.includes("sub"), `clear name on the server: ${onServer[0]}`);
 
@@ -142,7 +150,7 @@ Deno.test({
       assertEquals(await readBytes(backend, "by rclone/x.txt"), utf8("written by rclone\n"));
     } finally {
       await backend.close?.();
-      await Deno.remove(`${HOME}/${rel}`, { recursive: true }).catch(() => {});
+      await Deno.remove(`${home()}/${rel}`, { recursive: true }).catch(() => {});
       await Deno.remove(dir, { recursive: true });
     }
   },

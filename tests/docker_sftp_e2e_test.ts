@@ -22,9 +22,17 @@ import { callPlugin } from "../lib/plugin/admin_client.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { denocloneCommand } from "./helpers/cli.ts";
 import { dockerUnavailable, ensureBusyboxImage, startDockerd } from "./helpers/dockerd.ts";
-import { startSshd } from "./helpers/sshd.ts";
+import { SSHD_TEST_USER, startSshd } from "./helpers/sshd.ts";
 
-const HOME = "/home/denoclone-sftp";
+/** The test user's home directory (its SFTP login directory), read from /etc/passwd. */
+function home(): string {
+  const line = Deno.readTextFileSync("/etc/passwd").split("\n").find((l) =>
+    l.startsWith(`${SSHD_TEST_USER}:`)
+  );
+  const dir = line?.split(":")[5];
+  if (!dir) throw new Error(`no home directory for ${SSHD_TEST_USER} in /etc/passwd`);
+  return dir;
+}
 const CRYPT_PASSWORD = "docker crypt password 93f";
 const CRYPT_SALT = "docker crypt salt 11a";
 const WRONG_PASSWORD = "wrong-password-d0c";
@@ -105,8 +113,8 @@ Deno.test({
 
     // The crypt volume's remotes, as a user writes them; the SFTP dir lives in the login's home.
     const st = await Deno.stat(await sshd.newRoot());
-    await Deno.mkdir(`${HOME}/${cryptRel}`);
-    await Deno.chown(`${HOME}/${cryptRel}`, st.uid, st.gid);
+    await Deno.mkdir(`${home()}/${cryptRel}`);
+    await Deno.chown(`${home()}/${cryptRel}`, st.uid, st.gid);
     await Deno.writeTextFile(
       conf,
       [
@@ -156,6 +164,8 @@ Deno.test({
       (await Deno.readTextFile(pluginLog).catch(() => "")) + pluginStderr;
 
     let dockerd: Awaited<ReturnType<typeof startDockerd>> | undefined;
+    let status: Deno.CommandStatus | undefined;
+    let left: string[] = [];
     try {
       const deadline = Date.now() + 30_000;
       for (;;) {
@@ -206,7 +216,7 @@ Deno.test({
         ]);
         stderrs.push(r.stderr);
         assertEquals(r.code, 0, r.stderr);
-        assertEquals(await Deno.readTextFile(`${HOME}/${homeFile}`), `hello-${tag}\n`);
+        assertEquals(await Deno.readTextFile(`${home()}/${homeFile}`), `hello-${tag}\n`);
         r = await run(["-v", "firstvolume:/data", image, "cat", `/data/${homeFile}`]);
         stderrs.push(r.stderr);
         assertEquals([r.code, r.stdout], [0, `hello-${tag}\n`], r.stderr);
@@ -243,12 +253,12 @@ Deno.test({
         assertEquals(r.code, 0, r.stderr);
         // On the server: one encrypted directory name, no clear text anywhere.
         const top: string[] = [];
-        for await (const e of Deno.readDir(`${HOME}/${cryptRel}`)) top.push(e.name);
+        for await (const e of Deno.readDir(`${home()}/${cryptRel}`)) top.push(e.name);
         assertEquals(top.length, 1, `server side: ${top}`);
         assert(top[0] !== "dir", "the directory name is encrypted");
-        for await (const e of Deno.readDir(`${HOME}/${cryptRel}/${top[0]}`)) {
+        for await (const e of Deno.readDir(`${home()}/${cryptRel}/${top[0]}`)) {
           assert(!e.name.includes("seq") && !e.name.includes("file"), e.name);
-          const raw = await Deno.readFile(`${HOME}/${cryptRel}/${top[0]}/${e.name}`);
+          const raw = await Deno.readFile(`${home()}/${cryptRel}/${top[0]}/${e.name}`);
           assertEquals(new TextDecoder().decode(raw.subarray(0, 8)), "RCLONE\0\0");
         }
         const ls = await rclone(conf, ["lsf", "-R", "mycrypt:"]);
@@ -349,20 +359,20 @@ Deno.test({
           // Already gone.
         }
       }, 20_000);
-      const status = await pluginStatus;
+      status = await pluginStatus;
       clearTimeout(killer);
       await drained;
-      const left = await fuseMountsUnder(dir);
+      left = await fuseMountsUnder(dir);
       for (const m of left) {
         await new Deno.Command("umount", { args: ["-l", m], stderr: "null" }).output();
       }
       await sshd.close();
-      await Deno.remove(`${HOME}/${homeFile}`).catch(() => {});
-      await Deno.remove(`${HOME}/${cryptRel}`, { recursive: true }).catch(() => {});
+      await Deno.remove(`${home()}/${homeFile}`).catch(() => {});
+      await Deno.remove(`${home()}/${cryptRel}`, { recursive: true }).catch(() => {});
       await Deno.remove(sock).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      assertEquals(left, [], "no mount remains after the plugin stopped");
-      assert(status.success, `the plugin's exit after SIGTERM: ${status.code}`);
     }
+    assertEquals(left, [], "no mount remains after the plugin stopped");
+    assert(status?.success, `the plugin's exit after SIGTERM: ${status?.code}`);
   },
 });
