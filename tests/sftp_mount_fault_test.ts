@@ -247,6 +247,7 @@ Deno.test({
       await step(
         "while sshd stays down, operations fail with EIO after the retries, not a hang",
         async () => {
+          const logBefore = (await Deno.readTextFile(logFile)).length;
           await s.stop();
           try {
             const started = Date.now();
@@ -257,6 +258,13 @@ Deno.test({
             // The low-level retries (10, backoff up to 2 s) ran before giving up.
             assert(Date.now() - started >= 5_000, `gave up after ${Date.now() - started} ms`);
             const log = await Deno.readTextFile(logFile);
+            // The debug log (-vv) names the server and why each reconnect failed.
+            match(
+              log.slice(logBefore),
+              new RegExp(
+                `reconnect to ${s.user}@127\\.0\\.0\\.1:${s.port} failed .*connection refused`,
+              ),
+            );
             assert(!log.includes(s.password), "password in the mount log");
             assert(!log.includes(pass), "obscured password in the mount log");
             assert(isMounted(mnt), "the mount survives");
