@@ -5,7 +5,8 @@
  *
  * - the getting-started command `docker volume create firstvolume -d <plugin> -o type=sftp
  *   -o sftp-host=… -o sftp-port=… -o sftp-user=… -o sftp-pass=<obscured> -o allow-other=true`;
- *   one container writes, another reads, and the file is on the sshd side;
+ *   one container writes, another reads, and the file is on the sshd side; a container's
+ *   slow upload goes on over a new connection when sshd is restarted under it;
  * - a crypt-over-SFTP volume defined in rclone.conf (`-o remote=mycrypt:`): what a container
  *   writes is ciphertext on the server and reads back in clear through Debian's `rclone` with
  *   the same rclone.conf, and what rclone writes is read by a container;
@@ -18,6 +19,7 @@
  */
 
 import { deepStrictEqual as assertEquals, match, ok as assert } from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { callPlugin } from "../lib/plugin/admin_client.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { denocloneCommand } from "./helpers/cli.ts";
@@ -220,6 +222,65 @@ Deno.test({
         r = await run(["-v", "firstvolume:/data", image, "cat", `/data/${homeFile}`]);
         stderrs.push(r.stderr);
         assertEquals([r.code, r.stdout], [0, `hello-${tag}\n`], r.stderr);
+      });
+
+      await t.step("a container's write survives an sshd restart", async () => {
+        // 40 pieces of 256 KiB over about 4 s; sshd is stopped and started in the middle.
+        const slow = `slow-${tag}.bin`;
+        const writer = run([
+          "-v",
+          "firstvolume:/data",
+          image,
+          "sh",
+          "-c",
+          // One writer (cat) on the volume: with cache mode off every close of a shared
+          // descriptor flushes the upload (as in rclone), so the slow source is a FIFO.
+          "mkfifo /tmp/p; (i=0; while [ $i -lt 40 ]; do head -c 262144 /dev/urandom; " +
+          "i=$((i+1)); sleep 0.1; done > /tmp/p) & " +
+          `cat /tmp/p > /data/${slow} && wait && sha256sum /data/${slow}`,
+        ]);
+        let r: Awaited<typeof writer> | undefined;
+        let done = false;
+        let loginsBefore = Infinity;
+        const logins = () =>
+          Deno.readTextFileSync(`${sshd.dir}/sshd.log`).split("\n").filter((l) =>
+            l.includes("Accepted password for")
+          ).length;
+        writer.then(() => done = true, () => done = true);
+        try {
+          // Wait until the upload is under way (its temp file grows on the server).
+          const deadline = Date.now() + 30_000;
+          const growing = async () => {
+            for await (const e of Deno.readDir(home())) {
+              if (!e.name.includes(slow)) continue;
+              const size = await Deno.stat(`${home()}/${e.name}`).then((x) => x.size, () => 0);
+              if (size >= 512 * 1024) return true;
+            }
+            return false;
+          };
+          while (!(await growing())) {
+            if (done) {
+              const w = await writer;
+              assert(false, `the container ended first: ${w.code} ${w.stdout} ${w.stderr}`);
+            }
+            assert(Date.now() < deadline, "the container's upload never started");
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          loginsBefore = logins();
+          await sshd.stop();
+          await new Promise((r) => setTimeout(r, 500));
+          await sshd.start();
+        } finally {
+          r = await writer;
+        }
+        stderrs.push(r.stderr);
+        assertEquals(r.code, 0, r.stderr);
+        const inContainer = r.stdout.split(/\s+/)[0];
+        const onServer = await Deno.readFile(`${home()}/${slow}`);
+        assertEquals(onServer.length, 40 * 262144);
+        assertEquals(createHash("sha256").update(onServer).digest("hex"), inContainer);
+        assert(logins() > loginsBefore, "the upload went on over a new SSH connection");
+        await Deno.remove(`${home()}/${slow}`);
         r = await docker(["volume", "rm", "firstvolume"]);
         assertEquals(r.code, 0, r.stderr);
       });
