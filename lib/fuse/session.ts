@@ -276,7 +276,8 @@ export class FuseSession {
       out = await this.#call(ctx, req);
     } catch (err) {
       errno = f.ac.signal.aborted ? Errno.EINTR : errnoOf(err);
-      if (errno === Errno.EIO && !(err instanceof FsError)) {
+      // EIO is a real failure (remote down, retries exhausted…): the user must see why.
+      if (errno === Errno.EIO) {
         log.error(`fuse ${opName(h.opcode)}: ${(err as Error)?.message ?? err}`);
       }
     } finally {
