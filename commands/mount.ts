@@ -86,6 +86,7 @@ async function runMount(
     const conf = await RcloneConf.load(g.configPath);
     const backend = await newBackend(remote, { conf, flags: g.backendFlags });
     vfs = new Vfs(backend, vfsOpts, { cacheDir: g.cacheDir });
+    await vfs.ready();
     mount = await mountVfs(vfs, mountpoint, mountOpts);
   } catch (err) {
     reportReady(`error: ${(err as Error).message}`);

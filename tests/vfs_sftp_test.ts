@@ -70,10 +70,9 @@ Deno.test("Vfs over sftp: sequential reads of 8 MiB use one remote stream", asyn
   }
 });
 
-// Cache mode off only: in the other modes uploads run in the background, and the sftp backend
-// currently lists its in-flight `.<name>.<rand>.partial` upload files (found by this test with
-// modes minimal/writes; the local backend hides its temp files).
-modelTest("sftp", sftpRemote, 1, ["off"]);
+// In minimal/writes modes uploads run in the background: the sftp backend must hide its
+// in-flight `.<name>.<rand>.partial` upload files from listings (this test found that).
+modelTest("sftp", sftpRemote, 1, ["off", "minimal", "writes"]);
 
 Deno.test("Vfs over sftp: stop the test sshd", async () => {
   await server?.close();

@@ -41,7 +41,12 @@ class FuseRuntime implements VolumeRuntime {
 
   async mount(mountpoint: string, onLost: () => void): Promise<void> {
     if (this.#fuse) return;
-    this.#vfs ??= new Vfs(this.#backend, this.#setup.vfsOptions, { cacheDir: this.#cacheDir });
+    if (!this.#vfs) {
+      const vfs = new Vfs(this.#backend, this.#setup.vfsOptions, { cacheDir: this.#cacheDir });
+      // Fails at once for an unusable cache dir instead of EIO on the first file operation.
+      await vfs.ready();
+      this.#vfs = vfs;
+    }
     const opts = { ...this.#setup.mountOptions };
     if (!opts.devname) opts.devname = this.#setup.displayRemote;
     const fuse = await mountVfs(this.#vfs, mountpoint, opts);

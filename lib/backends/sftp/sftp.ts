@@ -50,6 +50,14 @@ import { openReadStream } from "./sftp_reader.ts";
 import { uploadToTemp } from "./sftp_writer.ts";
 import { type HashSetup, hashSetup, parseHashOutput, shellQuote } from "./sftp_hash.ts";
 
+/** Names of upload temp files: `.<name>.<8 hex>.partial`, hidden from listings. */
+const PARTIAL_RE = /^\..+\.[0-9a-f]{8}\.partial$/s;
+
+/** The temp name an upload of `name` writes to before its atomic rename. */
+function partialName(name: string, rand: string): string {
+  return `.${name.slice(0, 200)}.${rand}.partial`;
+}
+
 /** What {@link SftpBackend.create} needs (a subset of the registry's create context). */
 export interface SftpCreateOptions {
   /** The path on the server: relative to the login directory, or absolute. */
@@ -316,6 +324,8 @@ export class SftpBackend implements Backend {
       const skipLinks = this.#opts.skip_links === true;
       for (const it of items) {
         if (it.filename === "." || it.filename === "..") continue;
+        // Uploads in progress (ours or another denoclone's) are not files yet.
+        if (PARTIAL_RE.test(it.filename)) continue;
         const p = joinPath(rel, it.filename);
         let attrs = it.attrs;
         if ((attrs.mode & S_IFMT) === S_IFLNK) {
@@ -544,7 +554,7 @@ export class SftpBackend implements Backend {
     }
     if (this.#closed) throw new FsError(`sftp: ${this.name} is closed`);
     const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16).padStart(8, "0");
-    const tempRel = joinPath(parentOf(rel), `.${baseName(rel).slice(0, 200)}.${rand}.partial`);
+    const tempRel = joinPath(parentOf(rel), partialName(baseName(rel), rand));
     const tempAbs = this.#abs(tempRel);
     let created = false;
     try {
