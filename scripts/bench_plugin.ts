@@ -191,7 +191,8 @@ function post(
       res.on("error", reject);
     });
     req.on("error", reject);
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${endpoint} timed out`)));
+    const timer = setTimeout(() => req.destroy(new Error(`${endpoint} timed out`)), timeoutMs);
+    req.on("close", () => clearTimeout(timer));
     req.end(payload);
   });
 }
@@ -343,8 +344,8 @@ async function benchDocker(
   worlds: Record<Tool, World>,
   program: DenocloneProgram,
   notes: string[],
-): Promise<Partial<Record<Tool | "local", number>>> {
-  const out: Partial<Record<Tool | "local", number>> = {};
+): Promise<Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>>> {
+  const out: Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>> = {};
   const why = dockerUnavailable();
   if (why) {
     notes.push(`docker part skipped: ${why}`);
@@ -354,51 +355,53 @@ async function benchDocker(
   const plugins: Plugin[] = [];
   try {
     const image = await ensureBusyboxImage(d);
-    const timeRuns = async (vol: string) => {
-      const xs: number[] = [];
-      for (let i = 0; i <= dockerRuns; i++) {
-        const t0 = performance.now();
-        const r = await d.docker(["run", "--rm", "-v", `${vol}:/data`, image, "true"]);
-        if (r.code !== 0) throw new Error(`docker run with ${vol}: ${r.stderr.slice(0, 300)}`);
-        if (i > 0) xs.push(performance.now() - t0); // the first run warms up
-      }
-      return median(xs);
+    const runOnce = async (vol: string) => {
+      const t0 = performance.now();
+      const r = await d.docker(["run", "--rm", "-v", `${vol}:/data`, image, "true"]);
+      if (r.code !== 0) throw new Error(`docker run with ${vol}: ${r.stderr.slice(0, 300)}`);
+      return performance.now() - t0;
     };
     const mk = await d.docker(["volume", "create", "benchlocal"]);
     if (mk.code !== 0) throw new Error(`docker volume create: ${mk.stderr}`);
-    // Interleave: local, dc, rc, local again; the local baseline is the mean of both.
-    const local1 = await timeRuns("benchlocal");
+    const vols: Partial<Record<Tool, string>> = {};
     for (const tool of ["dc", "rc"] as Tool[]) {
       const w = worlds[tool];
       await Deno.remove(w.cache, { recursive: true }).catch(() => {});
-      const p = await startPlugin(w, program);
-      plugins.push(p);
+      plugins.push(await startPlugin(w, program));
       const vol = `${PLUGIN_NAMES[tool]}vol`;
       await Deno.mkdir(`${w.data}/docker`, { recursive: true });
-      const c = await d.docker([
-        "volume",
-        "create",
-        "-d",
-        PLUGIN_NAMES[tool],
-        "-o",
-        `remote=${w.data}/docker`,
-        vol,
-      ]);
+      const c = await d.docker(
+        ["volume", "create", "-d", PLUGIN_NAMES[tool], "-o", `remote=${w.data}/docker`, vol],
+      );
       if (c.code !== 0) {
         notes.push(`${TOOL_NAMES[tool]}: docker volume create failed: ${c.stderr.slice(0, 300)}`);
-        continue;
-      }
-      try {
-        out[tool] = await timeRuns(vol);
-      } catch (err) {
-        notes.push(`${TOOL_NAMES[tool]}: ${(err as Error).message}`);
-      }
-      await d.docker(["volume", "rm", vol]);
-      await p.stop();
-      plugins.pop();
+      } else vols[tool] = vol;
     }
-    const local2 = await timeRuns("benchlocal");
-    out.local = (local1 + local2) / 2;
+    // Round robin (local, dc, rc) so drift in the machine's load hits all three alike; the
+    // overhead is the median of each round's difference to its local-driver run.
+    const times: Record<Tool | "local", number[]> = { local: [], dc: [], rc: [] };
+    const over: Record<Tool, number[]> = { dc: [], rc: [] };
+    for (let i = 0; i <= dockerRuns; i++) {
+      const local = await runOnce("benchlocal");
+      const round: Partial<Record<Tool, number>> = {};
+      for (const tool of ["dc", "rc"] as Tool[]) {
+        if (vols[tool]) round[tool] = await runOnce(vols[tool]!);
+      }
+      if (i === 0) continue; // warm-up round
+      times.local.push(local);
+      for (const tool of ["dc", "rc"] as Tool[]) {
+        if (round[tool] === undefined) continue;
+        times[tool].push(round[tool]!);
+        over[tool].push(round[tool]! - local);
+      }
+    }
+    out.local = median(times.local);
+    for (const tool of ["dc", "rc"] as Tool[]) {
+      if (!times[tool].length) continue;
+      out[tool] = median(times[tool]);
+      out[tool === "dc" ? "dcOver" : "rcOver"] = median(over[tool]);
+      await d.docker(["volume", "rm", vols[tool]!]);
+    }
   } catch (err) {
     notes.push(`docker part failed: ${(err as Error).message.slice(0, 300)}`);
   } finally {
@@ -416,7 +419,7 @@ const worlds = { dc: await makeWorld("dc"), rc: await makeWorld("rc") };
 const notes: Record<Tool, string[]> = { dc: [], rc: [] };
 const dockerNotes: string[] = [];
 const res: Partial<Record<Tool, Measures>> = {};
-let docker: Partial<Record<Tool | "local", number>> = {};
+let docker: Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>> = {};
 try {
   for (const tool of ["dc", "rc"] as Tool[]) {
     console.log(`${TOOL_NAMES[tool]} serve docker…`);
@@ -484,13 +487,12 @@ if (withDocker) {
   if (docker.dc !== undefined) total.dc = docker.dc;
   if (docker.rc !== undefined) total.rc = docker.rc;
   rows.push(total);
-  const over = (t: Tool) =>
-    docker[t] !== undefined && docker.local !== undefined ? docker[t]! - docker.local : undefined;
+  const over = (t: Tool) => t === "dc" ? docker.dcOver : docker.rcOver;
   const row: ResultRow = {
     group: "Docker",
     label: `overhead of that run over a local-driver volume (${
       docker.local?.toFixed(0) ?? "?"
-    } ms); ±noise of docker run`,
+    } ms), median of per-round differences`,
     unit: "ms",
     higherIsBetter: false,
     goal: 1,
