@@ -13,6 +13,7 @@
  */
 
 import { Errno, errnoOf } from "../errors.ts";
+import { syncDir, writeSynced } from "../util/durable_write.ts";
 import { decryptConfig, encryptConfig, isEncryptedConfig } from "./config_encryption.ts";
 import { ConfigError } from "./config_error.ts";
 import { DEFAULT_SECTION, IniDocument, IniParseError, IniValueError } from "./ini.ts";
@@ -241,7 +242,7 @@ export class RcloneConf {
     }
     const tmp = `${dir}/.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`;
     try {
-      await writeSynced(tmp, data, { createNew: true, mode: 0o600 });
+      await writeSynced(tmp, data, { create: true, createNew: true, mode: 0o600 });
       await Deno.chmod(tmp, mode);
       if (gid !== null) await Deno.chown(tmp, null, gid).catch(() => {});
       try {
@@ -250,7 +251,7 @@ export class RcloneConf {
         const errno = errnoOf(err);
         if (errno !== Errno.EBUSY && errno !== Errno.EXDEV) throw err;
         // A bind-mounted single file cannot be replaced: rewrite it in place.
-        await writeSynced(target, data, { truncate: true });
+        await writeSynced(target, data, { create: false, truncate: true });
       }
       await syncDir(dir);
     } catch (err) {
@@ -272,39 +273,5 @@ async function resolveTarget(path: string): Promise<string> {
     return link.startsWith("/") ? link : `${dirname(path)}/${link}`;
   } catch {
     return path;
-  }
-}
-
-async function writeSynced(
-  path: string,
-  data: Uint8Array,
-  opts: { createNew?: boolean; truncate?: boolean; mode?: number },
-): Promise<void> {
-  const file = await Deno.open(path, {
-    write: true,
-    create: !opts.truncate,
-    createNew: opts.createNew,
-    truncate: opts.truncate,
-    mode: opts.mode,
-  });
-  try {
-    let off = 0;
-    while (off < data.length) off += await file.write(data.subarray(off));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await Deno.open(dir, { read: true });
-    try {
-      await d.sync();
-    } finally {
-      d.close();
-    }
-  } catch {
-    // Best effort: some file systems cannot fsync a directory.
   }
 }

@@ -5,6 +5,7 @@
  * Writes are atomic (temp file, fsync, rename, mode 0600) and serialised; a corrupt file is
  * moved aside instead of failing the plugin.
  */
+import { syncDir, writeSynced } from "../util/durable_write.ts";
 import { log } from "../util/log.ts";
 
 /** Version written into every volume object. */
@@ -154,26 +155,16 @@ export class StateFile {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.tmp-${Deno.pid}`;
     try {
-      const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-      try {
-        const data = new TextEncoder().encode(text);
-        for (let off = 0; off < data.length;) off += await f.write(data.subarray(off));
-        await f.sync();
-      } finally {
-        f.close();
-      }
+      await writeSynced(tmp, new TextEncoder().encode(text), {
+        create: true,
+        truncate: true,
+        mode: 0o600,
+      });
       await Deno.rename(tmp, this.path);
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});
       throw new Error(`failed to save state: ${(err as Error).message}`, { cause: err });
     }
-    try {
-      const d = await Deno.open(dir, { read: true });
-      try {
-        await d.sync();
-      } finally {
-        d.close();
-      }
-    } catch { /* directory fsync is best effort */ }
+    await syncDir(dir);
   }
 }
