@@ -15,7 +15,7 @@ import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { InvalidError, NotSupportedError } from "../lib/errors.ts";
-import { setLogLevel, setLogSink } from "../lib/util/log.ts";
+import { captureLog } from "./helpers/capture_log.ts";
 import { SSHD_KEY_PASSPHRASE, type SshdServer } from "./helpers/sshd.ts";
 import { sftpTest } from "./sftp_fixtures.ts";
 
@@ -29,20 +29,6 @@ function opts(s: SshdServer, extra: Record<string, OptionValue>): Record<string,
     disable_hashcheck: true,
     ...extra,
   };
-}
-
-/** Runs `fn` with debug logging captured; returns the log text. */
-async function captureLog(fn: () => Promise<void>): Promise<string> {
-  let text = "";
-  const prev = setLogSink((line) => text += line);
-  setLogLevel("DEBUG");
-  try {
-    await fn();
-  } finally {
-    setLogSink(prev);
-    setLogLevel("NOTICE");
-  }
-  return text;
 }
 
 function assertNoSecret(text: string, ...secrets: string[]): void {

@@ -12,21 +12,7 @@ import type { Entry } from "../lib/backends/backend.ts";
 import { SshConnectError } from "../lib/backends/sftp/ssh_connection.ts";
 import type { SshdServer } from "./helpers/sshd.ts";
 import { sftpTest } from "./sftp_fixtures.ts";
-import { setLogLevel, setLogSink } from "../lib/util/log.ts";
-
-/** Runs `fn` with debug logging captured; returns the log text. */
-async function captureLog(fn: () => Promise<void>): Promise<string> {
-  let text = "";
-  const prev = setLogSink((line) => text += line);
-  setLogLevel("DEBUG");
-  try {
-    await fn();
-  } finally {
-    setLogSink(prev);
-    setLogLevel("NOTICE");
-  }
-  return text;
-}
+import { captureLog } from "./helpers/capture_log.ts";
 
 const MiB = 1024 * 1024;
 
