@@ -20,6 +20,7 @@ import {
   NotEmptyError,
   NotFoundError,
 } from "../lib/errors.ts";
+import { readAll } from "../lib/util/read_all.ts";
 
 /** What `make` returns: a fresh backend on an existing, empty root, and how to clean up. */
 export interface BackendFixture {
@@ -76,23 +77,6 @@ export function streamOf(...chunks: Uint8Array[]): ReadableStream<Uint8Array> {
 /** UTF-8 bytes of a string. */
 export function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
-}
-
-/** Reads a whole stream into one array (only for small test files). */
-export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const p of stream) {
-    parts.push(p);
-    n += p.length;
-  }
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 /** Reads a whole file of a backend (or a range) into memory. */

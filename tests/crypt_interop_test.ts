@@ -15,6 +15,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import type { Backend } from "../lib/backends/backend.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
+import { readAll } from "../lib/util/read_all.ts";
 
 const B = 64 * 1024;
 const RCLONE_TIMEOUT_MS = 60_000;
@@ -114,18 +115,6 @@ async function rclone(conf: string, home: string, ...args: string[]): Promise<st
   return stdout;
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const p of stream) parts.push(p);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -206,7 +195,7 @@ for (const mode of MODES) {
         assertEquals(st.size, size, `stat size of ${path}`);
         const srcMtime = (await Deno.stat(`${f.src}/${path}`)).mtime!.getTime();
         assert(Math.abs(st.mtimeMs - srcMtime) <= 1, `mtime of ${path} kept by rclone and us`);
-        const got = await collect(await backend.read(path));
+        const got = await readAll(await backend.read(path));
         assert(equalBytes(got, content(path, size)), `content of ${path}`);
       }
       // Ranged reads at block boundaries of a file rclone wrote.
@@ -214,7 +203,7 @@ for (const mode of MODES) {
       const want = content(big, 3 * B + 7);
       const ranges: [number, number][] = [[B - 1, 2], [B, B], [2 * B + 5, B + 2], [3 * B, 100]];
       for (const [off, len] of ranges) {
-        const got = await collect(await backend.read(big, { offset: off, length: len }));
+        const got = await readAll(await backend.read(big, { offset: off, length: len }));
         assert(equalBytes(got, want.subarray(off, off + len)), `range ${off}+${len}`);
       }
       // A subdirectory as the crypt root (`bycrypt:dir/sub dir`).

@@ -7,6 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { log } from "../util/log.ts";
+import { concatBytes } from "../util/read_all.ts";
 import type { Driver } from "./driver.ts";
 import { handle } from "./handler.ts";
 
@@ -31,7 +32,7 @@ export function startHttpServer(driver: Driver, spec: ListenSpec): Promise<Plugi
     req.on("data", (c: Uint8Array) => chunks.push(c));
     req.on("error", () => res.destroy());
     req.on("end", () => {
-      const body = new TextDecoder().decode(concat(chunks));
+      const body = new TextDecoder().decode(concatBytes(chunks));
       const path = (req.url ?? "/").split("?")[0]!;
       handle(driver, req.method ?? "GET", path, body).then((r) => {
         const data = new TextEncoder().encode(r.body);
@@ -71,16 +72,4 @@ export function startHttpServer(driver: Driver, spec: ListenSpec): Promise<Plugi
     else if (spec.kind === "fd") server.listen({ fd: spec.fd }, onListening);
     else server.listen(spec.port, spec.host || undefined, onListening);
   });
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }

@@ -68,19 +68,6 @@ export function streamOf(data: Uint8Array, chunk = 7919): ReadableStream<Uint8Ar
   });
 }
 
-/** Collects a stream into one array. */
-export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const p of stream) parts.push(p);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /** Hex to bytes. */
 export function hex(s: string): Uint8Array {
   return new Uint8Array(s.match(/../g)!.map((h) => parseInt(h, 16)));

@@ -34,6 +34,7 @@ import { decryptStream } from "./decrypt_stream.ts";
 import { encryptStream } from "./encrypt_stream.ts";
 import { FullReader } from "./_full_reader.ts";
 import { UndecryptableNameError } from "./name_cipher.ts";
+import { readAll } from "../../util/read_all.ts";
 
 /** Settings of a {@link CryptBackend}. */
 export interface CryptBackendOptions {
@@ -69,23 +70,6 @@ function translate(err: unknown, path: string): never {
 /** Joins a directory path and a name. */
 function join(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
-}
-
-/** Reads a whole (small) stream into one array. */
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of stream) {
-    parts.push(chunk);
-    n += chunk.length;
-  }
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 /** A remote encrypted with rclone's crypt format on top of another backend. */

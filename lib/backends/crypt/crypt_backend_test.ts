@@ -4,14 +4,8 @@ import { CryptBackend, type CryptBackendOptions } from "./crypt_backend.ts";
 import { type CryptCipherSettings, newCryptCipher } from "./crypt_cipher.ts";
 import { BLOCK_DATA_SIZE, BLOCK_SIZE, encryptedSize } from "./data_format.ts";
 import { FsError, IsDirectoryError, NotFoundError } from "../../errors.ts";
-import {
-  assertBytes,
-  assertEquals,
-  assertRejects,
-  collect,
-  patternBytes,
-  streamOf,
-} from "./_test_util.ts";
+import { assertBytes, assertEquals, assertRejects, patternBytes, streamOf } from "./_test_util.ts";
+import { readAll } from "../../util/read_all.ts";
 
 const B = BLOCK_DATA_SIZE;
 
@@ -48,9 +42,9 @@ Deno.test("CryptBackend stores encrypted names and data and reports plaintext si
   assertEquals(raw.size, encryptedSize(B + 9));
   assertEquals((await crypt.stat("dir/file.txt")).size, B + 9);
   assertEquals((await crypt.list("dir")).map((x) => [x.path, x.size]), [["dir/file.txt", B + 9]]);
-  const stored = await collect(await wrapped.read(encPath));
+  const stored = await readAll(await wrapped.read(encPath));
   assertEquals(new TextDecoder().decode(stored.subarray(0, 6)), "RCLONE");
-  assertBytes(await collect(await crypt.read("dir/file.txt")), data, "read back");
+  assertBytes(await readAll(await crypt.read("dir/file.txt")), data, "read back");
   assertEquals(crypt.features.hashes, []);
   assertEquals("hash" in crypt, false);
 });
@@ -76,7 +70,7 @@ Deno.test("CryptBackend ranged reads fetch only the blocks they touch", async ()
   ];
   for (const [offset, length, want] of cases) {
     wrapped.reads = [];
-    const got = await collect(await crypt.read("f", { offset, length }));
+    const got = await readAll(await crypt.read("f", { offset, length }));
     assertBytes(got, data.subarray(offset, Math.min(size, offset + length)), `${offset}`);
     assertEquals(wrapped.reads, want.map((w) => ({ path: enc, ...w })), `reads for ${offset}`);
   }
@@ -102,7 +96,7 @@ Deno.test("CryptBackend reports the decrypted size 0 for a corrupt encrypted siz
   const { wrapped, crypt, cipher } = await setup();
   await write(wrapped, cipher.names.encryptFileName("short"), patternBytes(40, 1));
   assertEquals((await crypt.stat("short")).size, 0);
-  await assertRejects(async () => await collect(await crypt.read("short")), FsError);
+  await assertRejects(async () => await readAll(await crypt.read("short")), FsError);
 });
 
 Deno.test("CryptBackend with no_data_encryption stores data in clear", async () => {
@@ -110,13 +104,13 @@ Deno.test("CryptBackend with no_data_encryption stores data in clear", async () 
   const data = patternBytes(1000, 5);
   await write(crypt, "clear", data);
   assertBytes(
-    await collect(await wrapped.read(cipher.names.encryptFileName("clear"))),
+    await readAll(await wrapped.read(cipher.names.encryptFileName("clear"))),
     data,
     "raw",
   );
   assertEquals((await crypt.stat("clear")).size, 1000);
   assertBytes(
-    await collect(await crypt.read("clear", { offset: 10, length: 5 })),
+    await readAll(await crypt.read("clear", { offset: 10, length: 5 })),
     data.subarray(10, 15),
     "range",
   );
@@ -136,10 +130,10 @@ Deno.test("CryptBackend pass_bad_blocks reads a damaged block as zeros", async (
   const data = patternBytes(2 * B, 6);
   await write(crypt, "f", data);
   const enc = cipher.names.encryptFileName("f");
-  const raw = await collect(await wrapped.read(enc));
+  const raw = await readAll(await wrapped.read(enc));
   raw[32 + 50]! ^= 1;
   await wrapped.write(enc, streamOf(raw));
-  const got = await collect(await crypt.read("f"));
+  const got = await readAll(await crypt.read("f"));
   assertEquals(got.subarray(0, B).every((x) => x === 0), true);
   assertBytes(got.subarray(B), data.subarray(B), "second block");
 });

@@ -6,7 +6,8 @@ import { RcloneConf } from "../../config/rclone_conf.ts";
 import { redact } from "../../util/log.ts";
 import { joinRemotePath } from "./crypt.ts";
 import { newCryptCipher } from "./crypt_cipher.ts";
-import { assertEquals, assertRejects, collect, streamOf } from "./_test_util.ts";
+import { assertEquals, assertRejects, streamOf } from "./_test_util.ts";
+import { readAll } from "../../util/read_all.ts";
 import "../all.ts";
 
 const NO_ENV: Record<string, string | undefined> = {};
@@ -44,7 +45,7 @@ Deno.test("crypt remote wraps the remote named by 'remote', rooted at the encryp
     assertEquals((await Deno.stat(`${dir}/enc/${enc}`)).size, 32 + 16 + 7);
     const top = await newBackend("secret:", { conf: c, env: NO_ENV });
     assertEquals(
-      new TextDecoder().decode(await collect(await top.read("sub/dir/f.txt"))),
+      new TextDecoder().decode(await readAll(await top.read("sub/dir/f.txt"))),
       "content",
     );
     await top.close?.();

@@ -8,11 +8,11 @@ import {
   assertBytes,
   assertEquals,
   assertRejects,
-  collect,
   hex,
   patternBytes,
   streamOf,
 } from "./_test_util.ts";
+import { readAll } from "../../util/read_all.ts";
 
 const B = BLOCK_DATA_SIZE;
 const SIZES = [0, 1, B - 1, B, B + 1, 3 * B + 7];
@@ -20,13 +20,13 @@ const cipher = new DataCipher(patternBytes(32, 77));
 const NONCE = patternBytes(24, 5);
 
 async function encrypt(plain: Uint8Array, chunk?: number): Promise<Uint8Array> {
-  return await collect(encryptStream(streamOf(plain, chunk), cipher, NONCE));
+  return await readAll(encryptStream(streamOf(plain, chunk), cipher, NONCE));
 }
 
 async function decryptRange(enc: Uint8Array, offset: number, length?: number) {
   const r = underlyingRange(offset, length);
   const end = r.length === undefined ? enc.length : r.offset + r.length;
-  return await collect(decryptStream(streamOf(enc.subarray(r.offset, end), 5000), {
+  return await readAll(decryptStream(streamOf(enc.subarray(r.offset, end), 5000), {
     cipher,
     headerNonce: parseHeader(enc.subarray(0, 32)),
     firstBlock: r.firstBlock,
@@ -42,7 +42,7 @@ Deno.test("decryptStream() opens a file written by rclone 1.60", async () => {
     "52434c4f4e4500007ade42e5f69ad98be0fd251260b0e076e127d811cdca91035ff1e135f6b1c7f99a52b0e7a3e0726029f1265348a7730a3cb5d9f9",
   );
   const keys = await deriveKeys("potato", "sausage");
-  const out = await collect(decryptStream(streamOf(enc.subarray(32)), {
+  const out = await readAll(decryptStream(streamOf(enc.subarray(32)), {
     cipher: new DataCipher(keys.dataKey),
     headerNonce: parseHeader(enc.subarray(0, 32)),
     firstBlock: 0,
@@ -110,7 +110,7 @@ Deno.test("decryptStream() fails on a tampered block unless pass_bad_blocks", as
   enc[32 + BLOCK_SIZE + 100]! ^= 0x40;
   await assertRejects(() => decryptRange(enc, 0), CryptDataError, "failed to authenticate");
   const bad: number[] = [];
-  const out = await collect(decryptStream(streamOf(enc.subarray(32)), {
+  const out = await readAll(decryptStream(streamOf(enc.subarray(32)), {
     cipher,
     headerNonce: NONCE,
     firstBlock: 0,

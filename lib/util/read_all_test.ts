@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { concatBytes, readAll } from "./read_all.ts";
+
+Deno.test("concatBytes() joins chunks in order, empty ones included", () => {
+  const out = concatBytes([new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3])]);
+  assert.deepEqual(out, new Uint8Array([1, 2, 3]));
+  assert.deepEqual(concatBytes([]), new Uint8Array(0));
+});
+
+Deno.test("readAll() collects every chunk of a stream", async () => {
+  const data = new Uint8Array(100_000).map((_, i) => i % 253);
+  let off = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (off >= data.length) return c.close();
+      c.enqueue(data.slice(off, off + 7919));
+      off += 7919;
+    },
+  });
+  assert.deepEqual(await readAll(stream), data);
+});
+
+Deno.test("readAll() rejects when the stream errors", async () => {
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(new Uint8Array([1]));
+      c.error(new Error("broken source"));
+    },
+  });
+  await assert.rejects(readAll(stream), /broken source/);
+});
