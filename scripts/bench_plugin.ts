@@ -520,7 +520,7 @@ const lines = [
   "",
   `denoclone serve docker (${program.describe}) vs ${rcloneVersion} serve docker, same run, each on`,
   "its own unix socket under /run/docker/plugins with its own base dir, cache dir and config.",
-  "HTTP over the unix socket from Deno `fetch` (one kept-alive connection).",
+  "HTTP over the unix socket with `node:http` (one kept-alive connection, origin-form targets).",
   "Ratio = how many times better denoclone is. RSS includes child processes.",
   `Machine: ${navigator.hardwareConcurrency} cores; load average ${startLoad} at start, ${endLoad}`,
   "at the end: **teammates' test suites ran concurrently**, so numbers are noisy.",
