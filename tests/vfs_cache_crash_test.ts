@@ -55,7 +55,7 @@ Deno.test("VfsCache after kill -9: everything closed or fsynced lands on the nex
       tuning: FAST,
     });
     try {
-      assertEquals(cache.stats().dirtyFiles >= 4, true);
+      assertEquals(cache.stats().dirtyFiles, 5);
       assertEquals(cache.pendingEntry("after.txt")?.size, 5);
       await cache.sync();
       assertEquals(cache.stats().dirtyFiles, 0);
@@ -71,12 +71,17 @@ Deno.test("VfsCache after kill -9: everything closed or fsynced lands on the nex
     assertEquals(dec(await readRemote(inner, "after.txt")), "moved");
     await rejects(inner.stat("before.txt"), NotFoundError);
     await rejects(inner.stat("removed.txt"), NotFoundError);
-    // The uncommitted file was dirty from its first write: it lands with whatever reached the
-    // cache, and the cache is consistent (no stray temporary files remain).
-    const partial = await inner.stat("partial.bin");
-    assertEquals(partial.isDir, false);
+    assertEquals((await inner.stat("empty.txt")).size, 0);
+    // The new file being written when the process died was never closed, so nothing was
+    // promised: it has no metadata on disk, and its orphan data file is removed.
+    await rejects(inner.stat("partial.bin"), NotFoundError);
     const names = [...Deno.readDirSync(root)].map((e) => e.name).sort();
-    assertEquals(names, ["after.txt", "closed.txt", "dir", "partial.bin", "patched.bin"]);
+    assertEquals(names, ["after.txt", "closed.txt", "dir", "empty.txt", "patched.bin"]);
+    const cached = [...Deno.readDirSync(`${cacheDir}/vfs`)].map((e) => e.name);
+    for (const dir of cached) {
+      const left = [...Deno.readDirSync(`${cacheDir}/vfs/${dir}`)].map((e) => e.name);
+      assertEquals(left.includes("partial.bin"), false);
+    }
   } finally {
     if (!killed) {
       child.kill("SIGKILL");

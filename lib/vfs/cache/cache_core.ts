@@ -18,7 +18,8 @@ import { type CacheOptions, cacheOptionsFrom } from "./cache_options.ts";
 import { CachePaths } from "./cache_paths.ts";
 import { CachedHandle, type HandleHost } from "./cached_handle.ts";
 import { freeSpace, planEviction } from "./evictor.ts";
-import { readMeta } from "./item_meta.ts";
+import { ItemIndex } from "./item_index.ts";
+import { IncompleteMetaError, readMeta } from "./item_meta.ts";
 import { UploadQueue } from "./upload_queue.ts";
 
 /** Linux open(2) flags the cache looks at. */
@@ -114,7 +115,7 @@ export class CacheCore {
   readonly paths: CachePaths;
   #ctx: ItemContext;
   #tuning: Required<Omit<VfsCacheTuning, "freeSpace">> & Pick<VfsCacheTuning, "freeSpace">;
-  #items = new Map<string, CacheItem>();
+  #items = new ItemIndex<CacheItem>();
   #ephemeral = new Set<CacheItem>();
   #queue: UploadQueue<CacheItem>;
   #failing = new Map<CacheItem, string>();
@@ -221,6 +222,12 @@ export class CacheCore {
       try {
         meta = await readMeta(file);
       } catch (err) {
+        if (err instanceof IncompleteMetaError) {
+          // A first metadata write cut short by a crash: nothing was promised for this file.
+          log.notice(`vfs cache: dropping ${path}: ${err.message}`);
+          await Deno.remove(file).catch(() => {});
+          continue;
+        }
         // Not ours or damaged: leave it and its data alone rather than risk losing changes.
         log.notice(`vfs cache: ignoring unreadable cache entry ${path}: ${err}`);
         foreign.add(path);
@@ -231,6 +238,16 @@ export class CacheCore {
       try {
         dataSize = (await Deno.stat(this.paths.data(path))).size;
       } catch {
+        if (meta.size === 0 && meta.dirty) {
+          // An empty file's data is not fsynced (there is none): recreate it.
+          await Deno.mkdir(dirname(this.paths.data(path)), { recursive: true });
+          await Deno.writeFile(this.paths.data(path), new Uint8Array(0));
+          dataSize = 0;
+        } else {
+          dataSize = -1;
+        }
+      }
+      if (dataSize < 0) {
         if (meta.dirty) {
           log.error(`vfs cache: data of ${path} is missing from the cache: its changes are lost`);
         }
@@ -367,10 +384,10 @@ export class CacheCore {
    * directories left in the cache tree at `path` are removed.
    */
   async #clearConflicts(path: string): Promise<void> {
-    for (const other of [...this.#items.values()]) {
+    const others = [...this.#items.above(path), ...this.#items.within(path)];
+    for (const other of others) {
+      if (other.path === path) continue;
       const above = path.startsWith(`${other.path}/`);
-      const below = other.path.startsWith(`${path}/`);
-      if (!above && !below) continue;
       if (other.opens > 0 || other.dirty || this.#queue.has(other)) {
         throw new FsError(
           `cache conflict: ${JSON.stringify(other.path)} is in use in the cache`,
@@ -380,8 +397,12 @@ export class CacheCore {
       await this.#dropItem(other);
     }
     for (const file of [this.paths.data(path), this.paths.meta(path)]) {
-      const st = await Deno.lstat(file).catch(() => undefined);
-      if (st?.isDirectory) await Deno.remove(file, { recursive: true });
+      // A cheap local check on every create: done synchronously, not through the thread pool.
+      let isDir = false;
+      try {
+        isDir = Deno.lstatSync(file).isDirectory;
+      } catch { /* absent */ }
+      if (isDir) await Deno.remove(file, { recursive: true });
     }
   }
 
@@ -562,9 +583,7 @@ export class CacheCore {
   async rename(from: string, to: string, remoteMove?: () => Promise<void>): Promise<void> {
     this.#checkOpen();
     if (from === to) return;
-    const moves = [...this.#items.values()].filter((i) =>
-      i.path === from || i.path.startsWith(`${from}/`)
-    );
+    const moves = this.#items.within(from);
     for (const item of moves) this.#held.add(item);
     try {
       for (const item of moves) {
@@ -604,9 +623,7 @@ export class CacheCore {
    */
   async remove(path: string): Promise<void> {
     this.#checkOpen();
-    const victims = [...this.#items.values()].filter((i) =>
-      i.path === path || i.path.startsWith(`${path}/`)
-    );
+    const victims = this.#items.within(path);
     for (const item of victims) await this.#dropItem(item);
   }
 

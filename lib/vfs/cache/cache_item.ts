@@ -77,8 +77,13 @@ export class CacheItem {
   #metaDirty = false;
   /** Data written since the last fdatasync. */
   #dataDirty = false;
+  /**
+   * Whether metadata of this item may be on disk. A new item has none, so nothing on disk can
+   * claim its data is clean, and the first change need not store the dirty flag beforehand.
+   */
+  #metaOnDisk: boolean;
 
-  private constructor(ctx: ItemContext, meta: ItemMeta) {
+  private constructor(ctx: ItemContext, meta: ItemMeta, stored: boolean) {
     this.#ctx = ctx;
     this.#path = meta.path;
     this.#size = meta.size;
@@ -91,11 +96,12 @@ export class CacheItem {
     this.#gen = meta.dirty ? 1 : 0;
     this.#cleanGen = 0;
     if (meta.dirty) this.#dirtySaved = Promise.resolve();
+    this.#metaOnDisk = stored;
   }
 
   /** An item restored from stored metadata (the data file must exist). */
   static fromMeta(ctx: ItemContext, meta: ItemMeta): CacheItem {
-    return new CacheItem(ctx, meta);
+    return new CacheItem(ctx, meta, true);
   }
 
   /** A new item for `path`: a copy of the remote `entry`, or an empty new file if undefined. */
@@ -111,7 +117,7 @@ export class CacheItem {
       fingerprint: entry ? fingerprintOf(entry) : null,
       sourceSize: entry?.size ?? 0,
       ranges: [],
-    });
+    }, false);
   }
 
   /** Remote path. */
@@ -187,13 +193,19 @@ export class CacheItem {
     };
   }
 
-  /** Saves the metadata (writes are queued so a newer state is never overwritten by an older). */
-  saveMeta(): Promise<void> {
+  /**
+   * Saves the metadata (writes are queued so a newer state is never overwritten by an older).
+   * `durable: false` skips the fsyncs, for states that are safe to lose in a crash.
+   */
+  saveMeta(opts: { durable?: boolean } = {}): Promise<void> {
     const run = async () => {
       if (this.#removed) return;
       this.#metaDirty = false;
       try {
-        await writeMeta(this.#ctx.paths.meta(this.#path), this.#ctx.paths.tmpDir, this.toMeta());
+        const p = this.#ctx.paths;
+        const fresh = !this.#metaOnDisk;
+        this.#metaOnDisk = true;
+        await writeMeta(p.meta(this.#path), p.tmpDir, this.toMeta(), { ...opts, fresh });
       } catch (err) {
         this.#metaDirty = true;
         throw err;
@@ -253,20 +265,24 @@ export class CacheItem {
     try {
       if (!this.#file) {
         const file = this.#ctx.paths.data(this.#path);
-        const openData = async () => {
-          await Deno.mkdir(dirname(file), { recursive: true });
-          return await Deno.open(file, { read: true, write: true, create: true });
-        };
-        // The cleaner may remove the (empty) directory between mkdir and open: once more.
-        const f = await openData().catch((err) => {
-          if (err instanceof Deno.errors.NotFound) return openData();
-          throw err;
-        });
+        // A local open: synchronous, without a thread-pool round trip.
+        const openData = () => Deno.openSync(file, { read: true, write: true, create: true });
+        // Create the directory only when it is missing. The cleaner may remove the (empty)
+        // directory between mkdir and open: try once more.
+        let f: Deno.FsFile | undefined;
+        for (let attempt = 0; !f; attempt++) {
+          try {
+            f = openData();
+          } catch (err) {
+            if (!(err instanceof Deno.errors.NotFound) || attempt >= 2) throw err;
+            await Deno.mkdir(dirname(file), { recursive: true });
+          }
+        }
         if (this.#file) {
           f.close();
         } else {
           this.#file = f;
-          if ((await f.stat()).size !== this.#size) f.truncateSync(this.#size);
+          if (f.statSync().size !== this.#size) f.truncateSync(this.#size);
         }
       }
       return this.#file!;
@@ -475,7 +491,10 @@ export class CacheItem {
   async #markDirty(): Promise<void> {
     if (!this.dirty || !this.#dirtySaved) {
       this.#gen++;
-      this.#dirtySaved = this.saveMeta();
+      // Stored metadata that says "clean" must say "dirty" before the data changes; with no
+      // stored metadata, a crash leaves only an orphan data file (removed on the next open).
+      this.#dirtySaved = this.#metaOnDisk ? this.saveMeta() : Promise.resolve();
+      this.#metaDirty = true;
     } else {
       this.#gen++;
     }
@@ -548,9 +567,14 @@ export class CacheItem {
     await this.saveMeta();
   }
 
-  /** Makes changed data (fdatasync, if `syncData`) and changed metadata durable. */
+  /**
+   * Makes changed data (fdatasync, if `syncData`) and changed metadata durable: one fdatasync
+   * of the data file (none for an empty file: there is nothing to lose; a missing empty data
+   * file is recreated when the cache is opened again), then one atomic, durable metadata write.
+   */
   async persist(syncData = true): Promise<void> {
     if (this.#removed) return;
+    if (this.#dataDirty && this.#size === 0) this.#dataDirty = false;
     if (syncData && this.#dataDirty && this.#file) {
       this.#dataDirty = false;
       try {
@@ -570,7 +594,8 @@ export class CacheItem {
       this.#fingerprint = fingerprintOf(entry);
       this.#sourceSize = this.#size;
     }
-    await this.saveMeta();
+    // Not fsynced: if a crash loses this, the file is still marked dirty and uploaded again.
+    await this.saveMeta({ durable: this.dirty });
   }
 
   /** A stream of the whole data file (after {@link ensure} of everything), for uploading. */
@@ -620,6 +645,7 @@ export class CacheItem {
         linked = false;
       });
       this.#path = path;
+      this.#metaOnDisk = true;
       await writeMeta(p.meta(path), p.tmpDir, this.toMeta());
       await Deno.remove(p.meta(from)).catch(() => {});
       if (linked) await Deno.remove(oldData).catch(() => {});
@@ -639,6 +665,7 @@ export class CacheItem {
     this.#removed = true;
     for (const f of this.#fetches) f.abort();
     await this.#saveChain;
+    this.#metaOnDisk = false;
     for (const file of [this.#ctx.paths.meta(this.#path), this.#ctx.paths.data(this.#path)]) {
       await Deno.remove(file).catch(() => {});
     }

@@ -107,9 +107,20 @@ export function parseMeta(text: string, file: string): ItemMeta {
   return v as ItemMeta;
 }
 
-/** Reads one metadata file. Throws Deno.errors.NotFound or InvalidError. */
+/** An empty metadata file: a first write that a crash interrupted (see {@link writeMeta}). */
+export class IncompleteMetaError extends InvalidError {
+  /** Names the empty file. */
+  constructor(file: string) {
+    super(`cache metadata ${file} is empty (its first write was interrupted)`);
+    this.name = "IncompleteMetaError";
+  }
+}
+
+/** Reads one metadata file. Throws Deno.errors.NotFound, IncompleteMetaError or InvalidError. */
 export async function readMeta(file: string): Promise<ItemMeta> {
-  return parseMeta(await Deno.readTextFile(file), file);
+  const text = await Deno.readTextFile(file);
+  if (text === "") throw new IncompleteMetaError(file);
+  return parseMeta(text, file);
 }
 
 let tmpCounter = 0;
@@ -117,31 +128,66 @@ let tmpCounter = 0;
 /** Fsyncs a directory so a rename inside it survives a crash (best effort). */
 export async function syncDir(dir: string): Promise<void> {
   try {
-    using f = await Deno.open(dir, { read: true });
+    using f = Deno.openSync(dir, { read: true });
     await f.sync();
   } catch {
     // Some file systems refuse fsync on directories; the rename itself is still atomic.
   }
 }
 
-/**
- * Writes metadata atomically: to a temporary file in `tmpDir` (same file system), fsync, then
- * rename over `file`, creating its directory as needed, then fsync the directory.
- */
-export async function writeMeta(file: string, tmpDir: string, meta: ItemMeta): Promise<void> {
-  await Deno.mkdir(tmpDir, { recursive: true });
-  const tmp = join(tmpDir, `meta-${Deno.pid}-${++tmpCounter}-${Date.now()}.json`);
+/** Creates `dir` (and its parents) when `fn` fails because it is missing, then runs it again. */
+async function withDir<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
   try {
-    {
-      using f = await Deno.open(tmp, { write: true, create: true, truncate: true });
-      await f.write(new TextEncoder().encode(JSON.stringify(meta)));
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    await Deno.mkdir(dir, { recursive: true });
+    return await fn();
+  }
+}
+
+/**
+ * Writes metadata atomically: to a temporary file in `tmpDir` (same file system), then renamed
+ * over `file`, creating directories as needed. With `durable` (the default) the temporary file
+ * is fsynced before the rename and the directory after it, so the new metadata survives a
+ * crash once this returns; without it the write is still atomic but may be lost in a crash
+ * (for states that are safe to lose, like "uploaded": the file is then uploaded again).
+ *
+ * `fresh` says no metadata of this file is on disk, so there is no old version a crash could
+ * destroy: the file is then written in place and fsynced, then its directory (one journal
+ * commit instead of two on most file systems). A crash before this returns may leave an empty
+ * file, which {@link readMeta} reports as {@link IncompleteMetaError}.
+ */
+export async function writeMeta(
+  file: string,
+  tmpDir: string,
+  meta: ItemMeta,
+  opts: { durable?: boolean; fresh?: boolean } = {},
+): Promise<void> {
+  const durable = opts.durable ?? true;
+  if (opts.fresh && durable) {
+    await withDir(dirname(file), async () => {
+      // Small local writes run synchronously (no thread-pool round trip); fsync does not.
+      using f = Deno.openSync(file, { write: true, create: true, truncate: true });
+      const bytes = new TextEncoder().encode(JSON.stringify(meta));
+      for (let w = 0; w < bytes.length;) w += f.writeSync(bytes.subarray(w));
       await f.sync();
-    }
-    await Deno.mkdir(dirname(file), { recursive: true });
-    await Deno.rename(tmp, file);
+    });
+    await syncDir(dirname(file));
+    return;
+  }
+  const tmp = join(tmpDir, `meta-${Deno.pid}-${++tmpCounter}-${Date.now()}.json`);
+  const bytes = new TextEncoder().encode(JSON.stringify(meta));
+  try {
+    await withDir(tmpDir, async () => {
+      using f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+      for (let w = 0; w < bytes.length;) w += f.writeSync(bytes.subarray(w));
+      if (durable) await f.sync();
+    });
+    await withDir(dirname(file), () => Deno.renameSync(tmp, file));
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;
   }
-  await syncDir(dirname(file));
+  if (durable) await syncDir(dirname(file));
 }

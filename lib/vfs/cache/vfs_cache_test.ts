@@ -68,6 +68,41 @@ Deno.test("VfsCache.open() repairs a short data file and discards entries withou
   });
 });
 
+Deno.test("VfsCache.open() recreates a dirty empty file's data and drops a cut-short first write", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    const paths = new CachePaths(dir, backend.name);
+    // An empty file closed dirty: its (empty) data file is never fsynced, so a crash may lose it.
+    await writeMeta(
+      paths.meta("sub/empty"),
+      paths.tmpDir,
+      meta("sub/empty", { size: 0, ranges: [] }),
+    );
+    // A first metadata write interrupted by a crash: an empty file; its data was never promised.
+    await Deno.mkdir(paths.metaRoot, { recursive: true });
+    await Deno.writeFile(paths.meta("cut"), new Uint8Array(0));
+    await Deno.mkdir(paths.dataRoot, { recursive: true });
+    await Deno.writeFile(paths.data("cut"), new Uint8Array(5).fill(1));
+    const cache = await VfsCache.open({
+      backend,
+      cacheDir: dir,
+      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+      tuning: TUNING,
+    });
+    try {
+      assertEquals(cache.pendingEntry("sub/empty")?.size, 0);
+      assertEquals(cache.pendingEntry("cut"), undefined);
+      await rejects(Deno.stat(paths.meta("cut")), Deno.errors.NotFound);
+      await rejects(Deno.stat(paths.data("cut")), Deno.errors.NotFound);
+      await cache.sync();
+      assertEquals((await backend.stat("sub/empty")).size, 0);
+      await rejects(backend.stat("cut"));
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
 Deno.test("VfsCache.open() rejects a directory entry", async () => {
   await withDir(async (dir) => {
     const cache = await VfsCache.open({

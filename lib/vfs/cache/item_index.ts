@@ -1,0 +1,92 @@
+/**
+ * @module
+ * The cache's items by remote path, with a count of items below every directory so that the
+ * questions asked on each open ("is a cached file where a parent directory of this path must
+ * be?", "are cached files below this path?") cost a few map lookups instead of a scan of
+ * every item.
+ */
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
+
+/** A path → value map that also counts the entries below each directory. */
+export class ItemIndex<V> {
+  #byPath = new Map<string, V>();
+  #below = new Map<string, number>();
+
+  /** Number of entries. */
+  get size(): number {
+    return this.#byPath.size;
+  }
+
+  /** The value at `path`. */
+  get(path: string): V | undefined {
+    return this.#byPath.get(path);
+  }
+
+  /** Whether an entry exists at `path`. */
+  has(path: string): boolean {
+    return this.#byPath.has(path);
+  }
+
+  /** Every value (a live iterator; copy it before changing the index). */
+  values(): IterableIterator<V> {
+    return this.#byPath.values();
+  }
+
+  #count(path: string, delta: number): void {
+    for (let dir = parentOf(path); dir !== ""; dir = parentOf(dir)) {
+      const n = (this.#below.get(dir) ?? 0) + delta;
+      if (n > 0) this.#below.set(dir, n);
+      else this.#below.delete(dir);
+    }
+  }
+
+  /** Sets the value at `path`. */
+  set(path: string, value: V): void {
+    if (!this.#byPath.has(path)) this.#count(path, 1);
+    this.#byPath.set(path, value);
+  }
+
+  /** Removes the entry at `path`; true if there was one. */
+  delete(path: string): boolean {
+    if (!this.#byPath.delete(path)) return false;
+    this.#count(path, -1);
+    return true;
+  }
+
+  /** Removes everything. */
+  clear(): void {
+    this.#byPath.clear();
+    this.#below.clear();
+  }
+
+  /** Whether any entry lies below the directory `path` (`""` = the root). */
+  hasBelow(path: string): boolean {
+    return path === "" ? this.#byPath.size > 0 : this.#below.has(path);
+  }
+
+  /** Values at or below `path`. */
+  within(path: string): V[] {
+    const out: V[] = [];
+    const v = this.#byPath.get(path);
+    if (v !== undefined) out.push(v);
+    if (this.hasBelow(path)) {
+      const prefix = path === "" ? "" : `${path}/`;
+      for (const [p, x] of this.#byPath) if (p.startsWith(prefix)) out.push(x);
+    }
+    return out;
+  }
+
+  /** Values at the parent directories of `path` (files where a directory must be). */
+  above(path: string): V[] {
+    const out: V[] = [];
+    for (let dir = parentOf(path); dir !== ""; dir = parentOf(dir)) {
+      const v = this.#byPath.get(dir);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,30 @@
+import { ItemIndex } from "./item_index.ts";
+
+function eq(actual: unknown, expected: unknown): void {
+  const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
+  if (a !== e) throw new Error(`got ${a}, want ${e}`);
+}
+
+Deno.test("ItemIndex counts entries below directories as they come and go", () => {
+  const ix = new ItemIndex<string>();
+  ix.set("a/b/c", "1");
+  ix.set("a/d", "2");
+  ix.set("a/d", "2b");
+  eq([ix.size, ix.hasBelow("a"), ix.hasBelow("a/b"), ix.hasBelow("a/d")], [2, true, true, false]);
+  eq(ix.within("a").sort(), ["1", "2b"]);
+  eq(ix.within("a/b/c"), ["1"]);
+  ix.delete("a/b/c");
+  eq([ix.hasBelow("a/b"), ix.hasBelow("a"), ix.delete("a/b/c")], [false, true, false]);
+  ix.delete("a/d");
+  eq([ix.hasBelow("a"), ix.hasBelow(""), ix.size], [false, false, 0]);
+});
+
+Deno.test("ItemIndex.above() finds files where a parent directory must be", () => {
+  const ix = new ItemIndex<string>();
+  ix.set("x", "file x");
+  ix.set("x/y", "file x/y");
+  eq(ix.above("x/y/z"), ["file x/y", "file x"]);
+  eq(ix.above("x"), []);
+  ix.clear();
+  eq([ix.above("x/y/z"), ix.hasBelow("x")], [[], false]);
+});
