@@ -145,12 +145,3 @@ export async function handle(
     return json(500, { Err: message });
   }
 }
-
-/** Adapts {@link handle} to the web `Request`/`Response` API (`Deno.serve`, tests). */
-export function requestHandler(driver: Driver): (req: Request) => Promise<Response> {
-  return async (req) => {
-    const body = await req.text();
-    const r = await handle(driver, req.method, new URL(req.url).pathname, body);
-    return new Response(r.body === "" ? null : r.body, { status: r.status, headers: r.headers });
-  };
-}
