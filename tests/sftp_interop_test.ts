@@ -12,11 +12,11 @@ import "../lib/backends/all.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
-import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
+import type { OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
 import type { SshdServer } from "./helpers/sshd.ts";
-import { sftpTest } from "./sftp_fixtures.ts";
+import { sftpOptions, sftpTest } from "./sftp_fixtures.ts";
 
 async function rclone(args: string[], stdin?: Uint8Array): Promise<string> {
   const p = new Deno.Command("rclone", {
@@ -53,16 +53,9 @@ function rcloneFlags(s: SshdServer): string[] {
   ];
 }
 
-function opts(s: SshdServer, extra: Record<string, OptionValue> = {}) {
-  return {
-    ...defaultsOf(SFTP_OPTIONS),
-    host: s.host,
-    port: s.port,
-    user: s.user,
-    pass: obscure(s.password),
-    known_hosts_file: s.knownHostsFile,
-    ...extra,
-  };
+/** {@link sftpOptions} with the hash check on, as rclone has it by default. */
+function opts(s: SshdServer, extra: Record<string, OptionValue> = {}): Record<string, OptionValue> {
+  return sftpOptions(s, { disable_hashcheck: false, ...extra });
 }
 
 sftpTest("sftp options: names, defaults and password flags match rclone's", async () => {
