@@ -2,11 +2,16 @@
  * @module
  * A ReadableStream over a byte range of an open file: it seeks once, reads in bounded chunks
  * on demand (one chunk of read-ahead), closes the file at the end, on cancel and on abort,
- * and never holds more than a chunk or two in memory.
+ * and never holds more than a chunk or two in memory. Chunks start at
+ * {@link FIRST_CHUNK_BYTES} and double up to the chunk size, so a short random read does not
+ * pay for a megabyte of read-ahead while a long one soon reads in big chunks.
  */
 
 /** The largest chunk a ranged file stream hands out. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** The first chunk a ranged file stream reads (later ones double up to the chunk size). */
+export const FIRST_CHUNK_BYTES = 64 * 1024;
 
 /** Options of {@link fileRangeStream}. */
 export interface FileRangeOptions {
@@ -28,6 +33,7 @@ export function fileRangeStream(
   const offset = options.offset ?? 0;
   let remaining = options.length ?? Infinity;
   const chunkBytes = options.chunkBytes ?? READ_CHUNK_BYTES;
+  let nextBytes = Math.min(FIRST_CHUNK_BYTES, chunkBytes);
   const signal = options.signal;
   let closed = false;
   let seeked = offset === 0;
@@ -73,7 +79,8 @@ export function fileRangeStream(
           controller.close();
           return;
         }
-        const buf = new Uint8Array(Math.min(chunkBytes, remaining));
+        const buf = new Uint8Array(Math.min(nextBytes, remaining));
+        nextBytes = Math.min(nextBytes * 2, chunkBytes);
         const n = await file.read(buf);
         if (closed) return;
         if (n === null) {

@@ -5,8 +5,10 @@
  *
  * - Sequential reads are served by ONE {@link ChunkedReader}: the first ranged request asks for
  *   `vfs_read_chunk_size` bytes, later ones double up to `vfs_read_chunk_size_limit`.
- * - A read that is not at the current position first waits up to `vfs_read_wait` for the reads
- *   before it to arrive (the kernel may deliver them out of order).
+ * - A read a little ahead of the current position (≤ {@link WAIT_LIMIT}) first waits up to
+ *   `vfs_read_wait` for the reads before it to arrive (the kernel may deliver them out of
+ *   order). Backward and far reads don't wait: nothing in flight would make them sequential,
+ *   and random access would pay the wait on every read.
  * - Still out of place: a small forward gap (≤ {@link SKIP_LIMIT} or what is buffered) is
  *   skipped by reading and discarding; anything else (backwards or far ahead) re-opens the
  *   remote stream at the new offset. With `no_seek` it fails with ESPIPE instead.
@@ -17,6 +19,9 @@ import { Errno, InvalidError } from "../errors.ts";
 import { ChunkedReader } from "./chunked_reader.ts";
 import type { OpenHandle } from "./handle.ts";
 import { Mutex, PositionNotifier } from "./sequencer.ts";
+
+/** Largest forward gap that waits `vfs_read_wait` for in-order reads (8 MiB, as rclone). */
+export const WAIT_LIMIT = 8 * 1024 * 1024;
 
 /** Largest forward gap skipped by reading through it instead of re-opening (1 MiB). */
 export const SKIP_LIMIT = 1024 * 1024;
@@ -69,7 +74,8 @@ export class ReadHandle implements OpenHandle {
 
   /** Reads up to `length` bytes at `offset`. */
   async read(offset: number, length: number): Promise<Uint8Array> {
-    if (offset !== this.#pos) {
+    const gap = offset - this.#pos;
+    if (gap > 0 && gap <= WAIT_LIMIT) {
       await this.#moved.waitFor(
         () => this.#pos === offset || this.#released,
         this.#opts.readWaitMs,
