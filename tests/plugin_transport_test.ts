@@ -12,6 +12,7 @@ import { type PluginSettings, startPlugin } from "../lib/plugin/serve.ts";
 import { RecordingMounter } from "../lib/plugin/_recording_mounter.ts";
 import { sdNotify } from "../lib/plugin/sd_notify.ts";
 import { callPlugin } from "../lib/plugin/admin_client.ts";
+import { pathExists } from "./helpers/path_exists.ts";
 
 interface RawReply {
   status: number;
@@ -86,15 +87,6 @@ async function connectUnix(path: string, timeoutMs = 10_000): Promise<Deno.UnixC
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await Deno.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("transport: unix socket gets .sock, mode 0660 and the group; testMountAPI sequence over it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "denoclone-unix-" });
   const plugin = await startPlugin(
@@ -155,7 +147,7 @@ Deno.test("transport: unix socket gets .sock, mode 0660 and the group; testMount
     assertEquals(a.json, { Volumes: [] });
   } finally {
     await plugin.stop();
-    assertEquals(await exists(`${dir}/rclone.sock`), false, "socket removed at exit");
+    assertEquals(await pathExists(`${dir}/rclone.sock`), false, "socket removed at exit");
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -178,10 +170,10 @@ Deno.test("transport: TCP writes tcp://addr (no newline, 0644) into the spec dir
   } finally {
     await plugin.stop();
   }
-  assertEquals(await exists(spec), false);
+  assertEquals(await pathExists(spec), false);
   const p2 = await startPlugin(await settings(dir, { socketAddr: "127.0.0.1:0", noSpec: true }));
   try {
-    assertEquals(await exists(spec), false, "--no-spec writes nothing");
+    assertEquals(await pathExists(spec), false, "--no-spec writes nothing");
   } finally {
     await p2.stop();
     await Deno.remove(dir, { recursive: true });
@@ -208,7 +200,7 @@ async function notifyReceiver(dir: string) {
     stdout: "null",
     stderr: "null",
   }).spawn();
-  for (let i = 0; i < 100 && !(await exists(path)); i++) {
+  for (let i = 0; i < 100 && !(await pathExists(path)); i++) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const read = () => Deno.readTextFile(out).catch(() => "");
@@ -283,7 +275,7 @@ Deno.test("transport: systemd socket activation (LISTEN_FDS) with READY=1, state
     stderr: "piped",
   }).spawn();
   try {
-    for (let i = 0; i < 100 && !(await exists(sock)); i++) {
+    for (let i = 0; i < 100 && !(await pathExists(sock)); i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     // The first connection makes systemd-socket-activate exec the plugin with fd 3.
@@ -293,7 +285,11 @@ Deno.test("transport: systemd socket activation (LISTEN_FDS) with READY=1, state
       JSON.stringify({ Name: "sd", Opts: { type: "local", path: `${dir}/data` } }),
     );
     assertEquals([r.status, r.body], [200, "{}\n"]);
-    assertEquals(await exists(`${dir}/ignored.sock`), false, "activation wins over --socket-addr");
+    assertEquals(
+      await pathExists(`${dir}/ignored.sock`),
+      false,
+      "activation wins over --socket-addr",
+    );
     match(await rx.waitFor(/READY=1/), /READY=1/);
     child.kill("SIGTERM");
     const status = await child.status;
@@ -351,7 +347,7 @@ Deno.test("transport: READY=1 only once the unix socket accepts; SIGTERM sends S
     child.kill("SIGTERM");
     assertEquals((await child.status).success, true);
     assertEquals(await rx.waitFor(/STOPPING=1/), "READY=1STOPPING=1");
-    assertEquals(await exists(sock), false);
+    assertEquals(await pathExists(sock), false);
   } finally {
     try {
       child.kill("SIGKILL");

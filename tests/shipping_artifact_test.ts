@@ -7,18 +7,10 @@
  */
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import { callPlugin } from "../lib/plugin/admin_client.ts";
+import { pathExists } from "./helpers/path_exists.ts";
 
 const artifact = Deno.env.get("DENOCLONE_BIN") ??
   new URL("../dist/denoclone", import.meta.url).pathname;
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await Deno.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The artifact serving `serve docker` with its own dirs under `dir`. */
 interface Served {
@@ -28,7 +20,7 @@ interface Served {
 }
 
 async function serve(dir: string, extra: string[]): Promise<Served> {
-  if (!await exists(artifact)) {
+  if (!await pathExists(artifact)) {
     throw new Error(`${artifact} is missing: run \`deno task build\` first`);
   }
   const logPath = `${dir}/plugin.log`;
@@ -173,7 +165,7 @@ Deno.test({
         const status = await p.stop();
         assertEquals(status.code, 0, await p.log());
       }
-      assertEquals(await exists(sock), false, "socket removed at exit");
+      assertEquals(await pathExists(sock), false, "socket removed at exit");
       match(await p.log(), /Serving unix socket/);
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -202,7 +194,7 @@ Deno.test({
         const status = await p.stop();
         assertEquals(status.code, 0, await p.log());
       }
-      assertEquals(await exists(spec), false, "spec file removed at exit");
+      assertEquals(await pathExists(spec), false, "spec file removed at exit");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

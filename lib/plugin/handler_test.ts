@@ -1,17 +1,9 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import { testEnv } from "./_test_env.ts";
 import { PLUGIN_CONTENT_TYPE } from "./api.ts";
+import { pathExists } from "../../tests/helpers/path_exists.ts";
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/;
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await Deno.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("handler: rclone's TestDockerPluginLogic sequence (parity §8.1)", async () => {
   const t = await testEnv();
@@ -62,7 +54,7 @@ Deno.test("handler: rclone's TestDockerPluginLogic sequence (parity §8.1)", asy
     r = await t.call("/VolumeDriver.Get", { Name: "vol99" });
     assertEquals(r.status, 500);
     assertEquals(r.json, { Err: "volume not found" });
-    assertEquals(await exists(`${t.base}/vol99`), false);
+    assertEquals(await pathExists(`${t.base}/vol99`), false);
 
     r = await t.call("/VolumeDriver.Mount", { Name: "vol2", ID: "id1" });
     assertEquals(r.json, { Mountpoint: `${t.base}/vol2` });
@@ -97,7 +89,7 @@ Deno.test("handler: rclone's TestDockerPluginLogic sequence (parity §8.1)", asy
     assertEquals(r.status, 200);
     r = await t.call("/VolumeDriver.Remove", { Name: "vol2" });
     assertEquals(r.json, { Err: "volume not found" });
-    assertEquals(await exists(`${t.base}/vol2`), false, "Remove leaves no directory");
+    assertEquals(await pathExists(`${t.base}/vol2`), false, "Remove leaves no directory");
   } finally {
     await t.cleanup();
   }
@@ -184,8 +176,8 @@ Deno.test("handler: names with /, .. or NUL are refused and nothing escapes the 
       assertEquals(r.status, 500, name);
       match(r.json.Err, /invalid volume name/);
     }
-    assertEquals(await exists(`${t.dir}/escape`), false);
-    assertEquals(await exists(`${t.base}/a`), false);
+    assertEquals(await pathExists(`${t.dir}/escape`), false);
+    assertEquals(await pathExists(`${t.base}/a`), false);
     assertEquals(t.mounter.calls, []);
   } finally {
     await t.cleanup();
@@ -217,7 +209,7 @@ Deno.test("handler: a backend that fails to build fails Create and leaves nothin
     const r = await t.call("/VolumeDriver.Create", { Name: "bad", Opts: { type: "memory" } });
     assertEquals(r.status, 500);
     match(r.json.Err, /connection refused/);
-    assertEquals(await exists(`${t.base}/bad`), false);
+    assertEquals(await pathExists(`${t.base}/bad`), false);
     assertEquals((await t.call("/VolumeDriver.List")).json.Volumes, []);
   } finally {
     await t.cleanup();
