@@ -239,7 +239,7 @@ export class CacheCore {
         dataSize = (await Deno.stat(this.paths.data(path))).size;
       } catch {
         if (meta.size === 0 && meta.dirty) {
-          // An empty file's data is not fsynced (there is none): recreate it.
+          // An empty file's data file is created lazily and never fsynced: recreate it.
           await Deno.mkdir(dirname(this.paths.data(path)), { recursive: true });
           await Deno.writeFile(this.paths.data(path), new Uint8Array(0));
           dataSize = 0;

@@ -7,7 +7,7 @@
  * makes data and metadata durable, so a crash never leaves changed data that looks clean.
  */
 
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { Backend, Entry } from "../../backends/backend.ts";
 import { Errno, FsError } from "../../errors.ts";
 import type { CacheOptions } from "./cache_options.ts";
@@ -48,6 +48,8 @@ export function newReadState(options: CacheOptions): ReadState {
 }
 
 const MIN_WINDOW = 1024 * 1024;
+
+let unlinkedCounter = 0;
 
 /** A read starting this close to where the previous one ended still counts as sequential. */
 const SEQUENTIAL_SLACK = 256 * 1024;
@@ -260,32 +262,49 @@ export class CacheItem {
     }
   }
 
-  async #acquireFile(): Promise<Deno.FsFile> {
-    this.#fileUsers++;
-    try {
-      if (!this.#file) {
-        const file = this.#ctx.paths.data(this.#path);
-        // A local open: synchronous, without a thread-pool round trip.
-        const openData = () => Deno.openSync(file, { read: true, write: true, create: true });
-        // Create the directory only when it is missing. The cleaner may remove the (empty)
-        // directory between mkdir and open: try once more.
-        let f: Deno.FsFile | undefined;
-        for (let attempt = 0; !f; attempt++) {
-          try {
-            f = openData();
-          } catch (err) {
-            if (!(err instanceof Deno.errors.NotFound) || attempt >= 2) throw err;
-            await Deno.mkdir(dirname(file), { recursive: true });
-          }
-        }
-        if (this.#file) {
-          f.close();
-        } else {
-          this.#file = f;
-          if (f.statSync().size !== this.#size) f.truncateSync(this.#size);
+  /**
+   * Opens the data file now, creating it and its directory as needed (local, cheap calls, made
+   * synchronously to spare a thread-pool round trip each). The data of an item removed while
+   * open goes to an anonymous file instead, never back into the cache tree.
+   */
+  #openFileSync(): Deno.FsFile {
+    if (this.#file) return this.#file;
+    let f: Deno.FsFile | undefined;
+    if (this.#removed) {
+      const tmpDir = this.#ctx.paths.tmpDir;
+      Deno.mkdirSync(tmpDir, { recursive: true });
+      const tmp = join(tmpDir, `unlinked-${Deno.pid}-${++unlinkedCounter}`);
+      f = Deno.openSync(tmp, { read: true, write: true, create: true, truncate: true });
+      Deno.removeSync(tmp);
+    } else {
+      const file = this.#ctx.paths.data(this.#path);
+      // Create the directory only when it is missing. The cleaner may remove the (empty)
+      // directory between mkdir and open: try once more.
+      for (let attempt = 0; !f; attempt++) {
+        try {
+          f = Deno.openSync(file, { read: true, write: true, create: true });
+        } catch (err) {
+          if (!(err instanceof Deno.errors.NotFound) || attempt >= 2) throw err;
+          Deno.mkdirSync(dirname(file), { recursive: true });
         }
       }
-      return this.#file!;
+    }
+    this.#file = f;
+    if (f.statSync().size !== this.#size) f.truncateSync(this.#size);
+    return f;
+  }
+
+  /**
+   * Registers a user of the data file and opens it, except for an empty item: there is nothing
+   * to read, so its data file is only created by the first write or growing truncate (a new
+   * empty file then costs one file creation in the cache, its metadata, not two).
+   */
+  // deno-lint-ignore require-await
+  async #acquireFile(): Promise<void> {
+    this.#fileUsers++;
+    if (this.#size === 0) return;
+    try {
+      this.#openFileSync();
     } catch (err) {
       this.#fileUsers--;
       throw err;
@@ -509,7 +528,10 @@ export class CacheItem {
   /** Writes `data` at `offset` (an open handle is required). Returns the bytes written. */
   async write(offset: number, data: Uint8Array): Promise<number> {
     await this.#markDirty();
-    if (!this.#file) throw new FsError(`write to a closed cache item ${this.#path}`, Errno.EBADF);
+    if (this.#fileUsers === 0) {
+      throw new FsError(`write to a closed cache item ${this.#path}`, Errno.EBADF);
+    }
+    this.#openFileSync();
     this.#gen++;
     this.#metaDirty = true;
     this.#dataDirty = true;
@@ -525,13 +547,14 @@ export class CacheItem {
   /** Changes the size (an open handle is required); growth reads as zeros. */
   async truncate(size: number): Promise<void> {
     await this.#markDirty();
-    if (!this.#file) {
+    if (this.#fileUsers === 0) {
       throw new FsError(`truncate of a closed cache item ${this.#path}`, Errno.EBADF);
     }
     this.#gen++;
     this.#metaDirty = true;
     this.#dataDirty = true;
-    this.#file.truncateSync(size);
+    // An empty item truncated to zero needs no data file (a stale one is cut when opened).
+    if (size > 0 || this.#file) this.#openFileSync().truncateSync(size);
     if (size < this.#size) {
       this.#ranges.truncate(size);
       this.#sourceSize = Math.min(this.#sourceSize, size);
@@ -602,6 +625,10 @@ export class CacheItem {
   async openUploadStream(): Promise<{ stream: ReadableStream<Uint8Array>; size: number }> {
     const size = this.#size;
     const path = this.#path;
+    if (size === 0) {
+      // An empty file may have no data file at all.
+      return { stream: new ReadableStream({ start: (ctl) => ctl.close() }), size };
+    }
     const f = await Deno.open(this.#ctx.paths.data(this.#path), { read: true });
     let pos = 0;
     const stream = new ReadableStream<Uint8Array>({

@@ -103,6 +103,45 @@ Deno.test("VfsCache.open() recreates a dirty empty file's data and drops a cut-s
   });
 });
 
+Deno.test("VfsCache creates an empty file's data file only at its first write", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    const cache = await VfsCache.open({
+      backend,
+      cacheDir: dir,
+      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+      tuning: TUNING,
+    });
+    const O_WRONLY_CREAT_TRUNC = 0o1101;
+    const O_RDWR = 2;
+    try {
+      const paths = cache.paths;
+      const h = await cache.open("d/empty", O_WRONLY_CREAT_TRUNC, undefined);
+      await h.flush();
+      await h.release();
+      assertEquals((await readMeta(paths.meta("d/empty"))).dirty, true);
+      await rejects(Deno.stat(paths.data("d/empty")), Deno.errors.NotFound);
+      await cache.sync();
+      assertEquals((await backend.stat("d/empty")).size, 0);
+      // The first write creates it.
+      const w = await cache.open("d/empty", O_RDWR, await backend.stat("d/empty"));
+      await w.write(3, new Uint8Array([1, 2]));
+      assertEquals(await w.read(0, 10), new Uint8Array([0, 0, 0, 1, 2]));
+      await w.release();
+      assertEquals((await Deno.stat(paths.data("d/empty"))).size, 5);
+      // An empty file removed while open keeps working on an anonymous file, not in the cache.
+      const r = await cache.open("d/gone", O_WRONLY_CREAT_TRUNC, undefined);
+      await cache.remove("d/gone");
+      await r.write(0, new Uint8Array([9]));
+      await r.release();
+      await rejects(Deno.stat(paths.data("d/gone")), Deno.errors.NotFound);
+      assertEquals([...Deno.readDirSync(paths.tmpDir)], []);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
 Deno.test("VfsCache.open() rejects a directory entry", async () => {
   await withDir(async (dir) => {
     const cache = await VfsCache.open({
