@@ -17,6 +17,7 @@ import type {
 } from "./backend.ts";
 import type { OptionGroup } from "../config/option_schema.ts";
 import { BackendConfigError, registerBackend } from "./registry.ts";
+import { joinRemotePath } from "./_join_remote_path.ts";
 
 /** Option group of the `alias` backend. */
 export const ALIAS_OPTIONS: OptionGroup = {
@@ -32,20 +33,6 @@ export const ALIAS_OPTIONS: OptionGroup = {
     },
   ],
 };
-
-/**
- * Joins an alias target and a path inside it the way rclone's `fspath.JoinRootPath` does:
- * `other:` + `a` = `other:a`, `other:dir` + `a` = `other:dir/a`, `/data` + `a` = `/data/a`.
- */
-export function joinRemotePath(remote: string, root: string): string {
-  const sub = root.replace(/^\/+/, "");
-  if (root === "" || sub === "") {
-    return root.startsWith("/") && remote.endsWith(":") ? remote + "/" : remote;
-  }
-  if (remote.endsWith(":")) return remote + root;
-  if (remote.endsWith("/")) return remote + sub;
-  return `${remote}/${sub}`;
-}
 
 /** A backend that forwards every call to another one under its own type and name. */
 export class AliasBackend implements Backend {

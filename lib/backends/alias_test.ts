@@ -1,17 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { AliasBackend, joinRemotePath } from "./alias.ts";
+import { AliasBackend } from "./alias.ts";
 import { MemoryBackend } from "./memory.ts";
-
-Deno.test("joinRemotePath() joins an alias target and a sub path like rclone", () => {
-  assertEquals(joinRemotePath("other:", ""), "other:");
-  assertEquals(joinRemotePath("other:", "a/b"), "other:a/b");
-  assertEquals(joinRemotePath("other:dir", "a"), "other:dir/a");
-  assertEquals(joinRemotePath("other:dir/", "a"), "other:dir/a");
-  assertEquals(joinRemotePath("/data", "a"), "/data/a");
-  assertEquals(joinRemotePath("/data", "/a"), "/data/a");
-  assertEquals(joinRemotePath("/data", ""), "/data");
-  assertEquals(joinRemotePath("other:", "/abs"), "other:/abs");
-});
 
 Deno.test("AliasBackend keeps its own type and name and forwards to the wrapped backend", async () => {
   const inner = new MemoryBackend();

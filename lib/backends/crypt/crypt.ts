@@ -10,16 +10,10 @@ import type { OptionValue } from "../../config/option_schema.ts";
 import { addSecret } from "../../util/log.ts";
 import { BackendConfigError, type BackendCreateContext, registerBackend } from "../registry.ts";
 import { cleanPath } from "../_path.ts";
+import { joinRemotePath } from "../_join_remote_path.ts";
 import { CryptBackend } from "./crypt_backend.ts";
 import { newCryptCipher } from "./crypt_cipher.ts";
 import { CRYPT_OPTIONS } from "./crypt_options.ts";
-
-/** Joins a remote string and a path inside it (`a:` + `x` = `a:x`, `a:d` + `x` = `a:d/x`). */
-export function joinRemotePath(remote: string, path: string): string {
-  if (path === "") return remote;
-  if (remote === "" || remote.endsWith(":") || remote.endsWith("/")) return remote + path;
-  return `${remote}/${path}`;
-}
 
 /** Checks the options a crypt remote cannot work without; throws naming the option. */
 export function validateCryptOptions(options: Record<string, OptionValue>): void {

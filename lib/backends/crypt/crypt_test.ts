@@ -4,7 +4,6 @@ import { BackendConfigError } from "../registry.ts";
 import { obscure } from "../../config/obscure.ts";
 import { RcloneConf } from "../../config/rclone_conf.ts";
 import { redact } from "../../util/log.ts";
-import { joinRemotePath } from "./crypt.ts";
 import { newCryptCipher } from "./crypt_cipher.ts";
 import { assertEquals, assertRejects, streamOf } from "./_test_util.ts";
 import { readAll } from "../../util/read_all.ts";
@@ -19,14 +18,6 @@ async function conf(dir: string, secret: Record<string, string>): Promise<Rclone
   for (const [k, v] of Object.entries(secret)) c.set("secret", k, v);
   return c;
 }
-
-Deno.test("joinRemotePath() joins like rclone's JoinRootPath for remotes and paths", () => {
-  assertEquals(joinRemotePath("disk:", "x/y"), "disk:x/y");
-  assertEquals(joinRemotePath("disk:dir", "x"), "disk:dir/x");
-  assertEquals(joinRemotePath("disk:dir/", "x"), "disk:dir/x");
-  assertEquals(joinRemotePath("/tmp/enc", "x"), "/tmp/enc/x");
-  assertEquals(joinRemotePath(":sftp,host=h:dir", ""), ":sftp,host=h:dir");
-});
 
 Deno.test("crypt remote wraps the remote named by 'remote', rooted at the encrypted root", async () => {
   const dir = await Deno.makeTempDir({ prefix: "denoclone-crypt-reg-" });

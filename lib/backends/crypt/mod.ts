@@ -5,7 +5,8 @@
  * encrypt names or data without a backend.
  */
 
-export { createCryptBackend, joinRemotePath, validateCryptOptions } from "./crypt.ts";
+export { createCryptBackend, validateCryptOptions } from "./crypt.ts";
+export { joinRemotePath } from "../_join_remote_path.ts";
 export { CryptBackend, type CryptBackendOptions } from "./crypt_backend.ts";
 export { type CryptCipher, type CryptCipherSettings, newCryptCipher } from "./crypt_cipher.ts";
 export { CRYPT_OPTIONS } from "./crypt_options.ts";
