@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { encryptConfig, isEncryptedConfig } from "../lib/config/config_encryption.ts";
 import { reveal } from "../lib/config/obscure.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
 
 const TIMEOUT_MS = 60_000;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -64,17 +65,8 @@ async function ok(p: Promise<RunResult>): Promise<string> {
   return r.stdout;
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_command_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("config create/update/delete write a file rclone uses", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_command_", async (dir) => {
     const conf = `${dir}/rclone.conf`;
     await Deno.mkdir(`${dir}/data`);
     await Deno.writeTextFile(`${dir}/data/a.txt`, "abc");
@@ -114,7 +106,7 @@ Deno.test("config create/update/delete write a file rclone uses", async () => {
 });
 
 Deno.test("config show redacts secrets unless --show-secrets; dump matches rclone's", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_command_", async (dir) => {
     const conf = `${dir}/rclone.conf`;
     await ok(
       run("rclone", [
@@ -146,7 +138,7 @@ Deno.test("config show redacts secrets unless --show-secrets; dump matches rclon
 });
 
 Deno.test("config errors exit non-zero and name the problem", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_command_", async (dir) => {
     const conf = `${dir}/rclone.conf`;
     const unknownKey = await denoclone([
       "config",
@@ -186,7 +178,7 @@ Deno.test("config obscure and reveal interoperate with rclone", async () => {
 });
 
 Deno.test("config file follows RCLONE_CONFIG and config reads encrypted files", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_command_", async (dir) => {
     const conf = `${dir}/enc.conf`;
     const file = await ok(denoclone(["config", "file"], { env: { RCLONE_CONFIG: conf } }));
     assert.equal(

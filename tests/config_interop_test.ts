@@ -13,6 +13,7 @@ import {
 import { obscure, reveal } from "../lib/config/obscure.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
 import { envRemoteName } from "../lib/config/remote_env.ts";
+import { withTempDir } from "./helpers/temp_dir.ts";
 
 const TIMEOUT_MS = 30_000;
 
@@ -43,17 +44,8 @@ async function rcloneOk(args: string[], env: Record<string, string> = {}): Promi
   return r.stdout;
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_interop_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("a config written by rclone config create is read by RcloneConf", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_interop_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await rcloneOk(["config", "create", "files", "alias", `remote=${dir}/data`, "--config", path]);
     await rcloneOk([
@@ -78,7 +70,7 @@ Deno.test("a config written by rclone config create is read by RcloneConf", asyn
 });
 
 Deno.test("a config written by RcloneConf is read by rclone config show, dump and lsjson", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_interop_", async (dir) => {
     await Deno.mkdir(`${dir}/data`);
     await Deno.writeTextFile(`${dir}/data/hello.txt`, "hello");
     const path = `${dir}/rclone.conf`;
@@ -113,7 +105,7 @@ Deno.test("rclone obscure output reveals in ours and ours reveals in rclone", as
 });
 
 Deno.test("an encrypted config made by encryptConfig is read by rclone with RCLONE_CONFIG_PASS", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_interop_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await Deno.mkdir(`${dir}/data`);
     await Deno.writeTextFile(`${dir}/data/f`, "x");
@@ -160,7 +152,7 @@ async function rcloneSetPassword(path: string, password: string): Promise<void> 
 }
 
 Deno.test("an encrypted config written by rclone is read and re-saved by RcloneConf", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_interop_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await rcloneOk(["config", "create", "r", "alias", `remote=${dir}`, "--config", path]);
     await rcloneSetPassword(path, "pw with space");
@@ -181,7 +173,7 @@ Deno.test("an encrypted config written by rclone is read and re-saved by RcloneC
 });
 
 Deno.test("envRemoteName() names variables rclone reads as env-defined remotes", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_interop_", async (dir) => {
     await Deno.writeTextFile(`${dir}/seen.txt`, "1");
     const env = {
       [envRemoteName("my-env", "type")]: "alias",

@@ -3,15 +3,7 @@ import { rejectsError, throwsError } from "./_test_helpers.ts";
 import { encryptConfig, isEncryptedConfig } from "./config_encryption.ts";
 import { ConfigError } from "./config_error.ts";
 import { RcloneConf } from "./rclone_conf.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "config_rclone_conf_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../../tests/helpers/temp_dir.ts";
 
 async function run(cmd: string, args: string[]): Promise<void> {
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
@@ -21,7 +13,7 @@ async function run(cmd: string, args: string[]): Promise<void> {
 }
 
 Deno.test("RcloneConf.load() of a missing file is an empty config", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const conf = await RcloneConf.load(`${dir}/nope.conf`, { env: {} });
     assert.deepEqual(conf.sectionNames(), []);
     assert.equal(conf.existed, false);
@@ -30,7 +22,7 @@ Deno.test("RcloneConf.load() of a missing file is an empty config", async () => 
 });
 
 Deno.test("RcloneConf.save() creates directories and a 0600 file that loads back", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/sub/dir/rclone.conf`;
     const conf = await RcloneConf.load(path, { env: {} });
     conf.set("mysftp", "type", "sftp");
@@ -46,7 +38,7 @@ Deno.test("RcloneConf.save() creates directories and a 0600 file that loads back
 });
 
 Deno.test("RcloneConf.save() keeps the mode of an existing file and its unknown keys", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await Deno.writeTextFile(path, "# mine\n[a]\ntype = local\nfuture_key = 1\n", { mode: 0o640 });
     await Deno.chmod(path, 0o640);
@@ -62,7 +54,7 @@ Deno.test("RcloneConf.save() keeps the mode of an existing file and its unknown 
 });
 
 Deno.test("RcloneConf.save() keeps the group of an existing file", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await Deno.writeTextFile(path, "[a]\ntype = local\n");
     await Deno.chown(path, null, 4321);
@@ -77,7 +69,7 @@ Deno.test("RcloneConf.save() keeps the group of an existing file", async () => {
 });
 
 Deno.test("RcloneConf.save() replaces the file atomically (new inode)", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await Deno.writeTextFile(path, "[a]\ntype = local\n");
     const before = (await Deno.stat(path)).ino;
@@ -89,7 +81,7 @@ Deno.test("RcloneConf.save() replaces the file atomically (new inode)", async ()
 });
 
 Deno.test("RcloneConf.save() through a symlink replaces the link's target", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     await Deno.mkdir(`${dir}/real`);
     await Deno.writeTextFile(`${dir}/real/rclone.conf`, "[a]\ntype = local\n");
     await Deno.symlink("real/rclone.conf", `${dir}/link.conf`);
@@ -105,7 +97,7 @@ Deno.test("RcloneConf.save() through a symlink replaces the link's target", asyn
 });
 
 Deno.test("RcloneConf.save() rewrites a bind-mounted single file in place", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const source = `${dir}/host.conf`;
     const mounted = `${dir}/container.conf`;
     await Deno.writeTextFile(source, "[a]\ntype = local\n" + "pad = xxxxxxxxxxxxxxxx\n".repeat(20));
@@ -133,7 +125,7 @@ Deno.test("RcloneConf.save() rewrites a bind-mounted single file in place", asyn
 });
 
 Deno.test("RcloneConf loads an encrypted config with RCLONE_CONFIG_PASS and saves it encrypted", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await Deno.writeTextFile(path, encryptConfig("[r]\ntype = alias\nremote = /tmp\n", "pw 1"));
     const conf = await RcloneConf.load(path, { env: { RCLONE_CONFIG_PASS: "pw 1" } });
@@ -150,7 +142,7 @@ Deno.test("RcloneConf loads an encrypted config with RCLONE_CONFIG_PASS and save
 });
 
 Deno.test("RcloneConf.load() of an encrypted config without password names the file", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     await Deno.writeTextFile(path, encryptConfig("[r]\ntype = alias\n", "pw"));
     const err = await rejectsError(() => RcloneConf.load(path, { env: {} }), ConfigError);
@@ -165,7 +157,7 @@ Deno.test("RcloneConf.load() of an encrypted config without password names the f
 });
 
 Deno.test("RcloneConf.load() reports a bad line with the file name and line number", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/bad.conf`;
     await Deno.writeTextFile(path, "[r]\ntype = local\nhunter2\n");
     const err = await rejectsError(() => RcloneConf.load(path, { env: {} }), ConfigError);
@@ -175,7 +167,7 @@ Deno.test("RcloneConf.load() reports a bad line with the file name and line numb
 });
 
 Deno.test("RcloneConf.load() of a directory is a ConfigError", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     await rejectsError(() => RcloneConf.load(dir, { env: {} }), ConfigError);
   });
 });
@@ -192,7 +184,7 @@ Deno.test("RcloneConf.deleteSection() and remoteNames() ignore DEFAULT", () => {
 });
 
 Deno.test("RcloneConf.save() calls are serialised and the last state wins", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("config_rclone_conf_", async (dir) => {
     const path = `${dir}/rclone.conf`;
     const conf = await RcloneConf.load(path, { env: {} });
     const saves: Promise<void>[] = [];

@@ -2,15 +2,7 @@ import { deepStrictEqual as assertEquals, ok as assert, rejects, throws } from "
 import { statfs } from "node:fs/promises";
 import { LocalBackend, TEMP_NAME_RE } from "./local_backend.ts";
 import { InvalidError, NotFoundError } from "../../errors.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "denoclone-localtest-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../../../tests/helpers/temp_dir.ts";
 
 function stream(s: string): ReadableStream<Uint8Array> {
   return new Blob([s]).stream();
@@ -25,7 +17,7 @@ function names(entries: { path: string }[]): string[] {
 }
 
 Deno.test("LocalBackend skips symlinks by default", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     await Deno.writeTextFile(`${dir}/target.txt`, "target");
     await Deno.symlink("target.txt", `${dir}/link`);
     await Deno.symlink("nowhere", `${dir}/dangling`);
@@ -37,7 +29,7 @@ Deno.test("LocalBackend skips symlinks by default", async () => {
 });
 
 Deno.test("LocalBackend follows symlinks with copy_links", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     await Deno.writeTextFile(`${dir}/target.txt`, "target");
     await Deno.mkdir(`${dir}/realdir`);
     await Deno.writeTextFile(`${dir}/realdir/in.txt`, "in");
@@ -55,7 +47,7 @@ Deno.test("LocalBackend follows symlinks with copy_links", async () => {
 });
 
 Deno.test("LocalBackend translates symlinks to .rclonelink files with links", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     await Deno.writeTextFile(`${dir}/target.txt`, "target");
     await Deno.symlink("target.txt", `${dir}/link`);
     const b = new LocalBackend({ root: dir, options: { links: true } });
@@ -77,7 +69,7 @@ Deno.test("LocalBackend translates symlinks to .rclonelink files with links", as
 });
 
 Deno.test("LocalBackend leaves out sockets and FIFOs like rclone", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     const listener = Deno.listen({ transport: "unix", path: `${dir}/sock` });
     listener.close();
     const mk = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
@@ -98,7 +90,7 @@ Deno.test("LocalBackend rejects copy_links together with links", () => {
 });
 
 Deno.test("LocalBackend write keeps the old file's mode and hides its temporary file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     const b = new LocalBackend({ root: dir });
     await Deno.writeTextFile(`${dir}/f`, "old");
     await Deno.chmod(`${dir}/f`, 0o640);
@@ -139,7 +131,7 @@ Deno.test("LocalBackend write keeps the old file's mode and hides its temporary 
 });
 
 Deno.test("LocalBackend readers of a replaced file keep reading the old content", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     const b = new LocalBackend({ root: dir });
     const old = "o".repeat(3 * 1024 * 1024);
     await Deno.writeTextFile(`${dir}/f`, old);
@@ -158,7 +150,7 @@ Deno.test("LocalBackend readers of a replaced file keep reading the old content"
 });
 
 Deno.test("LocalBackend resolves a relative root against the working directory", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     await Deno.mkdir(`${dir}/rel/inner`, { recursive: true });
     const cwd = Deno.cwd();
     Deno.chdir(dir);
@@ -174,7 +166,7 @@ Deno.test("LocalBackend resolves a relative root against the working directory",
 });
 
 Deno.test("LocalBackend with no_set_modtime leaves modification times alone", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     const b = new LocalBackend({ root: dir, options: { no_set_modtime: true } });
     assertEquals([b.features.setModTime, b.features.precisionMs], [false, Infinity]);
     const before = Date.now() - 5000;
@@ -211,7 +203,7 @@ Deno.test("LocalBackend with one_file_system leaves out other file systems", asy
 });
 
 Deno.test("LocalBackend about() matches statfs of the root", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     const u = await new LocalBackend({ root: dir }).about();
     const s = await statfs(dir);
     assertEquals(u.total, s.bsize * s.blocks);
@@ -221,7 +213,7 @@ Deno.test("LocalBackend about() matches statfs of the root", async () => {
 });
 
 Deno.test("LocalBackend rejects paths escaping the root", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
     const b = new LocalBackend({ root: `${dir}/inner` });
     await Deno.writeTextFile(`${dir}/secret`, "s");
     await rejects(b.read("../secret"), InvalidError);
