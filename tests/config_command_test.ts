@@ -170,9 +170,10 @@ Deno.test("config errors exit non-zero and name the problem", async () => {
 
 Deno.test("config obscure and reveal interoperate with rclone", async () => {
   const ours = (await ok(denoclone(["config", "obscure", "tomato soup"]))).trim();
-  assert.equal((await ok(run("rclone", ["reveal", ours]))).trim(), "tomato soup");
+  // Obscured values may start with "-": `--` keeps them from being read as flags.
+  assert.equal((await ok(run("rclone", ["reveal", "--", ours]))).trim(), "tomato soup");
   const theirs = (await ok(run("rclone", ["obscure", "x y z"]))).trim();
-  assert.equal(await ok(denoclone(["config", "reveal", theirs])), "x y z\n");
+  assert.equal(await ok(denoclone(["config", "reveal", "--", theirs])), "x y z\n");
   const piped = (await ok(denoclone(["config", "obscure", "-"], { stdin: "from stdin\n" }))).trim();
   assert.equal(reveal(piped), "from stdin");
 });
