@@ -95,7 +95,7 @@ Deno.test("config create/update/delete write a file rclone uses", async () => {
     assert.equal(dump.files.remote, `${dir}/data`);
     assert.equal(dump.box.filename_encryption, "off");
     assert.notEqual(dump.box.password, "pw");
-    assert.equal((await ok(run("rclone", ["reveal", dump.box.password]))).trim(), "pw");
+    assert.equal((await ok(run("rclone", ["reveal", "--", dump.box.password]))).trim(), "pw");
     const list = JSON.parse(await ok(run("rclone", ["lsjson", "files:", "--config", conf])));
     assert.deepEqual(list.map((e: { Name: string }) => e.Name), ["a.txt"]);
 

@@ -99,7 +99,7 @@ Deno.test("rclone obscure output reveals in ours and ours reveals in rclone", as
   for (const plain of ["potato", "with spaces and ünïcode ✓", "x"]) {
     const theirs = (await rcloneOk(["obscure", plain])).trim();
     assert.equal(reveal(theirs), plain);
-    const revealed = await rcloneOk(["reveal", obscure(plain)]);
+    const revealed = await rcloneOk(["reveal", "--", obscure(plain)]);
     assert.equal(revealed.replace(/\n$/, ""), plain);
   }
 });
