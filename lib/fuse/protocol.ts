@@ -12,6 +12,7 @@ import {
   DIRENT_HEADER_SIZE,
   ENTRY_OUT_SIZE,
   Fattr,
+  FSYNC_FDATASYNC,
   IN_HEADER_SIZE,
   INIT_OUT_SIZE,
   Op,
@@ -316,7 +317,7 @@ export function decodeRequest(buf: Uint8Array): FuseRequest {
       body = {
         op: "fsync",
         fh: u64(dv, b),
-        datasync: (dv.getUint32(b + 8, true) & 1) !== 0,
+        datasync: (dv.getUint32(b + 8, true) & FSYNC_FDATASYNC) !== 0,
         dir: header.opcode === Op.FSYNCDIR,
       };
       break;

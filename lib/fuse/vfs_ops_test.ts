@@ -1,6 +1,6 @@
 import { MemoryBackend } from "../backends/memory.ts";
 import { Vfs } from "../vfs/vfs.ts";
-import { ROOT_ID } from "./opcodes.ts";
+import { OpenFlag, ROOT_ID } from "./opcodes.ts";
 import type { RequestContext } from "./ops.ts";
 import { VfsOps } from "./vfs_ops.ts";
 
@@ -11,8 +11,7 @@ const ctx: RequestContext = {
   pid: 1,
   signal: new AbortController().signal,
 };
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
+const { O_WRONLY, O_CREAT } = OpenFlag;
 
 function eq(actual: unknown, expected: unknown, what: string): void {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
