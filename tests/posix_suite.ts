@@ -152,6 +152,95 @@ export async function runPosixSuite(t: Deno.TestContext, env: PosixSuiteEnv): Pr
     eq((await Deno.stat(`${d}/t.bin`)).size, 6000, "stat size");
   });
 
+  await t.step({
+    name: "random writes through O_RDWR are read back before and after close",
+    ignore: !rwCapable,
+    fn: async () => {
+      const d = await fresh();
+      const size = 300_000;
+      let want = pattern(0, size);
+      await Deno.writeFile(`${d}/rw.bin`, want);
+      let seed = 777;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const f = await Deno.open(`${d}/rw.bin`, { read: true, write: true });
+      try {
+        for (let i = 0; i < 40; i++) {
+          const off = Math.floor(rnd() * (size + 5000));
+          const chunk = new Uint8Array(1 + Math.floor(rnd() * 4000)).fill(i + 1);
+          await f.seek(off, Deno.SeekMode.Start);
+          for (let w = 0; w < chunk.length;) w += await f.write(chunk.subarray(w));
+          if (off + chunk.length > want.length) {
+            const grown = new Uint8Array(off + chunk.length); // a gap reads as zeros
+            grown.set(want);
+            want = grown;
+          }
+          want.set(chunk, off);
+          if (i % 10 === 9) {
+            const at = Math.floor(rnd() * (want.length - 2000));
+            const back = new Uint8Array(2000);
+            await f.seek(at, Deno.SeekMode.Start);
+            let got = 0;
+            while (got < back.length) {
+              const n = await f.read(back.subarray(got));
+              if (n === null) break;
+              got += n;
+            }
+            eq(sameBytes(back, want.subarray(at, at + 2000)), true, `read-back at ${at}`);
+          }
+        }
+        await f.syncData();
+      } finally {
+        f.close();
+      }
+      const got = await Deno.readFile(`${d}/rw.bin`);
+      eq(got.length, want.length, "size after random writes");
+      eq(sameBytes(got, want), true, "content after random writes");
+    },
+  });
+
+  await t.step({
+    name: "O_APPEND, out-of-order O_WRONLY writes, ftruncate while writing, rename while open",
+    ignore: !writeCache,
+    fn: async () => {
+      const d = await fresh();
+      // out-of-order writes through a write-only descriptor
+      const w = await Deno.open(`${d}/ooo.bin`, { write: true, create: true });
+      try {
+        await w.seek(5000, Deno.SeekMode.Start);
+        await w.write(pattern(5000, 1000));
+        await w.seek(0, Deno.SeekMode.Start);
+        await w.write(pattern(0, 5000));
+        await w.truncate(5500);
+        await w.seek(0, Deno.SeekMode.End);
+        await w.write(pattern(5500, 500));
+        // renamed while open and dirty: the data follows the new name
+        await Deno.rename(`${d}/ooo.bin`, `${d}/moved.bin`);
+        await w.write(pattern(6000, 100));
+      } finally {
+        w.close();
+      }
+      eq(await errCode(Deno.stat(`${d}/ooo.bin`)), "NotFound", "old name gone");
+      const got = await Deno.readFile(`${d}/moved.bin`);
+      eq(got.length, 6100, "size");
+      eq(sameBytes(got, pattern(0, 6100)), true, "content");
+      // O_APPEND handle: every write lands at the end, even after a seek
+      const a = await Deno.open(`${d}/moved.bin`, { append: true });
+      try {
+        await a.write(pattern(6100, 100));
+        await a.seek(0, Deno.SeekMode.Start);
+        await a.write(pattern(6200, 100));
+      } finally {
+        a.close();
+      }
+      const after = await Deno.readFile(`${d}/moved.bin`);
+      eq(after.length, 6300, "size after appends");
+      eq(sameBytes(after, pattern(0, 6300)), true, "appended content");
+      // a shell appending through >> and reading with a second descriptor open meanwhile
+      const r = await sh(`exec 3<${d}/moved.bin; echo tail >> ${d}/moved.bin; tail -c 5 <&3`);
+      eq(r.out, "tail\n", "second descriptor sees the append");
+    },
+  });
+
   await t.step("truncate to zero with O_TRUNC", async () => {
     const d = await fresh();
     await Deno.writeTextFile(`${d}/z`, "content");

@@ -17,7 +17,7 @@ import { type FuseMount, mountVfs } from "../../lib/fuse/mount_vfs.ts";
 import { Vfs } from "../../lib/vfs/vfs.ts";
 
 /** The cache modes the POSIX suite runs in (add a mode here to run the suite in it too). */
-export const POSIX_CACHE_MODES: readonly string[] = ["off", "minimal"];
+export const POSIX_CACHE_MODES: readonly string[] = ["off", "minimal", "writes", "full"];
 
 /** Backends the POSIX suite runs on. */
 export type TestBackendKind = "memory" | "local";
