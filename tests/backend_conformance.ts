@@ -21,6 +21,7 @@ import {
   NotFoundError,
 } from "../lib/errors.ts";
 import { readAll } from "../lib/util/read_all.ts";
+import { bytesEqual } from "../lib/util/bytes_equal.ts";
 
 /** What `make` returns: a fresh backend on an existing, empty root, and how to clean up. */
 export interface BackendFixture {
@@ -172,15 +173,9 @@ async function assertMissing(b: Backend, path: string): Promise<void> {
   await rejects(b.stat(path), NotFoundError, `${path} should not exist`);
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function assertBytes(got: Uint8Array, want: Uint8Array, what: string): void {
   assert(
-    equalBytes(got, want),
+    bytesEqual(got, want),
     `${what}: got ${got.length} bytes (sha256 ${sha256Hex(got)}), want ${want.length} bytes ` +
       `(sha256 ${sha256Hex(want)})`,
   );

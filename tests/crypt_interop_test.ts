@@ -16,6 +16,7 @@ import type { Backend } from "../lib/backends/backend.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
 import { readAll } from "../lib/util/read_all.ts";
+import { bytesEqual } from "../lib/util/bytes_equal.ts";
 
 const B = 64 * 1024;
 const RCLONE_TIMEOUT_MS = 60_000;
@@ -115,10 +116,6 @@ async function rclone(conf: string, home: string, ...args: string[]): Promise<st
   return stdout;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Lists a backend tree recursively: files path → size, and all directory paths. */
 async function walk(b: Backend, dir = "", files = new Map<string, number>(), dirs: string[] = []) {
   for (const e of await b.list(dir)) {
@@ -196,7 +193,7 @@ for (const mode of MODES) {
         const srcMtime = (await Deno.stat(`${f.src}/${path}`)).mtime!.getTime();
         assert(Math.abs(st.mtimeMs - srcMtime) <= 1, `mtime of ${path} kept by rclone and us`);
         const got = await readAll(await backend.read(path));
-        assert(equalBytes(got, content(path, size)), `content of ${path}`);
+        assert(bytesEqual(got, content(path, size)), `content of ${path}`);
       }
       // Ranged reads at block boundaries of a file rclone wrote.
       const big = "three blocks and 7.bin";
@@ -204,7 +201,7 @@ for (const mode of MODES) {
       const ranges: [number, number][] = [[B - 1, 2], [B, B], [2 * B + 5, B + 2], [3 * B, 100]];
       for (const [off, len] of ranges) {
         const got = await readAll(await backend.read(big, { offset: off, length: len }));
-        assert(equalBytes(got, want.subarray(off, off + len)), `range ${off}+${len}`);
+        assert(bytesEqual(got, want.subarray(off, off + len)), `range ${off}+${len}`);
       }
       // A subdirectory as the crypt root (`bycrypt:dir/sub dir`).
       const sub = await ours(f, "bycrypt:dir/sub dir");

@@ -8,6 +8,7 @@
 
 import { createHash, createHmac } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { bytesEqual } from "../../util/bytes_equal.ts";
 
 /** One usable line of a known_hosts file. */
 export interface KnownHostEntry {
@@ -96,12 +97,6 @@ export function entryMatches(entry: KnownHostEntry, name: string): boolean {
   return hit;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Key types the file holds for a host (for ordering host key algorithms). */
 export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
   const name = knownHostsName(host, port);
@@ -122,10 +117,10 @@ export function checkHostKey(
   const name = knownHostsName(host, port);
   const matching = entries.filter((e) => entryMatches(e, name));
   const knownTypes = [...new Set(matching.filter((e) => !e.marker).map((e) => e.keyType))];
-  if (matching.some((e) => e.marker === "revoked" && sameBytes(e.key, key))) {
+  if (matching.some((e) => e.marker === "revoked" && bytesEqual(e.key, key))) {
     return { ok: false, reason: "revoked", knownTypes };
   }
-  if (matching.some((e) => !e.marker && sameBytes(e.key, key))) return { ok: true };
+  if (matching.some((e) => !e.marker && bytesEqual(e.key, key))) return { ok: true };
   return { ok: false, reason: knownTypes.length > 0 ? "mismatch" : "unknown", knownTypes };
 }
 
