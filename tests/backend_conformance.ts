@@ -80,6 +80,15 @@ export function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
 
+/** Removes a directory tree of a backend, files first (memory has no recursive delete). */
+export async function purgeDir(b: Backend, dir: string): Promise<void> {
+  for (const e of await b.list(dir)) {
+    if (e.isDir) await purgeDir(b, e.path);
+    else await b.remove(e.path);
+  }
+  await b.rmdir(dir);
+}
+
 /** Reads a whole file of a backend (or a range) into memory. */
 export async function readBytes(
   b: Backend,

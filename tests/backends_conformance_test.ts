@@ -4,7 +4,7 @@
  * built through `newBackend` from a remote string as the CLI and plugin build them.
  */
 
-import { runBackendSuite } from "./backend_conformance.ts";
+import { purgeDir, runBackendSuite } from "./backend_conformance.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
 
@@ -38,7 +38,7 @@ runBackendSuite("memory", async () => {
     async cleanup() {
       await backend.close?.();
       const top = await newBackend(":memory:", { conf, env: NO_ENV });
-      await purge(top, root);
+      await purgeDir(top, root);
     },
   };
 });
@@ -62,15 +62,3 @@ runBackendSuite("alias", async () => {
   // The alias forwards every call to the local backend, whose run streams 256 MiB already.
   bigFileBytes: 32 * 1024 * 1024,
 });
-
-/** Removes a directory tree of a backend (memory has no recursive delete). */
-async function purge(
-  b: import("../lib/backends/backend.ts").Backend,
-  dir: string,
-): Promise<void> {
-  for (const e of await b.list(dir)) {
-    if (e.isDir) await purge(b, e.path);
-    else await b.remove(e.path);
-  }
-  await b.rmdir(dir);
-}

@@ -6,8 +6,7 @@
  * Crypt over SFTP is run by the SFTP/integration tests, not here.
  */
 
-import { runBackendSuite } from "./backend_conformance.ts";
-import type { Backend } from "../lib/backends/backend.ts";
+import { purgeDir, runBackendSuite } from "./backend_conformance.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
@@ -15,15 +14,6 @@ import { RcloneConf } from "../lib/config/rclone_conf.ts";
 const NO_ENV: Record<string, string | undefined> = {};
 /** Large-file size for the crypt runs: enough for many 64 KiB blocks, quick in pure JS. */
 const BIG = 24 * 1024 * 1024;
-
-/** Removes a directory tree of a backend (memory has no recursive delete). */
-async function purge(b: Backend, dir: string): Promise<void> {
-  for (const e of await b.list(dir)) {
-    if (e.isDir) await purge(b, e.path);
-    else await b.remove(e.path);
-  }
-  await b.rmdir(dir);
-}
 
 /** Registers one suite run of crypt over a local temp dir with extra crypt options. */
 function overLocal(label: string, extra: Record<string, string>, bigFileBytes: number): void {
@@ -80,7 +70,7 @@ runBackendSuite("crypt over memory", async () => {
     backend,
     async cleanup() {
       await backend.close?.();
-      await purge(await newBackend(":memory:", { conf, env: NO_ENV }), root);
+      await purgeDir(await newBackend(":memory:", { conf, env: NO_ENV }), root);
     },
   };
 }, { bigFileBytes: BIG });
