@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { NotFoundError } from "../lib/errors.ts";
+import { readMeta } from "../lib/vfs/cache/item_meta.ts";
 import { O, pattern, readRemote, until, withCache, writeRemote } from "./vfs_cache_helpers.ts";
 
 const WRITES = { vfs_cache_mode: "writes", vfs_write_back: 50 };
@@ -381,4 +382,22 @@ Deno.test("VfsCache.rename() leaves the cache unchanged when the remote move fai
     assertEquals(remote.writes, ["stay.txt"]);
     assertEquals(new TextDecoder().decode(await readRemote(inner, "stay.txt")), "stay");
   });
+});
+
+Deno.test("VfsCache close(2) stores the data and dirty metadata before returning; fsync(2) does not wait for the batched sync", async () => {
+  await withCache({ vfs_cache_mode: "writes", vfs_write_back: 3_600_000 }, async ({ cache }) => {
+    const h = await cache.open("d/closed.bin", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, pattern(70_000));
+    await h.flush();
+    // What a killed process leaves: read straight from the cache directory, no shutdown.
+    const meta = await readMeta(cache.paths.meta("d/closed.bin"));
+    assertEquals([meta.dirty, meta.size, meta.ranges], [true, 70_000, [[0, 70_000]]]);
+    assertEquals(await Deno.readFile(cache.paths.data("d/closed.bin")), pattern(70_000));
+    // fsync makes it durable at once although the batch delay is an hour.
+    const t0 = Date.now();
+    await h.write(70_000, pattern(10, 70_000));
+    await h.fsync().catch(() => {}); // the upload may also run; only the time matters
+    assertEquals(Date.now() - t0 < 10_000, true);
+    await h.release();
+  }, { tuning: { syncBatchMs: 3_600_000 } });
 });

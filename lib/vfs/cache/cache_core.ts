@@ -20,6 +20,7 @@ import { CachedHandle, type HandleHost } from "./cached_handle.ts";
 import { freeSpace, planEviction } from "./evictor.ts";
 import { ItemIndex } from "./item_index.ts";
 import { IncompleteMetaError, readMeta } from "./item_meta.ts";
+import { SyncBatch } from "./sync_batch.ts";
 import { UploadQueue } from "./upload_queue.ts";
 
 /** Linux open(2) flags the cache looks at. */
@@ -45,6 +46,8 @@ export interface VfsCacheTuning {
   fetchIdleMs?: number;
   /** Uploads running at once (default 4). */
   parallelUploads?: number;
+  /** Delay of the batched sync that makes closed files durable against power loss (500 ms). */
+  syncBatchMs?: number;
   /** Free space of the cache's file system (default: `df`). */
   freeSpace?: (dir: string) => Promise<number>;
 }
@@ -128,6 +131,7 @@ export class CacheCore {
   #held = new Set<CacheItem>();
   #discarding = new Map<string, Promise<void>>();
   #lastBackend: Backend | undefined;
+  #syncBatch: SyncBatch;
 
   private constructor(opts: CacheCoreOptions) {
     this.options = cacheOptionsFrom(opts.options);
@@ -141,8 +145,11 @@ export class CacheCore {
       fsyncDeadlineMs: t.fsyncDeadlineMs ?? 60_000,
       fetchIdleMs: t.fetchIdleMs ?? 10_000,
       parallelUploads: t.parallelUploads ?? 4,
+      syncBatchMs: t.syncBatchMs ?? 500,
       freeSpace: t.freeSpace,
     };
+    this.#syncBatch = new SyncBatch(opts.cacheDir, this.#tuning.syncBatchMs);
+    const batch = this.#syncBatch;
     // deno-lint-ignore no-this-alias
     const core = this;
     this.#ctx = {
@@ -152,6 +159,7 @@ export class CacheCore {
       paths: this.paths,
       options: this.options,
       fetchIdleMs: this.#tuning.fetchIdleMs,
+      deferSync: () => batch.request(),
     };
     this.#queue = new UploadQueue<CacheItem>({
       delayMs: this.options.writeBackMs,
@@ -171,6 +179,7 @@ export class CacheCore {
     });
     this.#host = {
       uploadAndWait: (item) => this.#uploadAndWait(item),
+      syncDeferred: () => this.#syncDeferred(),
       released: (item, writable) => this.#released(item, writable),
     };
   }
@@ -503,6 +512,10 @@ export class CacheCore {
     return `${left.length} file(s) not uploaded yet (${names}${left.length > 5 ? ", …" : ""})`;
   }
 
+  async #syncDeferred(): Promise<void> {
+    if (this.#syncBatch.pending) await this.#syncBatch.flush();
+  }
+
   async #uploadAndWait(item: CacheItem): Promise<void> {
     if (item.removed || !item.dirty) return;
     this.#queue.schedule(item, { delayMs: 0, force: true });
@@ -640,6 +653,7 @@ export class CacheCore {
       targets.push([item, item.gen]);
       this.#queue.schedule(item, { delayMs: 0, force: true });
     }
+    await this.#syncDeferred().catch((err) => log.error(`vfs cache: ${err}`));
     const ms = opts.deadlineMs ?? this.#tuning.syncDeadlineMs;
     const left = await this.#waitUploaded(targets, Date.now() + ms);
     if (left.length > 0) {

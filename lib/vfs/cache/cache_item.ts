@@ -32,6 +32,11 @@ export interface ItemContext {
   options: CacheOptions;
   /** Idle time after which a paced fetch stops (default {@link RangeFetch}'s). */
   fetchIdleMs?: number;
+  /**
+   * Asks for a batched sync of the cache's file system (see `SyncBatch`); without it, deferred
+   * persists are made durable at once.
+   */
+  deferSync?: () => void;
 }
 
 /** Per-handle read state: sequential detection and the growing chunk size. */
@@ -234,7 +239,7 @@ export class CacheItem {
       for (const f of this.#fetches) if (f.paced) f.abort();
     }
     try {
-      if (this.#opens === 0 && !this.#removed) await this.persist(this.dirty);
+      if (this.#opens === 0 && !this.#removed) await this.persist(this.dirty, { defer: true });
     } finally {
       this.#releaseFile();
     }
@@ -594,10 +599,22 @@ export class CacheItem {
    * Makes changed data (fdatasync, if `syncData`) and changed metadata durable: one fdatasync
    * of the data file (none for an empty file: there is nothing to lose; a missing empty data
    * file is recreated when the cache is opened again), then one atomic, durable metadata write.
+   * With `defer` (close(2)) the metadata is written atomically without fsync, which a killed
+   * process cannot lose, and durability against power loss is left to the batched sync of the
+   * cache's file system (`ItemContext.deferSync`).
    */
-  async persist(syncData = true): Promise<void> {
+  async persist(syncData = true, opts: { defer?: boolean } = {}): Promise<void> {
     if (this.#removed) return;
     if (this.#dataDirty && this.#size === 0) this.#dataDirty = false;
+    const deferSync = this.#ctx.deferSync;
+    if (opts.defer && deferSync) {
+      if (!this.#metaDirty && !(syncData && this.#dataDirty)) return;
+      // The batched sync covers the data and the metadata written here.
+      if (syncData) this.#dataDirty = false;
+      if (this.#metaDirty) await this.saveMeta({ durable: false });
+      deferSync();
+      return;
+    }
     if (syncData && this.#dataDirty && this.#file) {
       this.#dataDirty = false;
       try {

@@ -1,8 +1,9 @@
 /**
  * @module
  * The {@link VfsHandle} of a file opened through the VFS cache: reads and writes go to the
- * cache item; close(2) (`flush`) makes changes durable in the cache; `fsync` also uploads and
- * waits (with a logged deadline); the last close (`release`) hands the item back to the cache,
+ * cache item; close(2) (`flush`) writes changes to the cache atomically (a batched sync makes
+ * them durable against power loss shortly after); `fsync` makes them durable at once, then
+ * uploads and waits (with a logged deadline); the last close (`release`) hands the item back to the cache,
  * which schedules the write-back upload.
  */
 
@@ -28,6 +29,8 @@ export interface VfsHandle {
 
 /** What a handle needs from its cache. */
 export interface HandleHost {
+  /** Makes durable now what deferred persists left to the batched sync. */
+  syncDeferred(): Promise<void>;
   /** Uploads the item now and waits (bounded by a deadline that is logged). */
   uploadAndWait(item: CacheItem): Promise<void>;
   /** Called once when the handle is released, after the item has been closed. */
@@ -87,10 +90,13 @@ export class CachedHandle implements VfsHandle {
     return this.#item.write(this.#append ? this.#item.size : offset, data);
   }
 
-  /** close(2): makes the data and metadata durable in the cache if the file changed. */
+  /**
+   * close(2): writes the data and metadata of a changed file to the cache (atomically, safe
+   * from a killed process); durability against power loss follows in a batched sync.
+   */
   async flush(): Promise<void> {
     this.#check();
-    if (this.#item.dirty) await this.#item.persist(true);
+    if (this.#item.dirty) await this.#item.persist(true, { defer: true });
   }
 
   /** fsync(2): durable in the cache, then uploaded (waits up to the fsync deadline). */
@@ -98,6 +104,7 @@ export class CachedHandle implements VfsHandle {
     this.#check();
     if (!this.#item.dirty) return;
     await this.#item.persist(true);
+    await this.#host.syncDeferred();
     await this.#host.uploadAndWait(this.#item);
   }
 

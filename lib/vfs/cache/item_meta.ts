@@ -165,15 +165,15 @@ export async function writeMeta(
   opts: { durable?: boolean; fresh?: boolean } = {},
 ): Promise<void> {
   const durable = opts.durable ?? true;
-  if (opts.fresh && durable) {
+  if (opts.fresh) {
     await withDir(dirname(file), async () => {
       // Small local writes run synchronously (no thread-pool round trip); fsync does not.
       using f = Deno.openSync(file, { write: true, create: true, truncate: true });
       const bytes = new TextEncoder().encode(JSON.stringify(meta));
       for (let w = 0; w < bytes.length;) w += f.writeSync(bytes.subarray(w));
-      await f.sync();
+      if (durable) await f.sync();
     });
-    await syncDir(dirname(file));
+    if (durable) await syncDir(dirname(file));
     return;
   }
   const tmp = join(tmpDir, `meta-${Deno.pid}-${++tmpCounter}-${Date.now()}.json`);
