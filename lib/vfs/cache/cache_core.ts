@@ -6,6 +6,8 @@
  * cache is opened again), and the cleaner (age, size, free space; never open or dirty files).
  * One core may serve several openers of the same remote (`VfsCache` facades): uploads use
  * the backend of the earliest opener still attached and every opener's upload hook is called.
+ * Closed files are made durable against power loss by one batched file-system sync
+ * (`SyncBatch`) rather than fsyncs on every close; fsync(2), `sync()` and `close()` flush it.
  */
 
 import { dirname, join } from "node:path";

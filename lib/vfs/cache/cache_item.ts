@@ -3,8 +3,13 @@
  * One cached file: a sparse data file whose present byte ranges are tracked, plus its metadata.
  * Reads fetch only the missing ranges from the remote (chunked, growing or parallel for
  * sequential readers, exact for random ones); writes land in the data file and make the item
- * dirty. The dirty flag reaches disk before the first byte of a change, and {@link persist}
- * makes data and metadata durable, so a crash never leaves changed data that looks clean.
+ * dirty. When stored metadata says the cached data is clean, the dirty flag reaches disk
+ * (durably) before the first byte of a change, so a crash never leaves changed data that looks
+ * clean; a new item has no stored metadata, so its first write needs no such step (a crash
+ * before its first close leaves only an orphan data file, removed when the cache is opened).
+ * {@link CacheItem.persist} writes data and metadata so that a killed process cannot lose them
+ * (close(2)), durably at once (fsync(2)), or leaves the fsync to a batched sync (`SyncBatch`).
+ * An empty item's data file is created only by its first write.
  */
 
 import { dirname, join } from "node:path";
