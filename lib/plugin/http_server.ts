@@ -11,6 +11,15 @@ import { concatBytes } from "../util/read_all.ts";
 import type { Driver } from "./driver.ts";
 import { handle } from "./handler.ts";
 
+/**
+ * The path of a request target, origin-form (`/Plugin.Activate?x`) or absolute-form
+ * (`http://plugin/Plugin.Activate`, which Go's server — and so rclone — also accepts).
+ */
+export function requestPath(target: string): string {
+  const t = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? new URL(target).pathname : target;
+  return t.split("?")[0]!;
+}
+
 /** Where the HTTP server listens. */
 export type ListenSpec =
   | { kind: "unix"; path: string }
@@ -33,7 +42,7 @@ export function startHttpServer(driver: Driver, spec: ListenSpec): Promise<Plugi
     req.on("error", () => res.destroy());
     req.on("end", () => {
       const body = new TextDecoder().decode(concatBytes(chunks));
-      const path = (req.url ?? "/").split("?")[0]!;
+      const path = requestPath(req.url ?? "/");
       handle(driver, req.method ?? "GET", path, body).then((r) => {
         const data = new TextEncoder().encode(r.body);
         res.writeHead(r.status, { ...r.headers, "Content-Length": String(data.length) });
