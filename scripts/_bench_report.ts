@@ -112,6 +112,34 @@ export function summary(rows: ResultRow[]): string[] {
   return out;
 }
 
+/** The system load average (1, 5, 15 min) from /proc/loadavg. */
+export function loadavg(): string {
+  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+}
+
+/** The report's machine line, with the load average at start and end of the run. */
+export function machineLine(startLoad: string): string {
+  return `Machine: ${navigator.hardwareConcurrency} cores, ${Deno.osRelease()}; load average ` +
+    `${startLoad} at start, ${loadavg()} at the end (a load above the core count means other ` +
+    "work ran at the same time and absolute numbers are noisy; both tools ran under the same " +
+    "conditions, interleaved).";
+}
+
+/** The summary, chart and result tables of a report. */
+export function reportBody(rows: ResultRow[], chartFile: string, chartErr?: string): string[] {
+  return [
+    "## Summary",
+    "",
+    ...summary(rows),
+    "",
+    chartErr ? `(no chart: ${chartErr})` : `![ratios](${chartFile})`,
+    "",
+    "## Results",
+    "",
+    ...markdownTables(rows),
+  ];
+}
+
 /**
  * Draws the ratios as horizontal bars (log scale, 1 = parity line) into `png` with gnuplot.
  * Returns undefined on success or why there is no chart.

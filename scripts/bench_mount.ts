@@ -34,7 +34,15 @@ import {
   TOOL_NAMES,
 } from "./_bench_proc.ts";
 import { makeTarget, type Target } from "./_bench_targets.ts";
-import { drawChart, markdownTables, ratio, type ResultRow, summary } from "./_bench_report.ts";
+import {
+  drawChart,
+  loadavg,
+  machineLine,
+  markdownTables,
+  ratio,
+  reportBody,
+  type ResultRow,
+} from "./_bench_report.ts";
 import type { IoArgs, IoResult } from "./_bench_io.ts";
 
 const MiB = 1024 * 1024;
@@ -350,10 +358,6 @@ function goalFor(target: string, mode: string, key: string): number {
   return 1;
 }
 
-function loadavg(): string {
-  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-}
-
 const started = new Date();
 const startLoad = loadavg();
 const program = await denocloneProgram(profileDir);
@@ -446,20 +450,10 @@ const lines = [
   `Big file ${bigBytes / MiB} MiB, parallel readers 4 × ${parBytes / MiB} MiB, ${smallCount}`,
   `small files, ${statCount} directory entries, cp -r tree of ${treeCount} files (1–16 KiB).`,
   "Ratio = how many times better denoclone is (higher is better whatever the unit).",
-  `Machine: ${navigator.hardwareConcurrency} cores, ${Deno.osRelease()}; load average ${startLoad}`,
-  `at start, ${loadavg()} at the end: **teammates' test suites ran concurrently**, so absolute`,
-  "numbers are noisy; both tools ran under the same conditions, interleaved per mode.",
+  machineLine(startLoad),
   `Command: \`deno run -A scripts/bench_mount.ts ${args.join(" ")}\`.`,
   "",
-  "## Summary",
-  "",
-  ...summary(rows),
-  "",
-  chartErr ? `(no chart: ${chartErr})` : `![ratios](mount-${stamp}.png)`,
-  "",
-  "## Results",
-  "",
-  ...markdownTables(rows),
+  ...reportBody(rows, `mount-${stamp}.png`, chartErr),
   "## Fixtures",
   "",
   ...prepNotes.map((n) => `- ${n}`),

@@ -23,7 +23,14 @@ import {
   type Tool,
   TOOL_NAMES,
 } from "./_bench_proc.ts";
-import { drawChart, markdownTables, ratio, type ResultRow, summary } from "./_bench_report.ts";
+import {
+  drawChart,
+  loadavg,
+  machineLine,
+  ratio,
+  reportBody,
+  type ResultRow,
+} from "./_bench_report.ts";
 import { dockerUnavailable, ensureBusyboxImage, startDockerd } from "../tests/helpers/dockerd.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -412,7 +419,7 @@ async function benchDocker(
 }
 
 const started = new Date();
-const startLoad = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+const startLoad = loadavg();
 const program = await denocloneProgram();
 const rcloneVersion = (await run("rclone", ["version"])).split("\n")[0];
 const worlds = { dc: await makeWorld("dc"), rc: await makeWorld("rc") };
@@ -514,7 +521,6 @@ const chartErr = await drawChart(
   png,
   `denoclone vs ${rcloneVersion} serve docker (${started.toISOString().slice(0, 16)}Z)`,
 );
-const endLoad = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 const lines = [
   `# Docker plugin benchmark ${started.toISOString()}`,
   "",
@@ -522,19 +528,10 @@ const lines = [
   "its own unix socket under /run/docker/plugins with its own base dir, cache dir and config.",
   "HTTP over the unix socket with `node:http` (one kept-alive connection, origin-form targets).",
   "Ratio = how many times better denoclone is. RSS includes child processes.",
-  `Machine: ${navigator.hardwareConcurrency} cores; load average ${startLoad} at start, ${endLoad}`,
-  "at the end: **teammates' test suites ran concurrently**, so numbers are noisy.",
+  machineLine(startLoad),
   `Command: \`deno run -A scripts/bench_plugin.ts ${args.join(" ")}\`.`,
   "",
-  "## Summary",
-  "",
-  ...summary(rows),
-  "",
-  chartErr ? `(no chart: ${chartErr})` : `![ratios](plugin-${stamp}.png)`,
-  "",
-  "## Results",
-  "",
-  ...markdownTables(rows),
+  ...reportBody(rows, `plugin-${stamp}.png`, chartErr),
   "## Notes",
   "",
   ...[...notes.dc.map((n) => `- denoclone: ${n}`), ...notes.rc.map((n) => `- rclone: ${n}`)],
