@@ -76,6 +76,11 @@ const READ_ONLY_OPS = new Set<number>([
   Op.LISTXATTR,
 ]);
 
+/** Nonblocking reads tried after a reply for a follow-up request (about a microsecond each). */
+const SPIN_READS = 40;
+/** Requests taken by spinning in a row before waiting for the poller again. */
+const SPIN_STREAK_MAX = 64;
+
 interface InFlight {
   ac: AbortController;
   opcode: number;
@@ -94,6 +99,7 @@ export class FuseSession {
   #initResolve!: (c: ConnInfo) => void;
   #closedResolve!: () => void;
   #closeHooks: (() => void)[] = [];
+  #spinStreak = 0;
 
   /** Resolves with the negotiated parameters once INIT is answered. */
   readonly initialized: Promise<ConnInfo>;
@@ -143,6 +149,7 @@ export class FuseSession {
   }
 
   #onReady(revents: number): boolean {
+    this.#spinStreak = 0;
     for (let i = 0; i < 64; i++) {
       const n = libc.read(this.#fd, this.#buf);
       if (n < 0) {
@@ -156,22 +163,7 @@ export class FuseSession {
         return false;
       }
       if (n === 0) continue;
-      let req: FuseRequest;
-      try {
-        req = decodeRequest(this.#buf.subarray(0, n));
-      } catch (err) {
-        log.error(`fuse ${this.#opts.name}: bad request: ${(err as Error).message}`);
-        if (n >= IN_HEADER_SIZE) {
-          const h = decodeInHeader(this.#buf.subarray(0, n));
-          if (h.opcode !== Op.FORGET && h.opcode !== Op.BATCH_FORGET) {
-            this.#send(h.unique, Errno.EIO);
-          }
-        }
-        continue;
-      }
-      this.#dispatch(req).catch((err) => {
-        log.error(`fuse ${this.#opts.name}: dispatch failed: ${(err as Error)?.stack ?? err}`);
-      });
+      this.#handle(n);
     }
     if (revents & (libc.Sys.POLLERR | libc.Sys.POLLHUP | libc.Sys.POLLNVAL)) {
       if (libc.pollNow(this.#fd, libc.Sys.POLLIN) & libc.Sys.POLLERR) {
@@ -180,6 +172,46 @@ export class FuseSession {
       }
     }
     return true;
+  }
+
+  /**
+   * Called after a reply when nothing else is in flight: a process that works through files one
+   * call at a time (stat, create, unlink loops) sends its next request within microseconds, so a
+   * few nonblocking reads catch it without the round trip through the poller's thread. Bounded
+   * per read attempt and per streak, so the event loop still gets its turns.
+   */
+  #spin(): void {
+    if (this.#fd < 0 || this.#spinStreak >= SPIN_STREAK_MAX) return;
+    for (let i = 0; i < SPIN_READS; i++) {
+      const n = libc.read(this.#fd, this.#buf);
+      if (n > 0) {
+        this.#spinStreak++;
+        this.#handle(n);
+        return;
+      }
+      // EAGAIN: nothing yet; anything else (ENODEV, EINTR…) is left to the poller's path
+      if (n < 0 && -n !== libc.Sys.EAGAIN) return;
+    }
+  }
+
+  /** Decodes the request of `n` bytes in the read buffer and dispatches it. */
+  #handle(n: number): void {
+    let req: FuseRequest;
+    try {
+      req = decodeRequest(this.#buf.subarray(0, n));
+    } catch (err) {
+      log.error(`fuse ${this.#opts.name}: bad request: ${(err as Error).message}`);
+      if (n >= IN_HEADER_SIZE) {
+        const h = decodeInHeader(this.#buf.subarray(0, n));
+        if (h.opcode !== Op.FORGET && h.opcode !== Op.BATCH_FORGET) {
+          this.#send(h.unique, Errno.EIO);
+        }
+      }
+      return;
+    }
+    this.#dispatch(req).catch((err) => {
+      log.error(`fuse ${this.#opts.name}: dispatch failed: ${(err as Error)?.stack ?? err}`);
+    });
   }
 
   #end(why: string): void {
@@ -286,7 +318,10 @@ export class FuseSession {
     if (debug) {
       log.debug(`fuse: -> ${opName(h.opcode)} #${h.unique} errno ${errno} ${out?.length ?? 0}B`);
     }
-    if (!f.answered) this.#send(h.unique, errno, out);
+    if (!f.answered) {
+      this.#send(h.unique, errno, out);
+      if (this.#inflight.size === 0) this.#spin();
+    }
   }
 
   #forget(ino: number, nlookup: number): void {
