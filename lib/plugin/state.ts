@@ -2,7 +2,7 @@
  * @module
  * The plugin's state file, `<cache-dir>/docker-plugin.state`: rclone's JSON shape (a compact
  * array of volume objects sorted by name, spec §4) with a `version` field on each volume.
- * Writes are atomic (temp file, fsync, rename, mode 0600) and serialised; a corrupt file is
+ * Writes are atomic (temp file, fsync, rename, directory fsync, mode 0600) and coalesced; a corrupt file is
  * moved aside instead of failing the plugin.
  */
 import { syncDir, writeSynced } from "../util/durable_write.ts";
@@ -82,7 +82,10 @@ export function encodeState(volumes: readonly StateVolume[]): string {
 export class StateFile {
   /** Path of the state file. */
   readonly path: string;
-  #queue: Promise<void> = Promise.resolve();
+  #inFlight?: Promise<void>;
+  #waiting?: Promise<void>;
+  #nextText?: string;
+  #dirReady = false;
 
   /** A state file at `path` (nothing is read or written yet). */
   constructor(path: string) {
@@ -142,17 +145,38 @@ export class StateFile {
     }
   }
 
-  /** Atomically replaces the file with `volumes`; calls run one after another. */
+  /**
+   * Atomically and durably replaces the file with `volumes`. Saves are coalesced: one write is
+   * in flight and at most one waits; a call made while a write waits replaces that write's
+   * content (the newer snapshot includes the older one's changes) and shares its promise. So
+   * the returned promise resolves only after a durable write that includes this call's volumes.
+   */
   save(volumes: readonly StateVolume[]): Promise<void> {
-    const text = encodeState(volumes);
-    const next = this.#queue.then(() => this.#write(text));
-    this.#queue = next.catch(() => {});
-    return next;
+    this.#nextText = encodeState(volumes);
+    if (this.#waiting) return this.#waiting;
+    const run = async (): Promise<void> => {
+      await this.#inFlight?.catch(() => {});
+      this.#waiting = undefined;
+      const text = this.#nextText!;
+      this.#nextText = undefined;
+      await this.#write(text);
+    };
+    const p = run();
+    this.#waiting = p;
+    this.#inFlight = p;
+    const done = () => {
+      if (this.#inFlight === p) this.#inFlight = undefined;
+    };
+    p.then(done, done);
+    return p;
   }
 
   async #write(text: string): Promise<void> {
     const dir = this.path.slice(0, this.path.lastIndexOf("/")) || "/";
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (!this.#dirReady) {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      this.#dirReady = true;
+    }
     const tmp = `${this.path}.tmp-${Deno.pid}`;
     try {
       await writeSynced(tmp, new TextEncoder().encode(text), {
@@ -162,6 +186,7 @@ export class StateFile {
       });
       await Deno.rename(tmp, this.path);
     } catch (err) {
+      this.#dirReady = false;
       await Deno.remove(tmp).catch(() => {});
       throw new Error(`failed to save state: ${(err as Error).message}`, { cause: err });
     }

@@ -78,3 +78,27 @@ Deno.test("StateFile.load() moves a corrupt file aside and starts empty", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("StateFile.save() coalesces concurrent saves; each resolves after a write that includes it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sf = new StateFile(`${dir}/docker-plugin.state`);
+    const names = ["a", "b", "c", "d", "e", "f"];
+    const seen: string[][] = [];
+    await Promise.all(names.map((_, i) => {
+      const mine = names.slice(0, i + 1);
+      return sf.save(mine.map((n) => vol(n))).then(async () => {
+        const onDisk = JSON.parse(await Deno.readTextFile(sf.path)).map((v: StateVolume) => v.name);
+        seen.push(onDisk);
+        for (const n of mine) ok(onDisk.includes(n), `${n} saved before its save resolved`);
+      });
+    }));
+    assertEquals(seen.length, names.length);
+    assertEquals((await sf.load()).map((v) => v.name), names);
+    // A save after the burst still writes.
+    await sf.save([vol("z")]);
+    assertEquals((await sf.load()).map((v) => v.name), ["z"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
