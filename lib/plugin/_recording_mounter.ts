@@ -82,12 +82,13 @@ export class RecordingRuntime implements VolumeRuntime {
     return Promise.resolve();
   }
 
-  /** Records the close. */
-  close(): Promise<void> {
+  /** Records the close; it completes (`closed` call) once the mounter's close gate opens. */
+  async close(): Promise<void> {
     this.#m.calls.push(["close", this.#setup.name]);
     this.mounted = false;
     this.warm = false;
-    return Promise.resolve();
+    await this.#m.closeGates.get(this.#setup.name)?.promise;
+    this.#m.calls.push(["closed", this.#setup.name]);
   }
 
   /** Fails if the mounter says the volume's remote is down. */
@@ -136,6 +137,8 @@ export class RecordingMounter implements Mounter {
   openGates = new Map<string, Gate>();
   /** Volume name → gate `mount` waits on. */
   mountGates = new Map<string, Gate>();
+  /** Volume name → gate `close` waits on. */
+  closeGates = new Map<string, Gate>();
   /** How long a flush takes. */
   flushDelayMs = 20;
 

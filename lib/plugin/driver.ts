@@ -190,6 +190,7 @@ export class Driver {
   #opts: Required<Omit<DriverOptions, "env">> & { env: Record<string, string | undefined> };
   #volumes = new Map<string, Volume>();
   #locks = new Map<string, Mutex>();
+  #releasing = new Map<string, Promise<void>>();
   #closing = false;
 
   /** Creates a driver; call {@link Driver.restore} to load the state file. */
@@ -337,6 +338,7 @@ export class Driver {
         lastProbe: 0,
         probing: false,
       };
+      await this.#releasing.get(name);
       await this.#setup(vol, false);
       this.#volumes.set(name, vol);
       log.info(`Volume ${JSON.stringify(name)} created`);
@@ -350,7 +352,11 @@ export class Driver {
     });
   }
 
-  /** `VolumeDriver.Remove`: refused while mounted; leaves no mountpoint directory behind. */
+  /**
+   * `VolumeDriver.Remove`: refused while mounted; leaves no mountpoint directory behind and
+   * answers once the state file durably lacks the volume. Its warm VFS and backend are
+   * released in the background.
+   */
   remove(name: string): Promise<void> {
     return this.#lock(name).run(async () => {
       const vol = this.#get(name);
@@ -360,12 +366,31 @@ export class Driver {
         await vol.runtime.unmount(this.#opts.unmountDeadlineMs);
         vol.fuseMounted = false;
       }
-      if (vol.runtime) await vol.runtime.close();
       this.#volumes.delete(name);
+      if (vol.runtime) this.#closeInBackground(name, vol.runtime);
       await this.#dropPersisted(vol);
-      await removeMountpoint(vol.mountpoint);
+      // The mountpoint directory and the state file are independent: drop both at once.
+      await Promise.all([removeMountpoint(vol.mountpoint), this.#save()]);
       log.info(`Volume ${JSON.stringify(name)} removed`);
-      await this.#save();
+    });
+  }
+
+  /**
+   * Releases a removed volume's warm VFS and backend after Remove has answered: it has no
+   * mounts and no pending writes (the last Unmount flushed them). A re-Create of the same name
+   * and {@link Driver.shutdown} wait for it.
+   */
+  #closeInBackground(name: string, runtime: VolumeRuntime): void {
+    const prev = this.#releasing.get(name);
+    const p: Promise<void> = (async () => {
+      await prev;
+      await runtime.close().catch((err) =>
+        log.error(`Volume ${JSON.stringify(name)}: close after remove: ${(err as Error).message}`)
+      );
+    })();
+    this.#releasing.set(name, p);
+    void p.then(() => {
+      if (this.#releasing.get(name) === p) this.#releasing.delete(name);
     });
   }
 
@@ -769,6 +794,11 @@ export class Driver {
       }
       vol.mounts.clear();
     }));
+    await withDeadline(
+      Promise.all([...this.#releasing.values()]),
+      deadlineMs,
+      "release of removed volumes",
+    ).catch((err) => log.error((err as Error).message));
     await this.#save();
   }
 }

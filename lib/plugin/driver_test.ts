@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import { testEnv } from "./_test_env.ts";
+import { gate } from "./_recording_mounter.ts";
 import { RcloneConf } from "../config/rclone_conf.ts";
 
 Deno.test("Driver: path, connection strings and persist survive a restart (rclone loses path)", async () => {
@@ -222,6 +223,49 @@ Deno.test("Driver.forgetDirCaches() (SIGHUP) reaches every volume's VFS", async 
     t.driver.forgetDirCaches();
     assertEquals(t.mounter.count("forget", "h1"), 1);
     assertEquals(t.mounter.count("forget", "h2"), 1);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("Driver: Remove answers before the warm VFS is closed; re-Create and shutdown wait for the close", async () => {
+  const t = await testEnv();
+  try {
+    await t.call("/VolumeDriver.Create", { Name: "w", Opts: { type: "memory" } });
+    await t.call("/VolumeDriver.Mount", { Name: "w", ID: "1" });
+    await t.call("/VolumeDriver.Unmount", { Name: "w", ID: "1" });
+    const g = gate();
+    t.mounter.closeGates.set("w", g);
+    assertEquals((await t.call("/VolumeDriver.Remove", { Name: "w" })).status, 200);
+    assertEquals(t.mounter.count("close", "w"), 1);
+    assertEquals(t.mounter.count("closed", "w"), 0);
+    const saved = JSON.parse(await Deno.readTextFile(t.statePath));
+    assertEquals(saved, []);
+    assertEquals((await t.call("/VolumeDriver.Get", { Name: "w" })).status, 500);
+
+    // A re-Create of the same name waits for the old VFS to close before opening a new one.
+    const again = t.call("/VolumeDriver.Create", { Name: "w", Opts: { type: "memory" } });
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(t.mounter.count("open", "w"), 1);
+    g.open();
+    assertEquals((await again).status, 200);
+    assertEquals(t.mounter.count("closed", "w"), 1);
+    assertEquals(t.mounter.count("open", "w"), 2);
+    const openIdx = t.mounter.calls.findLastIndex(([o, n]) => o === "open" && n === "w");
+    const closedIdx = t.mounter.calls.findIndex(([o, n]) => o === "closed" && n === "w");
+    ok(closedIdx < openIdx, "the old VFS closed before the new one opened");
+
+    // Shutdown waits for a close still running after a Remove.
+    const g2 = gate();
+    t.mounter.closeGates.set("w", g2);
+    assertEquals((await t.call("/VolumeDriver.Remove", { Name: "w" })).status, 200);
+    let down = false;
+    const shut = t.driver.shutdown(5000).then(() => down = true);
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(down, false);
+    g2.open();
+    await shut;
+    assertEquals(t.mounter.count("closed", "w"), 2);
   } finally {
     await t.cleanup();
   }
