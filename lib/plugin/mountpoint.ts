@@ -48,6 +48,25 @@ export async function detachMount(path: string): Promise<void> {
   }
 }
 
+/** Creates `path` itself (its parents too, mode 0700); false if that fails for any reason. */
+async function mkdirLeaf(path: string): Promise<boolean> {
+  try {
+    await Deno.mkdir(path, { mode: 0o700 });
+    return true;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) return false;
+  }
+  const parent = path.slice(0, path.lastIndexOf("/"));
+  if (!parent) return false;
+  try {
+    await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
+    await Deno.mkdir(path, { mode: 0o700 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Makes `path` ready to be a mountpoint: created (mode 0700, parents too) if missing. With
  * `detachStale`, a FUSE mount found there (a plugin killed while mounted) is detached first.
@@ -58,6 +77,8 @@ export async function prepareMountpoint(
   path: string,
   opts: { detachStale?: boolean } = {},
 ): Promise<boolean> {
+  // Fast path: a directory created just now is empty and nothing is mounted on it.
+  if (await mkdirLeaf(path)) return true;
   let created = false;
   try {
     const st = await Deno.lstat(path);

@@ -1,0 +1,31 @@
+import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { prepareMountpoint, removeMountpoint } from "./mountpoint.ts";
+
+Deno.test("prepareMountpoint() creates a missing directory and its parents with mode 0700", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const mp = `${dir}/base/sub/vol`;
+    assertEquals(await prepareMountpoint(mp), true);
+    assertEquals((await Deno.stat(mp)).mode! & 0o777, 0o700);
+    assertEquals((await Deno.stat(`${dir}/base`)).mode! & 0o777, 0o700);
+    // Existing and empty: accepted, not created now.
+    assertEquals(await prepareMountpoint(mp), false);
+    await removeMountpoint(mp);
+    await rejects(Deno.stat(mp), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("prepareMountpoint() refuses a non-empty directory and a file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/full`);
+    await Deno.writeTextFile(`${dir}/full/x`, "x");
+    await rejects(prepareMountpoint(`${dir}/full`), /non-empty mountpoint already exists/);
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    await rejects(prepareMountpoint(`${dir}/file`), /mountpoint is not a directory/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
