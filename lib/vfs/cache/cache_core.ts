@@ -417,8 +417,11 @@ export class CacheCore {
     }
   }
 
-  /** Removes the now empty directories above `path` in the data and metadata trees. */
-  async #prune(path: string): Promise<void> {
+  /**
+   * Removes the now empty directories above `path` in the data and metadata trees. Synchronous:
+   * usually the first rmdir fails at once (ENOTEMPTY), cheaper than a blocking-pool round trip.
+   */
+  #prune(path: string): void {
     for (
       const [root, file] of [
         [this.paths.dataRoot, this.paths.data(path)],
@@ -428,9 +431,9 @@ export class CacheCore {
       let dir = dirname(file);
       while (dir.length > root.length && dir.startsWith(root)) {
         try {
-          await Deno.remove(dir);
+          Deno.removeSync(dir);
         } catch {
-          break;
+          break; // not empty (the usual case): stop climbing
         }
         dir = dirname(dir);
       }
@@ -581,7 +584,7 @@ export class CacheCore {
     const done = (async () => {
       await this.#queue.cancel(item);
       await item.discard();
-      if (!this.#items.has(path)) await this.#prune(path);
+      if (!this.#items.has(path)) this.#prune(path);
     })();
     this.#discarding.set(path, done);
     try {
@@ -621,7 +624,7 @@ export class CacheCore {
         const old = item.path;
         await item.moveTo(target);
         this.#items.set(target, item);
-        await this.#prune(old);
+        this.#prune(old);
       }
     } finally {
       for (const item of moves) {

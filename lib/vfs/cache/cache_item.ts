@@ -715,8 +715,12 @@ export class CacheItem {
     for (const f of this.#fetches) f.abort();
     await this.#saveChain;
     this.#metaOnDisk = false;
+    // Synchronous: two local unlinks cost less than two round trips through the blocking pool
+    // (this runs for every file of an `rm -r`).
     for (const file of [this.#ctx.paths.meta(this.#path), this.#ctx.paths.data(this.#path)]) {
-      await Deno.remove(file).catch(() => {});
+      try {
+        Deno.removeSync(file);
+      } catch { /* already gone */ }
     }
   }
 
