@@ -154,45 +154,64 @@ export interface MountSpec {
   logFile: string;
 }
 
-/** Starts a mount in a fresh temp dir and waits until it shows in the mount table (60 s). */
-export async function startMount(s: MountSpec): Promise<MountProc> {
-  const mp = await Deno.makeTempDir({ prefix: `bench-${s.tool}-mnt-` });
-  const args = ["mount", s.remote, mp, "--config", s.config, "--cache-dir", s.cacheDir, ...s.flags];
-  const [cmd, pre] = s.tool === "dc" ? s.program.argv : ["rclone", []];
-  const log = await Deno.open(s.logFile, { write: true, create: true, append: true });
-  const child = new Deno.Command(cmd, {
-    args: [...pre, ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+/** A child process whose stderr is appended to a log file. */
+export interface LoggedChild {
+  /** Its PID. */
+  pid: number;
+  /** Whether it has exited. */
+  exited(): boolean;
+  /** SIGTERM (unless exited), SIGKILL after `graceMs`, then waits for it and its log. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Spawns `cmd args` with stderr appended to `logFile` and stdin/stdout closed. */
+export async function spawnLogged(
+  cmd: string,
+  args: string[],
+  logFile: string,
+): Promise<LoggedChild> {
+  const log = await Deno.open(logFile, { write: true, create: true, append: true });
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "piped" })
+    .spawn();
   const drained = child.stderr.pipeTo(log.writable).catch(() => {});
   let done = false;
   const status = child.status.then((st) => {
     done = true;
     return st;
   });
-  const m: MountProc = {
-    mp,
+  const signal = (sig: Deno.Signal) => {
+    try {
+      child.kill(sig);
+    } catch { /* gone */ }
+  };
+  return {
     pid: child.pid,
     exited: () => done,
-    async stop(graceMs = 600_000) {
-      const t0 = performance.now();
-      if (!done) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* gone */ }
-      }
-      const killer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, graceMs);
+    async stop(graceMs: number) {
+      if (!done) signal("SIGTERM");
+      const killer = setTimeout(() => signal("SIGKILL"), graceMs);
       await status;
       clearTimeout(killer);
-      const secs = (performance.now() - t0) / 1000;
       // A grandchild holding stderr open must not block the stop.
       await Promise.race([drained, new Promise((r) => setTimeout(r, 5000))]);
+    },
+  };
+}
+
+/** Starts a mount in a fresh temp dir and waits until it shows in the mount table (60 s). */
+export async function startMount(s: MountSpec): Promise<MountProc> {
+  const mp = await Deno.makeTempDir({ prefix: `bench-${s.tool}-mnt-` });
+  const args = ["mount", s.remote, mp, "--config", s.config, "--cache-dir", s.cacheDir, ...s.flags];
+  const [cmd, pre] = s.tool === "dc" ? s.program.argv : ["rclone", []];
+  const p = await spawnLogged(cmd, [...pre, ...args], s.logFile);
+  const m: MountProc = {
+    mp,
+    pid: p.pid,
+    exited: p.exited,
+    async stop(graceMs = 600_000) {
+      const t0 = performance.now();
+      await p.stop(graceMs);
+      const secs = (performance.now() - t0) / 1000;
       if (isMounted(mp)) await run("umount", ["-l", mp]).catch(() => {});
       await Deno.remove(mp).catch(() => {});
       return secs;
@@ -200,7 +219,7 @@ export async function startMount(s: MountSpec): Promise<MountProc> {
   };
   const deadline = Date.now() + 60_000;
   while (!isMounted(mp)) {
-    if (done || Date.now() > deadline) {
+    if (p.exited() || Date.now() > deadline) {
       await m.stop(2000);
       const tail = (await Deno.readTextFile(s.logFile).catch(() => "")).slice(-800);
       throw new Error(`${TOOL_NAMES[s.tool]} mount of ${s.remote} did not come up: ${tail}`);

@@ -20,6 +20,7 @@ import {
   descendants,
   rssKiB,
   run,
+  spawnLogged,
   type Tool,
   TOOL_NAMES,
 } from "./_bench_proc.ts";
@@ -107,44 +108,19 @@ async function startPlugin(w: World, program: DenocloneProgram): Promise<Plugin>
     w.config,
   ];
   const [cmd, pre] = w.tool === "dc" ? program.argv : ["rclone", []];
-  const log = await Deno.open(`${w.work}/plugin.log`, { write: true, create: true, append: true });
   const t0 = performance.now();
-  const child = new Deno.Command(cmd, {
-    args: [...pre, ...flags],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const drained = child.stderr.pipeTo(log.writable).catch(() => {});
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
+  const p = await spawnLogged(cmd, [...pre, ...flags], `${w.work}/plugin.log`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const call = (endpoint: string, body: unknown) => post(w.sock, agent, endpoint, body, 60_000);
   const stop = async () => {
     agent.destroy();
-    if (!exited) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-    }
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 20_000);
-    await status;
-    clearTimeout(killer);
-    // A grandchild holding stderr open must not block the stop.
-    await Promise.race([drained, new Promise((r) => setTimeout(r, 5000))]);
+    await p.stop(20_000);
     await detachUnder(w.base);
     await Deno.remove(w.sock).catch(() => {});
   };
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (exited || Date.now() > deadline) {
+    if (p.exited() || Date.now() > deadline) {
       await stop();
       const tail = (await Deno.readTextFile(`${w.work}/plugin.log`).catch(() => "")).slice(-800);
       throw new Error(`${TOOL_NAMES[w.tool]} serve docker did not answer: ${tail}`);
@@ -162,7 +138,7 @@ async function startPlugin(w: World, program: DenocloneProgram): Promise<Plugin>
     await new Promise((r) => setTimeout(r, 5));
   }
   const startMs = performance.now() - t0;
-  return { pid: child.pid, startMs, call, stop };
+  return { pid: p.pid, startMs, call, stop };
 }
 
 /**
