@@ -20,7 +20,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readBytes, runBackendSuite, utf8, writeBytes } from "./backend_conformance.ts";
-import { SSHD_TEST_USER, type SshdServer, startSshd } from "./helpers/sshd.ts";
+import { sharedSshd, SSHD_TEST_USER, type SshdServer } from "./helpers/sshd.ts";
 import "../lib/backends/all.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { obscure } from "../lib/config/obscure.ts";
@@ -38,20 +38,11 @@ function home(): string {
   return dir;
 }
 
-let server: SshdServer | undefined;
-let starting: Promise<SshdServer> | undefined;
+const shared = sharedSshd();
 let seq = 0;
 
 function sshd(): Promise<SshdServer> {
-  starting ??= startSshd().then((s) => {
-    server = s;
-    // Filtered runs may skip the closing test: never leave the sshd behind.
-    globalThis.addEventListener("unload", () => {
-      if (server?.pid) Deno.kill(server.pid, "SIGKILL");
-    });
-    return s;
-  });
-  return starting;
+  return shared.get();
 }
 
 /** A fresh dir under the test user's home (owned by it) and an rclone.conf naming it. */
@@ -157,6 +148,5 @@ Deno.test({
 });
 
 Deno.test("crypt over sftp: stop the test sshd", async () => {
-  await server?.close();
-  server = undefined;
+  await shared.close();
 });

@@ -10,25 +10,16 @@
  */
 
 import { runBackendSuite } from "./backend_conformance.ts";
-import { type SshdServer, startSshd } from "./helpers/sshd.ts";
+import { sharedSshd, type SshdServer } from "./helpers/sshd.ts";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 
-let server: SshdServer | undefined;
-let starting: Promise<SshdServer> | undefined;
+const shared = sharedSshd();
 
 function sshd(): Promise<SshdServer> {
-  starting ??= startSshd().then((s) => {
-    server = s;
-    // Fallback for filtered runs where the closing test does not run.
-    globalThis.addEventListener("unload", () => {
-      if (server?.pid) Deno.kill(server.pid, "SIGKILL");
-    });
-    return s;
-  });
-  return starting;
+  return shared.get();
 }
 
 function fixture(auth: (s: SshdServer) => Record<string, OptionValue>) {
@@ -70,6 +61,5 @@ runBackendSuite(
 );
 
 Deno.test("sftp conformance: stop the test sshd", async () => {
-  await server?.close();
-  server = undefined;
+  await shared.close();
 });

@@ -5,7 +5,7 @@
  */
 
 import { assertBytes, assertEquals } from "./vfs_assert.ts";
-import { type SshdServer, startSshd } from "./helpers/sshd.ts";
+import { sharedSshd, type SshdServer } from "./helpers/sshd.ts";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
 import { defaultsOf } from "../lib/config/option_schema.ts";
@@ -14,19 +14,10 @@ import { O, Vfs } from "../lib/vfs/vfs.ts";
 import { CountingBackend, patternBytes, putFile } from "./vfs_helpers.ts";
 import { modelTest } from "./vfs_model.ts";
 
-let server: SshdServer | undefined;
-let starting: Promise<SshdServer> | undefined;
+const shared = sharedSshd();
 
 function sshd(): Promise<SshdServer> {
-  starting ??= startSshd().then((s) => {
-    server = s;
-    // Fallback for filtered runs where the closing test does not run.
-    globalThis.addEventListener("unload", () => {
-      if (server?.pid) Deno.kill(server.pid, "SIGKILL");
-    });
-    return s;
-  });
-  return starting;
+  return shared.get();
 }
 
 async function sftpRemote() {
@@ -75,6 +66,5 @@ Deno.test("Vfs over sftp: sequential reads of 8 MiB use one remote stream", asyn
 modelTest("sftp", sftpRemote, 1, ["off", "minimal", "writes"]);
 
 Deno.test("Vfs over sftp: stop the test sshd", async () => {
-  await server?.close();
-  server = undefined;
+  await shared.close();
 });

@@ -286,3 +286,36 @@ export async function startSshd(): Promise<SshdServer> {
     },
   };
 }
+
+/** One sshd shared by the tests of a file: started on first use, closed by a closing test. */
+export interface SharedSshd {
+  /** The server, started by the first call. */
+  get(): Promise<SshdServer>;
+  /** Stops the server and removes its files (the file's last test calls this). */
+  close(): Promise<void>;
+}
+
+/**
+ * A lazily started {@link SharedSshd}. If a filtered run skips the closing test, the server is
+ * killed by PID when the test file unloads.
+ */
+export function sharedSshd(): SharedSshd {
+  let server: SshdServer | undefined;
+  let starting: Promise<SshdServer> | undefined;
+  return {
+    get() {
+      starting ??= startSshd().then((s) => {
+        server = s;
+        globalThis.addEventListener("unload", () => {
+          if (server?.pid) Deno.kill(server.pid, "SIGKILL");
+        });
+        return s;
+      });
+      return starting;
+    },
+    async close() {
+      await server?.close();
+      server = undefined;
+    },
+  };
+}
