@@ -147,18 +147,7 @@ export function text(b: Uint8Array): string {
   return new TextDecoder().decode(b);
 }
 
-/** Deterministic pseudo-random bytes. */
-export function patternBytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { patternBytes } from "./helpers/xorshift_bytes.ts";
 
 /** Writes a whole file straight to a backend. */
 export async function putFile(b: Backend, path: string, data: Uint8Array): Promise<Entry> {

@@ -43,18 +43,7 @@ export async function assertRejects<T extends Error>(
   throw new Error(`expected ${cls.name}, but nothing was thrown`);
 }
 
-/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
-export function patternBytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { patternBytes } from "../../../tests/helpers/xorshift_bytes.ts";
 
 /** A stream yielding `data` in chunks of `chunk` bytes. */
 export function streamOf(data: Uint8Array, chunk = 7919): ReadableStream<Uint8Array> {
