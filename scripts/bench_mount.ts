@@ -12,7 +12,7 @@
  * fixtures reach the remote: `rclone copy`, or an `rclone mount` in cache mode off),
  * `--profile DIR` (run denoclone with `--cpu-prof`, profiles and markdown summaries in DIR),
  * `--out DIR` (default bench/results), `--prep-only` (put the fixtures on each target, verify
- * them with `rclone size`, and stop).
+ * them with `rclone size`, and stop), `--rows seqWrite,cpR` (only these rows; keys as in `ROWS`).
  *
  * On `local` every row runs in every mode: time to first byte, listing and stat of a big
  * directory, sequential read (cold; in `full` also warm), 4 parallel readers, random 4 KiB
@@ -65,6 +65,11 @@ const prepMode = flag("prep", "copy");
 const profileDir = args.includes("--profile") ? flag("profile", "") : undefined;
 const outDir = flag("out", `${root}/bench/results`);
 const prepOnly = args.includes("--prep-only");
+const rowSel = flag("rows", "").split(",").filter((k) => k);
+/** True when row `key` is selected (`--rows a,b`; every row when the flag is absent). */
+function want(key: string): boolean {
+  return rowSel.length === 0 || rowSel.includes(key);
+}
 
 /** Runs one measured operation in a subprocess; undefined (and a note) when it fails. */
 async function ioRun(op: string, a: IoArgs, notes: string[], timeoutMs = 900_000) {
@@ -238,22 +243,26 @@ async function benchOne(
   };
   try {
     const mp = m.mp;
-    if (all) {
+    if (all && want("ttfb")) {
       await dropCaches();
       const fb = await io("firstByte", { path: `${mp}/big` });
       r.ttfb = fb ? fb.secs * 1000 : undefined;
     }
-    r.list = (await io("listDir", { path: `${mp}/stat`, count: statCount }))?.secs;
-    if (all) {
+    if (want("list")) {
+      r.list = (await io("listDir", { path: `${mp}/stat`, count: statCount }))?.secs;
+    }
+    if (all && want("stat")) {
       r.stat = opsPerSec(await io("statMany", { path: `${mp}/stat`, count: statCount }));
     }
-    await dropCaches();
-    r.seqRead = mbps(await io("readAll", { path: `${mp}/big` }));
-    if (mode === "full") {
+    if (want("seqRead")) {
+      await dropCaches();
+      r.seqRead = mbps(await io("readAll", { path: `${mp}/big` }));
+    }
+    if (mode === "full" && want("warmRead")) {
       await dropCaches();
       r.warmRead = mbps(await io("readAll", { path: `${mp}/big` }));
     }
-    if (all) {
+    if (all && want("parRead")) {
       await dropCaches();
       r.parRead = mbps(
         await io(
@@ -261,19 +270,27 @@ async function benchOne(
           { path: mp, paths: [0, 1, 2, 3].map((i) => `${mp}/par${i}`) },
         ),
       );
+    }
+    if (all && want("randRead")) {
       r.randRead = opsPerSec(
         await io("randomReads", { path: `${mp}/big`, bytes: bigBytes, seconds: randomSecs }),
       );
     }
-    r.create = opsPerSec(
-      await io("createSmall", { path: `${mp}/small-${tool}`, count: smallCount }),
-    );
-    r.seqWrite = mbps(await io("writeBig", { path: `${mp}/w-${tool}`, bytes: bigBytes }));
-    if (all) r.cpR = await timedCmd("cp", ["-r", `${staging}/tree`, `${mp}/tree-${tool}`], notes);
+    if (want("create")) {
+      r.create = opsPerSec(
+        await io("createSmall", { path: `${mp}/small-${tool}`, count: smallCount }),
+      );
+    }
+    if (want("seqWrite")) {
+      r.seqWrite = mbps(await io("writeBig", { path: `${mp}/w-${tool}`, bytes: bigBytes }));
+    }
+    if (all && (want("cpR") || want("rmR"))) {
+      r.cpR = await timedCmd("cp", ["-r", `${staging}/tree`, `${mp}/tree-${tool}`], notes);
+    }
   } finally {
     await m.stop();
   }
-  if (all) {
+  if (all && want("writeUnmount")) {
     // Write, then unmount at once: done when the process has exited with the data on the remote.
     m = await startMount(spec);
     const t0 = performance.now();
@@ -301,7 +318,7 @@ async function benchOne(
       if (!stopping) await m.stop();
     }
   }
-  if (all && mode !== "off") {
+  if (all && mode !== "off" && want("writeWaitUnmount")) {
     // Write, wait until the upload is on the remote, then unmount.
     m = await startMount(spec);
     const t0 = performance.now();
@@ -320,7 +337,7 @@ async function benchOne(
   }
   m = await startMount(spec);
   try {
-    if (all) r.rmR = await timedCmd("rm", ["-r", `${m.mp}/tree-${tool}`], notes);
+    if (all && want("rmR")) r.rmR = await timedCmd("rm", ["-r", `${m.mp}/tree-${tool}`], notes);
     await run("rm", [
       "-rf",
       `${m.mp}/small-${tool}`,
