@@ -1,11 +1,27 @@
 /**
  * @module
- * Imports every backend module so each registers itself. Import this once (the CLI and
- * `new_backend.ts` do) before looking up backend types.
+ * Makes the backend registry complete. Import this once (the CLI and `new_backend.ts` do)
+ * before looking up backend types. The light backends register at import; SFTP (ssh2) and
+ * crypt (ciphers) register lazily: their options are known now, their modules load the first
+ * time a remote of that type is resolved.
  */
 
 import "./local.ts";
 import "./memory.ts";
 import "./alias.ts";
-import "./sftp/sftp_register.ts";
-import "./crypt/crypt.ts";
+import { registerLazyBackend } from "./registry.ts";
+import { SFTP_OPTIONS } from "./sftp/sftp_options.ts";
+import { CRYPT_OPTIONS } from "./crypt/crypt_options.ts";
+
+registerLazyBackend({
+  type: "sftp",
+  description: "SSH/SFTP",
+  options: SFTP_OPTIONS,
+  load: () => import("./sftp/sftp_register.ts"),
+});
+registerLazyBackend({
+  type: "crypt",
+  description: "Encrypt/Decrypt a remote",
+  options: CRYPT_OPTIONS,
+  load: () => import("./crypt/crypt.ts"),
+});

@@ -15,7 +15,7 @@
 
 import "./all.ts";
 import type { Backend } from "./backend.ts";
-import { BackendConfigError, type BackendInfo, getBackendInfo } from "./registry.ts";
+import { BackendConfigError, type BackendInfo, loadBackendInfo } from "./registry.ts";
 import {
   envName,
   normaliseKey,
@@ -109,19 +109,15 @@ function remoteType(
  * creating the backend (no network I/O). Throws `RemotePathError` for a malformed string and
  * `BackendConfigError` for an unknown remote, unknown type, unknown option or bad value.
  */
-export function resolveRemote(remote: string, ctx: NewBackendContext): Promise<ResolvedRemote> {
-  try {
-    return Promise.resolve(resolveRemoteSync(remote, ctx));
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
-function resolveRemoteSync(remote: string, ctx: NewBackendContext): ResolvedRemote {
+export async function resolveRemote(
+  remote: string,
+  ctx: NewBackendContext,
+): Promise<ResolvedRemote> {
   const env = ctx.env ?? Deno.env.toObject();
   const rp = parseRemotePath(remote);
   const type = remoteType(rp, ctx.conf, env);
-  const info = getBackendInfo(type);
+  // A lazily registered backend's module loads here, so its `validate` runs below.
+  const info = await loadBackendInfo(type);
   const remoteLabel = rp.kind === "local" ? rp.path : `${rp.onTheFly ? ":" : ""}${rp.name}:`;
   if (!info) {
     throw new BackendConfigError(
@@ -210,7 +206,7 @@ async function newBackendAt(
     );
   }
   const r = await resolveRemote(remote, ctx);
-  const info = getBackendInfo(r.type)!;
+  const info = (await loadBackendInfo(r.type))!;
   return info.create({
     root: r.root,
     options: r.options,

@@ -2,7 +2,11 @@
  * @module
  * The registry of backend types. Each backend module declares its options once as an
  * `OptionGroup` (prefix = type) and registers a {@link BackendInfo} at import time;
- * `lib/backends/all.ts` imports every backend module so the registry is complete.
+ * `lib/backends/all.ts` makes the registry complete. Heavy backends (SFTP pulls in ssh2, crypt
+ * its ciphers) register lazily there with {@link registerLazyBackend}: their type, description
+ * and options are known at once (flags, `-o` keys, `config`), and their module is imported the
+ * first time a remote of that type is resolved ({@link loadBackendInfo}), so start-up and idle
+ * memory don't pay for backends nobody uses.
  */
 
 import type { Backend } from "./backend.ts";
@@ -38,11 +42,14 @@ export interface BackendInfo {
   create(ctx: BackendCreateContext): Promise<Backend>;
 }
 
-/** A second registration of the same type, or an info whose option prefix is not its type. */
+/**
+ * A second registration of the same type, an info whose option prefix is not its type, or a
+ * lazily registered backend whose module failed to load.
+ */
 export class RegistryError extends Error {
   /** Creates a registry error. */
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "RegistryError";
   }
 }
@@ -60,13 +67,85 @@ export class BackendConfigError extends UsageError {
   }
 }
 
-const registry = new Map<string, BackendInfo>();
+/** A backend type whose module is imported on first use; see {@link registerLazyBackend}. */
+export interface LazyBackendInfo {
+  /** The type name. */
+  type: string;
+  /** One-line description for listings. */
+  description: string;
+  /** The backend's options (the same constant its module registers). */
+  options: OptionGroup;
+  /** Imports the backend's module, which calls {@link registerBackend} for this type. */
+  load(): Promise<unknown>;
+}
 
-/** Registers a backend type; throws RegistryError on a duplicate type or a wrong prefix. */
+const registry = new Map<string, BackendInfo>();
+const lazy = new Map<string, { load(): Promise<unknown>; loading?: Promise<void> }>();
+
+/**
+ * Registers a backend type; throws RegistryError on a duplicate type or a wrong prefix. A
+ * type registered with {@link registerLazyBackend} is replaced by its full registration.
+ */
 export function registerBackend(info: BackendInfo): void {
-  if (registry.has(info.type)) {
+  if (registry.has(info.type) && !lazy.has(info.type)) {
     throw new RegistryError(`backend type ${JSON.stringify(info.type)} is already registered`);
   }
+  lazy.delete(info.type);
+  checkPrefix(info);
+  registry.set(info.type, info);
+}
+
+/**
+ * Registers a backend type whose module is imported the first time it is needed:
+ * {@link loadBackendInfo} (used when a remote is resolved) or the placeholder's `create`.
+ * Until then {@link getBackendInfo} answers with the type, description and options. A type
+ * whose module was imported already (and registered itself) is left as it is.
+ */
+export function registerLazyBackend(info: LazyBackendInfo): void {
+  if (lazy.has(info.type)) {
+    throw new RegistryError(`backend type ${JSON.stringify(info.type)} is already registered`);
+  }
+  if (registry.has(info.type)) return;
+  checkPrefix(info);
+  lazy.set(info.type, { load: info.load });
+  registry.set(info.type, {
+    type: info.type,
+    description: info.description,
+    options: info.options,
+    create: async (ctx) => {
+      const full = await loadBackendInfo(info.type);
+      if (!full || lazy.has(info.type)) {
+        throw new RegistryError(`backend ${JSON.stringify(info.type)} did not register itself`);
+      }
+      return full.create(ctx);
+    },
+  });
+}
+
+/**
+ * The full registration of a backend type, importing its module first if it was registered
+ * lazily; undefined for an unknown type. Concurrent calls share one import.
+ */
+export async function loadBackendInfo(type: string): Promise<BackendInfo | undefined> {
+  const l = lazy.get(type);
+  if (l) {
+    l.loading ??= l.load().then(() => {
+      if (lazy.has(type)) {
+        throw new RegistryError(`backend ${JSON.stringify(type)} did not register itself`);
+      }
+    }, (err) => {
+      l.loading = undefined;
+      throw new RegistryError(
+        `cannot load backend ${JSON.stringify(type)}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    });
+    await l.loading;
+  }
+  return registry.get(type);
+}
+
+function checkPrefix(info: { type: string; options: OptionGroup }): void {
   if (info.options.prefix !== info.type) {
     throw new RegistryError(
       `backend ${JSON.stringify(info.type)}: option prefix ${
@@ -74,7 +153,6 @@ export function registerBackend(info: BackendInfo): void {
       } must equal the type`,
     );
   }
-  registry.set(info.type, info);
 }
 
 /** The registered backend of a type, or undefined. */

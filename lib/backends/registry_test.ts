@@ -1,6 +1,13 @@
-import { deepStrictEqual as assertEquals, ok as assert, throws } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert, rejects, throws } from "node:assert/strict";
 import "./all.ts";
-import { getBackendInfo, listBackends, registerBackend, RegistryError } from "./registry.ts";
+import {
+  getBackendInfo,
+  listBackends,
+  loadBackendInfo,
+  registerBackend,
+  registerLazyBackend,
+  RegistryError,
+} from "./registry.ts";
 import { MemoryBackend } from "./memory.ts";
 
 Deno.test("listBackends() returns local, memory and alias sorted by type", () => {
@@ -38,4 +45,76 @@ Deno.test("registerBackend() rejects a duplicate type and a prefix that is not t
     /must equal the type/,
   );
   assertEquals(getBackendInfo("registry-test-bad-prefix"), undefined);
+});
+
+Deno.test("registerLazyBackend() answers with options at once and loads the module once", async () => {
+  const options = { id: "lazy-a", prefix: "lazy-a", options: [] };
+  let loads = 0;
+  registerLazyBackend({
+    type: "lazy-a",
+    description: "lazy",
+    options,
+    load: async () => {
+      loads++;
+      await new Promise((r) => setTimeout(r, 5));
+      registerBackend({
+        type: "lazy-a",
+        description: "lazy, loaded",
+        options,
+        validate: () => {},
+        create: () => Promise.resolve(new MemoryBackend()),
+      });
+    },
+  });
+  const before = getBackendInfo("lazy-a")!;
+  assertEquals([before.description, before.validate], ["lazy", undefined]);
+  const [a, b] = await Promise.all([loadBackendInfo("lazy-a"), loadBackendInfo("lazy-a")]);
+  assertEquals(loads, 1);
+  assertEquals(a, b);
+  assertEquals(a?.description, "lazy, loaded");
+  assert(typeof a?.validate === "function");
+  // The placeholder handed out before loading still creates through the loaded module.
+  const backend = await before.create({
+    root: "",
+    options: {},
+    name: ":lazy-a:",
+    newBackend: () => Promise.reject(new Error("unused")),
+  });
+  assert(backend instanceof MemoryBackend);
+  throws(
+    () => registerBackend({ ...a!, description: "third" }),
+    RegistryError,
+  );
+});
+
+Deno.test("loadBackendInfo() names a backend whose module fails or does not register", async () => {
+  const options = (id: string) => ({ id, prefix: id, options: [] });
+  registerLazyBackend({
+    type: "lazy-broken",
+    description: "x",
+    options: options("lazy-broken"),
+    load: () => Promise.reject(new Error("module not found")),
+  });
+  registerLazyBackend({
+    type: "lazy-silent",
+    description: "x",
+    options: options("lazy-silent"),
+    load: () => Promise.resolve(),
+  });
+  await rejects(
+    loadBackendInfo("lazy-broken"),
+    /cannot load backend "lazy-broken": module not found/,
+  );
+  await rejects(loadBackendInfo("lazy-silent"), /backend "lazy-silent" did not register itself/);
+  assertEquals(await loadBackendInfo("no-such-type"), undefined);
+});
+
+Deno.test("the sftp and crypt backends are registered lazily with their options", async () => {
+  for (const type of ["sftp", "crypt"]) {
+    const info = getBackendInfo(type)!;
+    assertEquals(info.options.prefix, type);
+    const full = await loadBackendInfo(type);
+    assertEquals(full?.options, info.options);
+    assert(typeof full?.validate === "function", `${type} has its validate after loading`);
+  }
 });
