@@ -354,7 +354,8 @@ export class Driver {
 
   /**
    * `VolumeDriver.Remove`: refused while mounted; leaves no mountpoint directory behind and
-   * answers once the state file durably lacks the volume. Its warm VFS and backend are
+   * answers once the state file lacks the volume (atomically replaced; fsynced right after,
+   * see `state.ts`). Its warm VFS and backend are
    * released in the background.
    */
   remove(name: string): Promise<void> {
@@ -756,7 +757,7 @@ export class Driver {
 
   /**
    * Exit: for every volume at once, flush pending writes, unmount (lazily after the deadline)
-   * and release it; then clear all mount IDs and save the state. Never waits longer than
+   * and release it; then clear all mount IDs, save the state and wait until it is fsynced. Never waits longer than
    * `deadlineMs` for a volume whose lock is held by a stuck operation.
    */
   async shutdown(deadlineMs = 30_000): Promise<void> {
@@ -800,5 +801,6 @@ export class Driver {
       "release of removed volumes",
     ).catch((err) => log.error((err as Error).message));
     await this.#save();
+    await this.#opts.state.durable();
   }
 }

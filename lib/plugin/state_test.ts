@@ -51,6 +51,7 @@ Deno.test("StateFile.save() is atomic: mode 0600, no temp file left, serialised 
     const names = [];
     for await (const e of Deno.readDir(`${dir}/cache`)) names.push(e.name);
     assertEquals(names, ["docker-plugin.state"]);
+    await sf.durable();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -79,7 +80,7 @@ Deno.test("StateFile.load() moves a corrupt file aside and starts empty", async 
   }
 });
 
-Deno.test("StateFile.save() coalesces concurrent saves; each resolves after a write that includes it", async () => {
+Deno.test("StateFile.save(): each concurrent save's volumes are on disk when it resolves", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const sf = new StateFile(`${dir}/docker-plugin.state`);
@@ -98,6 +99,46 @@ Deno.test("StateFile.save() coalesces concurrent saves; each resolves after a wr
     // A save after the burst still writes.
     await sf.save([vol("z")]);
     assertEquals((await sf.load()).map((v) => v.name), ["z"]);
+    await sf.durable();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StateFile.durable() waits for the background fsyncs of every save made so far", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sf = new StateFile(`${dir}/docker-plugin.state`);
+    await sf.durable(); // nothing saved yet
+    for (let i = 0; i < 20; i++) await sf.save([vol(`v${i}`)]);
+    await sf.durable();
+    assertEquals((await sf.load()).map((v) => v.name), ["v19"]);
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assertEquals(names, ["docker-plugin.state"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StateFile.save() rejects when the file can't be replaced and keeps the old one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sf = new StateFile(`${dir}/docker-plugin.state`);
+    await sf.save([vol("old")]);
+    await sf.durable();
+    // The state path made a non-empty directory: rename(2) over it must fail.
+    const blocked = new StateFile(`${dir}/blocked`);
+    await Deno.mkdir(`${dir}/blocked/x`, { recursive: true });
+    await blocked.save([vol("new")]).then(
+      () => ok(false, "save should fail"),
+      (err) => match((err as Error).message, /^failed to save state: /),
+    );
+    await blocked.durable();
+    assertEquals((await sf.load()).map((v) => v.name), ["old"]);
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assertEquals(names.sort(), ["blocked", "docker-plugin.state"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
