@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=(rclone fuse3 openssh-server docker.io docker-compose busybox-static socat systemd curl git
-  linux-libc-dev iproute2 procps util-linux psmisc)
+  linux-libc-dev iproute2 procps util-linux psmisc libsodium23)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,14 +1,27 @@
 /**
  * @module
  * Streaming decryption of rclone's crypt file format from any block boundary: the caller
- * fetches only the sealed blocks a plaintext range touches, and this opens them one by one,
- * dropping the bytes before the range and stopping at its end.
+ * fetches only the sealed blocks a plaintext range touches, and this opens them, dropping the
+ * bytes before the range and stopping at its end.
+ *
+ * Blocks are opened in batches (1 block first, for a fast first byte and cheap small reads,
+ * then growing to {@link MAX_BATCH_BLOCKS}), each batch going downstream as one chunk, and a
+ * {@link BatchPipeline} keeps {@link PIPELINE_BATCHES} batches under way: the next batch is
+ * read while earlier ones are opened (on other cores with libsodium) and consumed. A block
+ * that fails to authenticate ends the stream with an error after the blocks before it.
  */
 
 import { CryptDataError, type DataCipher } from "./data_cipher.ts";
-import { BLOCK_HEADER_SIZE, BLOCK_SIZE } from "./data_format.ts";
+import { BLOCK_DATA_SIZE, BLOCK_HEADER_SIZE, BLOCK_SIZE } from "./data_format.ts";
 import { FullReader } from "./_full_reader.ts";
-import { addToNonce, incrementNonce } from "./nonce.ts";
+import { BatchPipeline } from "./_batch_pipeline.ts";
+import { addToNonce } from "./nonce.ts";
+import { offHeap } from "./sodium.ts";
+
+/** Most sealed blocks opened as one batch (one downstream chunk). */
+export const MAX_BATCH_BLOCKS = 8;
+/** Batches under way at once (read ahead of the consumer). */
+export const PIPELINE_BATCHES = 3;
 
 /** What {@link decryptStream} needs besides the sealed bytes. */
 export interface DecryptStreamOptions {
@@ -28,6 +41,12 @@ export interface DecryptStreamOptions {
   onBadBlock?: (block: number) => void;
 }
 
+/** One opened batch: its plaintext, and the error that ends the stream after it. */
+interface Batch {
+  plain: Uint8Array;
+  error?: CryptDataError;
+}
+
 /**
  * Decrypts sealed blocks (starting at `opts.firstBlock`) to plaintext. `sealed` may be a
  * {@link FullReader} that has already consumed the file header.
@@ -37,34 +56,49 @@ export function decryptStream(
   opts: DecryptStreamOptions,
 ): ReadableStream<Uint8Array> {
   const input = sealed instanceof FullReader ? sealed : new FullReader(sealed);
-  const nonce = addToNonce(opts.headerNonce, opts.firstBlock);
-  const buf = new Uint8Array(BLOCK_SIZE);
-  let block = opts.firstBlock;
+  let nextBlock = opts.firstBlock;
+  let batchBlocks = 1;
+  let ended = false;
+  // Opens one batch; a bad block keeps the blocks before it and carries the error.
+  const open = async (first: number, data: Uint8Array, truncated: boolean): Promise<Batch> => {
+    const truncErr = () => new CryptDataError("file has truncated block header");
+    if (data.length === 0) return { plain: data, error: truncErr() };
+    const opened = await opts.cipher.openBlocks(addToNonce(opts.headerNonce, first), data);
+    const plain = opened.plain;
+    for (const i of opened.bad) {
+      if (!opts.passBadBlocks) {
+        return {
+          plain: plain.subarray(0, i * BLOCK_DATA_SIZE),
+          error: new CryptDataError("failed to authenticate decrypted block - bad password?"),
+        };
+      }
+      opts.onBadBlock?.(first + i);
+    }
+    return truncated ? { plain, error: truncErr() } : { plain };
+  };
+  const batches = new BatchPipeline<Batch>(async () => {
+    if (ended) return undefined;
+    const buf = offHeap(batchBlocks * BLOCK_SIZE);
+    const got = await input.fill(buf);
+    if (got < buf.length) ended = true;
+    if (got === 0) return undefined;
+    const first = nextBlock;
+    const count = Math.ceil(got / BLOCK_SIZE);
+    nextBlock += count;
+    batchBlocks = Math.min(MAX_BATCH_BLOCKS, batchBlocks * 2);
+    // A last block with no data after its tag is an error once the blocks before it are out.
+    const lastLen = got - (count - 1) * BLOCK_SIZE;
+    const truncated = lastLen <= BLOCK_HEADER_SIZE;
+    const whole = truncated ? got - lastLen : got;
+    return { work: open(first, buf.subarray(0, whole), truncated) };
+  }, PIPELINE_BATCHES);
   let discard = opts.discard;
   let remaining = opts.limit ?? Infinity;
-  let ended = false;
+  let failure: CryptDataError | undefined;
   const finish = async (ctrl: ReadableStreamDefaultController<Uint8Array>) => {
+    batches.stop();
     ctrl.close();
     await input.cancel();
-  };
-  // Reads and opens the next block; undefined at the end of the sealed data.
-  const nextBlock = async (): Promise<Uint8Array | undefined> => {
-    if (ended) return undefined;
-    const got = await input.fill(buf);
-    if (got === 0) return undefined;
-    if (got < buf.length) ended = true;
-    if (got <= BLOCK_HEADER_SIZE) throw new CryptDataError("file has truncated block header");
-    let plain = opts.cipher.open(nonce, buf.subarray(0, got));
-    if (plain === undefined) {
-      if (!opts.passBadBlocks) {
-        throw new CryptDataError("failed to authenticate decrypted block - bad password?");
-      }
-      opts.onBadBlock?.(block);
-      plain = new Uint8Array(got - BLOCK_HEADER_SIZE);
-    }
-    incrementNonce(nonce);
-    block++;
-    return plain;
   };
   return new ReadableStream<Uint8Array>({
     async pull(ctrl) {
@@ -73,11 +107,15 @@ export function decryptStream(
         // would leave the pending read waiting forever.
         while (true) {
           if (remaining <= 0) return await finish(ctrl);
-          let plain = await nextBlock();
-          if (plain === undefined) return await finish(ctrl);
+          if (failure !== undefined) throw failure;
+          const batch = await batches.next();
+          if (batch === undefined) return await finish(ctrl);
+          failure = batch.error;
+          let plain = batch.plain;
           if (discard > 0) {
-            plain = plain.subarray(Math.min(discard, plain.length));
-            discard = 0;
+            const drop = Math.min(discard, plain.length);
+            plain = plain.subarray(drop);
+            discard -= drop;
           }
           if (plain.length > remaining) plain = plain.subarray(0, remaining);
           remaining -= plain.length;
@@ -87,11 +125,13 @@ export function decryptStream(
           }
         }
       } catch (err) {
+        batches.stop();
         await input.cancel(err).catch(() => {});
         throw err;
       }
     },
     cancel(reason) {
+      batches.stop();
       return input.cancel(reason);
     },
   }, { highWaterMark: 0 });

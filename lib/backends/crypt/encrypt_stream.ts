@@ -1,13 +1,26 @@
 /**
  * @module
- * Streaming encryption into rclone's crypt file format: the header, then each 64 KiB of input
- * sealed as it arrives, so a file is never held whole in memory.
+ * Streaming encryption into rclone's crypt file format: the header, then the input sealed in
+ * 64 KiB blocks as it arrives, so a file is never held whole in memory.
+ *
+ * Blocks are sealed in batches (1 block first, so a small file costs one block, then growing
+ * to {@link MAX_BATCH_BLOCKS}), each batch going downstream as one chunk, and a
+ * {@link BatchPipeline} keeps {@link PIPELINE_BATCHES} batches under way: the next batch is
+ * read from the source while earlier ones are sealed (on other cores with libsodium) and
+ * written.
  */
 
 import { type DataCipher, makeHeader } from "./data_cipher.ts";
 import { BLOCK_DATA_SIZE } from "./data_format.ts";
 import { FullReader } from "./_full_reader.ts";
-import { incrementNonce } from "./nonce.ts";
+import { BatchPipeline } from "./_batch_pipeline.ts";
+import { addToNonce } from "./nonce.ts";
+import { offHeap } from "./sodium.ts";
+
+/** Most 64 KiB blocks sealed as one batch (one downstream chunk). */
+export const MAX_BATCH_BLOCKS = 8;
+/** Batches under way at once (read ahead of the consumer). */
+export const PIPELINE_BATCHES = 3;
 
 /** Encrypts `plain` with `cipher` starting from `nonce`; cancelling cancels the source. */
 export function encryptStream(
@@ -16,27 +29,36 @@ export function encryptStream(
   nonce: Uint8Array,
 ): ReadableStream<Uint8Array> {
   const input = new FullReader(plain);
-  const n = nonce.slice();
-  const buf = new Uint8Array(BLOCK_DATA_SIZE);
-  let headerSent = false;
+  const headerNonce = nonce.slice();
+  let nextBlock = 0;
+  let batchBlocks = 1;
   let ended = false;
+  const batches = new BatchPipeline<Uint8Array>(async () => {
+    if (ended) return undefined;
+    const buf = offHeap(batchBlocks * BLOCK_DATA_SIZE);
+    const got = await input.fill(buf);
+    if (got < buf.length) ended = true;
+    if (got === 0) return undefined;
+    const first = nextBlock;
+    nextBlock += Math.ceil(got / BLOCK_DATA_SIZE);
+    batchBlocks = Math.min(MAX_BATCH_BLOCKS, batchBlocks * 2);
+    // The header goes out in front of the first batch (an empty file is the header alone).
+    const prefix = first === 0 ? makeHeader(headerNonce) : undefined;
+    return {
+      work: cipher.sealBlocks(addToNonce(headerNonce, first), buf.subarray(0, got), prefix),
+    };
+  }, PIPELINE_BATCHES);
+  let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(ctrl) {
-      if (!headerSent) {
-        headerSent = true;
-        ctrl.enqueue(makeHeader(n));
-        return;
-      }
-      const got = ended ? 0 : await input.fill(buf);
-      if (got === 0) {
-        ctrl.close();
-        return;
-      }
-      if (got < buf.length) ended = true;
-      ctrl.enqueue(cipher.seal(n, buf.subarray(0, got)));
-      incrementNonce(n);
+      const sealed = await batches.next();
+      if (sealed !== undefined) ctrl.enqueue(sealed);
+      else if (started) ctrl.close();
+      else ctrl.enqueue(makeHeader(headerNonce));
+      started = true;
     },
     cancel(reason) {
+      batches.stop();
       return input.cancel(reason);
     },
   }, { highWaterMark: 0 });
