@@ -8,7 +8,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { UsageError } from "../lib/errors.ts";
 import { AdminEndpoint } from "../lib/plugin/api.ts";
-import { callPlugin, type PluginReply } from "../lib/plugin/admin_client.ts";
+import type { PluginReply } from "../lib/plugin/admin_client.ts";
 import type { VolumeDetails } from "../lib/plugin/driver.ts";
 
 function socketOption() {
@@ -16,6 +16,12 @@ function socketOption() {
     "--socket-addr <addr>",
     "Address <host:port> or absolute path of the plugin's socket (default /run/docker/plugins/rclone.sock)",
   ).env("RCLONE_SOCKET_ADDR").default("");
+}
+
+/** Calls the plugin's admin API; the HTTP client loads only when a volume command runs. */
+async function callPlugin(socketAddr: string, endpoint: string, body: unknown) {
+  const { callPlugin } = await import("../lib/plugin/admin_client.ts");
+  return callPlugin(socketAddr, endpoint, body);
 }
 
 function check(reply: PluginReply): unknown {

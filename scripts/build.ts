@@ -1,6 +1,7 @@
 /**
  * @module
- * `deno task build`: always makes `dist/denoclone.js` (a `deno bundle`, which runs offline)
+ * `deno task build`: always makes `dist/denoclone.js` (a `deno bundle`, which runs offline;
+ * the backends loaded on demand sit in chunk files next to it: every `dist/*.js` belongs to it)
  * plus the launcher `dist/denoclone` that runs it with the pinned Deno and exactly the
  * permissions of `scripts/permissions.ts`; and, when Deno's `denort` base binary is available
  * (`DENORT_BIN`, or Deno's download cache), the single executable `dist/denoclone-<arch>` via
@@ -49,18 +50,44 @@ async function exists(p: string): Promise<boolean> {
 
 await Deno.mkdir(dist, { recursive: true });
 const bundle = `${dist}/denoclone.js`;
-// ssh2 tries native addons (`*.node`) in try/catch and falls back to JS: keep them out of the
-// bundle. Its emscripten poly1305 loader reads the CommonJS `__dirname`, which an ES module
-// lacks: define both names at the top of the bundle.
-if (!await run(["bundle", "--platform", "deno", "--external", "*.node", "-o", bundle, "main.ts"])) {
-  console.error("build: deno bundle failed");
-  Deno.exit(1);
+// Code splitting: what main.ts imports dynamically (the SFTP and crypt backends, the admin
+// client) lands in chunk files next to the entry, so `serve docker` and `version` don't parse
+// ssh2 nor load the Node built-ins it needs. ssh2 tries native addons (`*.node`) in try/catch
+// and falls back to JS: keep them out of the bundle. Its emscripten poly1305 loader reads the
+// CommonJS `__dirname`, which an ES module lacks: define both names at the top of each file.
+const staging = await Deno.makeTempDir({ dir: dist, prefix: ".bundle-" });
+try {
+  if (
+    !await run([
+      "bundle",
+      "--platform",
+      "deno",
+      "--external",
+      "*.node",
+      "--code-splitting",
+      "--outdir",
+      staging,
+      "main.ts",
+    ])
+  ) {
+    throw new Error("build: deno bundle failed");
+  }
+  for (const e of Deno.readDirSync(dist)) {
+    if (e.isFile && e.name.endsWith(".js")) await Deno.remove(`${dist}/${e.name}`);
+  }
+  for (const e of Deno.readDirSync(staging)) {
+    const text = await Deno.readTextFile(`${staging}/${e.name}`);
+    if (e.name !== "main.js" && /["']\.\/main\.js["']/.test(text)) {
+      throw new Error(`build: chunk ${e.name} imports the entry point, which is renamed`);
+    }
+    await Deno.writeTextFile(
+      e.name === "main.js" ? bundle : `${dist}/${e.name}`,
+      "const __dirname = import.meta.dirname, __filename = import.meta.filename;\n" + text,
+    );
+  }
+} finally {
+  await Deno.remove(staging, { recursive: true });
 }
-await Deno.writeTextFile(
-  bundle,
-  "const __dirname = import.meta.dirname, __filename = import.meta.filename;\n" +
-    await Deno.readTextFile(bundle),
-);
 const launcher = `${dist}/denoclone`;
 await Deno.writeTextFile(
   launcher,

@@ -218,7 +218,12 @@ export async function buildPlugin(opts: PluginBuildOptions): Promise<PluginBuild
     kind = "bundle";
     binary = await Deno.realPath(opts.denoBinary ?? Deno.execPath());
     await copyIn(binary, `${PLUGIN_LIB_DIR}/deno`);
-    await copyIn(bundle, `${PLUGIN_LIB_DIR}/denoclone.js`);
+    // The entry point and the chunks it loads on demand (`scripts/build.ts`).
+    for (const e of Deno.readDirSync(dist)) {
+      if (e.isFile && e.name.endsWith(".js")) {
+        await copyIn(`${dist}/${e.name}`, `${PLUGIN_LIB_DIR}/${e.name}`);
+      }
+    }
     entrypoint = [
       `${PLUGIN_LIB_DIR}/deno`,
       "run",

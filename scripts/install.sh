@@ -35,7 +35,7 @@ if [ -x "dist/denoclone-$arch" ]; then
 else
   lib="$prefix/lib/denoclone"
   mkdir -p "$lib"
-  install -m 0644 dist/denoclone.js "$lib/denoclone.js"
+  install -m 0644 dist/*.js "$lib/" # the entry point and its on-demand chunks
   install -m 0755 "$(readlink -f "$deno")" "$lib/deno"
   perms=$("$deno" eval --quiet \
     'import { RUN_PERMISSIONS } from "./scripts/permissions.ts"; console.log(RUN_PERMISSIONS.join(" "))')
