@@ -14,6 +14,7 @@
  * Then: `docker plugin create NAME OUTDIR && docker plugin enable NAME` (see scripts/README.md).
  * Tests import {@link buildPlugin} to make a plugin directory from an existing build.
  */
+import { SODIUM_LIBRARY } from "../lib/backends/crypt/sodium.ts";
 import { RUN_PERMISSIONS } from "./permissions.ts";
 
 /** Where the program lives inside the plugin's rootfs. */
@@ -243,6 +244,10 @@ export async function buildPlugin(opts: PluginBuildOptions): Promise<PluginBuild
   const libs = new Set(await sharedLibs(binary));
   const libc = await findLib("libc.so.6");
   if (libc) libs.add(libc);
+  // libsodium seals crypt's data blocks natively (dlopen'ed; without it crypt falls back to
+  // the slower pure-JS cipher).
+  const sodium = await findLib(SODIUM_LIBRARY);
+  if (sodium) libs.add(sodium);
   for (const l of libs) await copyIn(l);
   const ca = "/etc/ssl/certs/ca-certificates.crt";
   if (await exists(ca)) await copyIn(ca);
