@@ -4,7 +4,6 @@
  * size is hashed without being held in memory.
  */
 
-import { createHash } from "node:crypto";
 import type { HashType } from "./backend.ts";
 import { NotSupportedError } from "../errors.ts";
 
@@ -22,10 +21,14 @@ export interface Hasher {
   digest(): string;
 }
 
-/** Creates an incremental hasher; throws NotSupportedError for a type it cannot compute. */
-export function newHasher(type: HashType): Hasher {
+/**
+ * Creates an incremental hasher; rejects with NotSupportedError for a type it cannot compute.
+ * `node:crypto` loads on the first call, so processes that never hash don't pay for it.
+ */
+export async function newHasher(type: HashType): Promise<Hasher> {
   const name = NODE_NAMES[type];
   if (!name) throw new NotSupportedError(`hash type ${JSON.stringify(type)}`);
+  const { createHash } = await import("node:crypto");
   const h = createHash(name);
   return {
     update(chunk) {
@@ -42,7 +45,7 @@ export async function hashStream(
   stream: ReadableStream<Uint8Array>,
   type: HashType,
 ): Promise<string> {
-  const h = newHasher(type);
+  const h = await newHasher(type);
   for await (const chunk of stream) h.update(chunk);
   return h.digest();
 }

@@ -366,18 +366,16 @@ export class MemoryBackend implements Backend {
   }
 
   /** Computes a hash once per file content and caches it. */
-  hash(path: string, type: HashType): Promise<string> {
-    return settle(() => {
-      const file = this.#lookupFile(cleanPath(path));
-      let h = file.hashes.get(type);
-      if (h === undefined) {
-        const hasher = newHasher(type);
-        for (const b of file.blocks) hasher.update(b);
-        h = hasher.digest();
-        file.hashes.set(type, h);
-      }
-      return h;
-    });
+  async hash(path: string, type: HashType): Promise<string> {
+    const file = await settle(() => this.#lookupFile(cleanPath(path)));
+    let h = file.hashes.get(type);
+    if (h === undefined) {
+      const hasher = await newHasher(type);
+      for (const b of file.blocks) hasher.update(b);
+      h = hasher.digest();
+      file.hashes.set(type, h);
+    }
+    return h;
   }
 
   /** Nothing to release; the files stay in the store. */
