@@ -205,6 +205,45 @@ Deno.test("config file follows RCLONE_CONFIG and config reads encrypted files", 
   });
 });
 
+Deno.test("--password-command and RCLONE_PASSWORD_COMMAND decrypt the config as rclone's do", async () => {
+  await withTempDir("config_command_", async (dir) => {
+    const conf = `${dir}/enc.conf`;
+    await Deno.mkdir(`${dir}/data`);
+    await Deno.writeTextFile(`${dir}/data/f`, "x");
+    await Deno.writeTextFile(
+      conf,
+      encryptConfig(`[r]\ntype = alias\nremote = ${dir}/data\n`, "pass phrase"),
+    );
+    await Deno.writeTextFile(`${dir}/pw`, "pass phrase\n");
+    const cmd = `cat ${dir}/pw`;
+    const ours = await ok(
+      denoclone(["config", "show", "--config", conf, "--password-command", cmd]),
+    );
+    const theirs = await ok(
+      run("rclone", ["config", "show", "--config", conf, "--password-command", cmd]),
+    );
+    assert.equal(ours, theirs);
+    assert.match(ours, /remote = /);
+    const viaEnv = await ok(
+      denoclone(["config", "dump"], { env: { RCLONE_CONFIG: conf, RCLONE_PASSWORD_COMMAND: cmd } }),
+    );
+    assert.equal(JSON.parse(viaEnv).r.type, "alias");
+
+    // A failing command: a non-zero exit naming the command, and nothing of the file leaks.
+    const bad = await denoclone([
+      "config",
+      "show",
+      "--config",
+      conf,
+      "--password-command",
+      `sh -c "exit 4"`,
+    ]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /password command "sh" failed: exit code 4/);
+    assert.doesNotMatch(bad.stdout + bad.stderr, /alias/);
+  });
+});
+
 Deno.test("config providers lists registered backends with their options", async () => {
   const providers = JSON.parse(await ok(denoclone(["config", "providers"])));
   const names = providers.map((p: { Name: string }) => p.Name);

@@ -1,7 +1,7 @@
 /**
  * @module
  * The global option group: flags every command accepts (`--config`, `--cache-dir`, `-v`,
- * `-q`, `--log-level`, `--log-file`, `--low-level-retries`), with rclone's names, defaults and
+ * `-q`, `--log-level`, `--log-file`, `--password-command`, `--low-level-retries`), with rclone's names, defaults and
  * `RCLONE_*` env vars.
  */
 import type { OptionGroup } from "../config/option_schema.ts";
@@ -51,6 +51,12 @@ export const GLOBAL_OPTIONS: OptionGroup = {
       type: "string",
       default: "",
       help: "Log everything to this file",
+    },
+    {
+      name: "password_command",
+      type: "string",
+      default: "",
+      help: "Command for supplying password for encrypted configuration",
     },
     {
       name: "low_level_retries",

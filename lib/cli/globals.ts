@@ -1,10 +1,12 @@
 /**
  * @module
  * Process-wide global settings resolved once from the global flags and env
- * (`--config`, `--cache-dir`, log level and file), readable by every command's action.
+ * (`--config`, `--cache-dir`, log level and file, `--password-command`), readable by every
+ * command's action.
  */
 import { defaultCacheDir, defaultConfigPath } from "../config/config_paths.ts";
 import type { OptionValue } from "../config/option_schema.ts";
+import { setPasswordCommand, splitCommandLine } from "../config/password_command.ts";
 import { setLogFile, setLogLevel } from "../util/log.ts";
 
 /** The resolved global settings. */
@@ -33,6 +35,7 @@ export function applyGlobals(
   if (v.quiet === true) level = "ERROR";
   setLogLevel(level);
   if (v.log_file) setLogFile(String(v.log_file));
+  setPasswordCommand(v.password_command ? splitCommandLine(String(v.password_command)) : undefined);
   current = {
     configPath: String(v.config || "") || defaultConfigPath(),
     cacheDir: String(v.cache_dir || "") || defaultCacheDir(),

@@ -16,6 +16,7 @@ import { Errno, errnoOf } from "../errors.ts";
 import { syncDir, writeSynced } from "../util/durable_write.ts";
 import { decryptConfig, encryptConfig, isEncryptedConfig } from "./config_encryption.ts";
 import { ConfigError } from "./config_error.ts";
+import { passwordCommand, runPasswordCommand } from "./password_command.ts";
 import { DEFAULT_SECTION, IniDocument, IniParseError, IniValueError } from "./ini.ts";
 
 /** Options of {@link RcloneConf.load}. */
@@ -24,6 +25,12 @@ export interface RcloneConfLoadOptions {
   password?: string;
   /** Environment to read `RCLONE_CONFIG_PASS` from; defaults to the process environment. */
   env?: Record<string, string | undefined>;
+  /**
+   * Command printing the password of an encrypted file, run when neither `password` nor
+   * `RCLONE_CONFIG_PASS` gives one; defaults to `--password-command` (see
+   * `password_command.ts`).
+   */
+  passwordCommand?: string[];
 }
 
 function dirname(path: string): string {
@@ -60,8 +67,8 @@ export class RcloneConf {
 
   /**
    * Loads a config file; a missing file gives an empty config (saved on first {@link save}).
-   * An encrypted file is decrypted with `opts.password`, else `RCLONE_CONFIG_PASS`. Errors are
-   * {@link ConfigError}s naming the file.
+   * An encrypted file is decrypted with `opts.password`, else `RCLONE_CONFIG_PASS`, else the
+   * output of the password command. Errors are {@link ConfigError}s naming the file.
    */
   static async load(path: string, opts: RcloneConfLoadOptions = {}): Promise<RcloneConf> {
     let text: string;
@@ -77,6 +84,13 @@ export class RcloneConf {
       }
       text = "";
       existed = false;
+    }
+    if (opts.password === undefined && isEncryptedConfig(text)) {
+      const env = opts.env ?? Deno.env.toObject();
+      const command = opts.passwordCommand ?? passwordCommand();
+      if (!env["RCLONE_CONFIG_PASS"] && command) {
+        opts = { ...opts, password: await runPasswordCommand(command) };
+      }
     }
     return RcloneConf.fromText(text, path, opts, existed);
   }
