@@ -135,6 +135,46 @@ function updateCommand() {
     });
 }
 
+function passwordCommand() {
+  return new Command("password")
+    .description("Update password options of an existing remote (values are obscured)")
+    .argument("<name>", "remote name")
+    .argument("<options...>", "options as key value (or key=value)")
+    .action(async (name, pairs) => {
+      const conf = await loadConf();
+      const remote = remoteArg(name);
+      if (!conf.get(remote, "type")) {
+        throw new ConfigError("couldn't find type field in config");
+      }
+      // As rclone: every given value is stored obscured, whatever the option.
+      for (const [k, v] of parseKeyValueArgs(pairs)) conf.set(remote, k, obscure(v));
+      await conf.save();
+      await print(renderShow(conf, [remote], { single: true }));
+    });
+}
+
+function pathsCommand() {
+  return new Command("paths")
+    .description("Show paths used for configuration, cache, temp etc")
+    .action(async () => {
+      const g = globals();
+      const tmp = Deno.env.get("TMPDIR") || "/tmp";
+      const abs = (p: string) => p.startsWith("/") ? p : `${Deno.cwd()}/${p.replace(/^\.\//, "")}`;
+      await print(
+        `Config file: ${abs(g.configPath)}\nCache dir:   ${abs(g.cacheDir)}\nTemp dir:    ${tmp}`,
+      );
+    });
+}
+
+function touchCommand() {
+  return new Command("touch")
+    .description("Ensure configuration file exists")
+    .action(async () => {
+      const conf = await loadConf();
+      if (!conf.existed) await conf.save();
+    });
+}
+
 function deleteCommand() {
   return new Command("delete")
     .description("Delete an existing remote")
@@ -203,6 +243,9 @@ export function configCommand(): Command {
   cmd.addCommand(updateCommand());
   cmd.addCommand(deleteCommand());
   cmd.addCommand(fileCommand());
+  cmd.addCommand(passwordCommand());
+  cmd.addCommand(pathsCommand());
+  cmd.addCommand(touchCommand());
   cmd.addCommand(obscureCommand());
   cmd.addCommand(revealCommand());
   cmd.addCommand(providersCommand());

@@ -244,6 +244,37 @@ Deno.test("--password-command and RCLONE_PASSWORD_COMMAND decrypt the config as 
   });
 });
 
+Deno.test("config password, paths and touch match rclone's", async () => {
+  await withTempDir("config_command_", async (dir) => {
+    const ours = `${dir}/ours.conf`;
+    const theirs = `${dir}/theirs.conf`;
+    for (const c of [ours, theirs]) {
+      await ok(run("rclone", ["config", "create", "s", "sftp", "host=h", "--config", c]));
+    }
+    const args = (c: string) => ["config", "password", "s", "pass", "sec ret", "--config", c];
+    const shownOurs = await ok(denoclone(args(ours)));
+    const shownTheirs = await ok(run("rclone", args(theirs)));
+    assert.equal(shownOurs, shownTheirs);
+    const dump = JSON.parse(await ok(run("rclone", ["config", "dump", "--config", ours])));
+    assert.equal(reveal(dump.s.pass), "sec ret");
+    const missing = await denoclone(["config", "password", "nope", "pass", "x", "--config", ours]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /couldn't find type field in config/);
+
+    const paths = (c: string) => ["config", "paths", "--config", c, "--cache-dir", `${dir}/cache`];
+    assert.equal(await ok(denoclone(paths(ours))), await ok(run("rclone", paths(ours))));
+
+    await ok(denoclone(["config", "touch", "--config", `${dir}/new.conf`]));
+    assert.equal((await Deno.stat(`${dir}/new.conf`)).mode! & 0o777, 0o600);
+    assert.equal(await Deno.readTextFile(ours).then((t) => t.includes("[s]")), true);
+    await ok(denoclone(["config", "touch", "--config", ours]));
+    assert.equal(
+      JSON.parse(await ok(run("rclone", ["config", "dump", "--config", ours]))).s.host,
+      "h",
+    );
+  });
+});
+
 Deno.test("config providers lists registered backends with their options", async () => {
   const providers = JSON.parse(await ok(denoclone(["config", "providers"])));
   const names = providers.map((p: { Name: string }) => p.Name);
