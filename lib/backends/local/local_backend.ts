@@ -5,6 +5,8 @@
  * the destination directory and rename it over the target, so readers see the old or the new
  * file, never a partial one. Symlinks follow rclone: skipped by default, followed with
  * `copy_links`, shown as `<name>.rclonelink` files holding the target with `links`.
+ * Metadata calls on files in directories of local-disk file systems run synchronously (see
+ * `_meta_calls.ts` for why and when that is safe); directories always use asynchronous calls.
  */
 
 import { resolve as resolvePath } from "node:path";
@@ -34,6 +36,7 @@ import { cleanPath, joinPath, parentOf } from "../_path.ts";
 import { hashStream } from "../_hash.ts";
 import { fileRangeStream } from "../_range_stream.ts";
 import { fromDenoError, fsCall } from "./_errors.ts";
+import { ASYNC_CALLS, MetaCallGate, type MetaCalls } from "./_meta_calls.ts";
 
 /** Suffix of the files that stand for symlinks when the `links` option is on. */
 export const LINK_SUFFIX = ".rclonelink";
@@ -55,6 +58,11 @@ export interface LocalBackendOptions {
   name?: string;
   /** Resolved values of `LOCAL_OPTIONS`; missing keys take their defaults. */
   options?: Record<string, OptionValue>;
+  /**
+   * Always make asynchronous metadata calls (default false: synchronous ones where
+   * `_meta_calls.ts` finds them safe). For tests of the asynchronous path.
+   */
+  asyncMetadata?: boolean;
 }
 
 /** What a backend path is on disk. */
@@ -95,6 +103,7 @@ export class LocalBackend implements Backend {
   readonly #noSetModTime: boolean;
   readonly #nfc: boolean;
   #rootDev: number | undefined;
+  readonly #gate: MetaCallGate;
 
   /** Creates a local backend on `root`; the directory need not exist yet. */
   constructor(opts: LocalBackendOptions) {
@@ -112,6 +121,7 @@ export class LocalBackend implements Backend {
     this.#oneFileSystem = flag("one_file_system");
     this.#noSetModTime = flag("no_set_modtime");
     this.#nfc = flag("unicode_normalization");
+    this.#gate = new MetaCallGate({ forceAsync: opts.asyncMetadata === true });
     this.features = {
       ...NO_FEATURES,
       move: true,
@@ -150,13 +160,16 @@ export class LocalBackend implements Backend {
     }
   }
 
-  /** Finds what `rel` is on disk, applying the symlink options; throws NotFoundError. */
-  async #resolve(rel: string): Promise<Resolved> {
+  /**
+   * Finds what `rel` is on disk, applying the symlink options; throws NotFoundError. `calls`
+   * may be the synchronous set only when `rel` is known to be a file (see `_meta_calls.ts`).
+   */
+  async #resolve(rel: string, calls: MetaCalls = ASYNC_CALLS): Promise<Resolved> {
     if (this.#links && rel.endsWith(LINK_SUFFIX)) {
       const abs = this.#abs(rel.slice(0, -LINK_SUFFIX.length));
       try {
-        const info = await Deno.lstat(abs);
-        if (info.isSymlink) return { abs, info, link: await Deno.readLink(abs) };
+        const info = await calls.lstat(abs);
+        if (info.isSymlink) return { abs, info, link: await calls.readLink(abs) };
       } catch (err) {
         if (!(err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory)) {
           throw fromDenoError(err, rel);
@@ -164,7 +177,7 @@ export class LocalBackend implements Backend {
       }
     }
     const abs = this.#abs(rel);
-    let info = await fsCall(rel, () => rel === "" ? Deno.stat(abs) : Deno.lstat(abs));
+    let info = await fsCall(rel, async () => rel === "" ? Deno.stat(abs) : await calls.lstat(abs));
     if (info.isSymlink) {
       if (!this.#copyLinks) {
         if (!this.#links) this.#skipped(rel);
@@ -210,22 +223,34 @@ export class LocalBackend implements Backend {
   async list(dir: string): Promise<Entry[]> {
     const rel = cleanPath(dir);
     const abs = this.#abs(rel);
-    const names: string[] = [];
+    const calls = await this.#gate.forDir(abs);
+    const dirents: Deno.DirEntry[] = [];
     await fsCall(rel, async () => {
-      for await (const d of Deno.readDir(abs)) {
-        if (!TEMP_NAME_RE.test(d.name)) names.push(d.name);
-      }
+      const keep = (d: Deno.DirEntry) => {
+        if (!TEMP_NAME_RE.test(d.name)) dirents.push(d);
+      };
+      if (calls.sync) { for (const d of Deno.readDirSync(abs)) keep(d); }
+      else for await (const d of Deno.readDir(abs)) keep(d);
     });
     const rootDev = this.#oneFileSystem ? await this.#rootDevice() : 0;
-    const out: (Entry | undefined)[] = new Array(names.length);
+    const out: (Entry | undefined)[] = new Array(dirents.length);
+    // Files of a local-disk directory are stat'ed synchronously right here; directories (maybe
+    // mountpoints) and everything of other file systems go through the asynchronous workers.
+    const slow: number[] = [];
+    for (let i = 0; i < dirents.length; i++) {
+      const d = dirents[i]!;
+      if (calls.sync && !d.isDirectory) {
+        out[i] = await this.#listOne(rel, abs, d.name, rootDev, calls);
+      } else slow.push(i);
+    }
     let next = 0;
     const worker = async () => {
-      while (next < names.length) {
-        const i = next++;
-        out[i] = await this.#listOne(rel, abs, names[i]!, rootDev);
+      while (next < slow.length) {
+        const i = slow[next++]!;
+        out[i] = await this.#listOne(rel, abs, dirents[i]!.name, rootDev, ASYNC_CALLS);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, names.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, slow.length) }, worker));
     return out.filter((e): e is Entry => e !== undefined);
   }
 
@@ -234,14 +259,19 @@ export class LocalBackend implements Backend {
     dirAbs: string,
     name: string,
     rootDev: number,
+    calls: MetaCalls,
   ): Promise<Entry | undefined> {
     const abs = `${dirAbs}/${name}`;
     const shown = this.#nfc ? name.normalize("NFC") : name;
     try {
-      let info = await Deno.lstat(abs);
+      let info = await calls.lstat(abs);
       if (info.isSymlink) {
         if (this.#links) {
-          return this.#entry(joinPath(dirRel, shown + LINK_SUFFIX), info, await Deno.readLink(abs));
+          return this.#entry(
+            joinPath(dirRel, shown + LINK_SUFFIX),
+            info,
+            await calls.readLink(abs),
+          );
         }
         if (!this.#copyLinks) {
           this.#skipped(joinPath(dirRel, name));
@@ -311,9 +341,11 @@ export class LocalBackend implements Backend {
       throw new IsDirectoryError(rel);
     }
     const target = this.#target(rel);
+    const dirAbs = target.abs.slice(0, target.abs.lastIndexOf("/"));
+    const calls = await this.#gate.forDir(dirAbs);
     let oldMode: number | undefined;
     try {
-      const info = await Deno.lstat(target.abs);
+      const info = await calls.lstat(target.abs);
       if (info.isDirectory) throw new IsDirectoryError(rel);
       if (info.isFile && info.mode !== null) oldMode = info.mode & 0o7777;
     } catch (err) {
@@ -322,20 +354,39 @@ export class LocalBackend implements Backend {
         throw fromDenoError(err, rel);
       }
     }
-    try {
-      await this.#mkdirs(parentOf(rel));
-    } catch (err) {
-      await data.cancel().catch(() => {});
-      throw err instanceof ExistsError ? new NotDirectoryError(rel, { cause: err }) : err;
+    // A directory the gate stat'ed as a directory exists: no mkdir needed.
+    if (!calls.sync || target.link) {
+      try {
+        await this.#mkdirs(parentOf(rel));
+      } catch (err) {
+        await data.cancel().catch(() => {});
+        throw err instanceof ExistsError ? new NotDirectoryError(rel, { cause: err }) : err;
+      }
     }
-    const dirAbs = target.abs.slice(0, target.abs.lastIndexOf("/"));
     const tmp = `${dirAbs}/.denoclone-${randomHex(8)}.partial`;
     if (target.link) {
       await this.#writeLink(rel, tmp, target.abs, data, options);
     } else {
-      await this.#writeFile(rel, tmp, target.abs, data, options, oldMode);
+      await this.#writeFile(rel, tmp, target.abs, data, options, oldMode, calls);
     }
-    return this.stat(rel);
+    const r = await this.#resolve(rel, calls);
+    return this.#entry(rel, r.info, r.link);
+  }
+
+  /**
+   * Creates the temporary file of a write. With synchronous calls the directory was only seen
+   * to exist (up to a second ago): if it is gone, it is made again as the asynchronous path does.
+   */
+  async #createTmp(rel: string, tmp: string, calls: MetaCalls): Promise<Deno.FsFile> {
+    try {
+      return await calls.createNew(tmp, 0o666);
+    } catch (err) {
+      if (!(calls.sync && err instanceof Deno.errors.NotFound)) throw fromDenoError(err, rel);
+    }
+    await this.#mkdirs(parentOf(rel)).catch((err) => {
+      throw err instanceof ExistsError ? new NotDirectoryError(rel, { cause: err }) : err;
+    });
+    return await fsCall(rel, () => Deno.open(tmp, { write: true, createNew: true, mode: 0o666 }));
   }
 
   async #writeFile(
@@ -345,6 +396,7 @@ export class LocalBackend implements Backend {
     data: ReadableStream<Uint8Array>,
     options: WriteOptions,
     oldMode: number | undefined,
+    calls: MetaCalls,
   ): Promise<void> {
     const signal = options.signal;
     const reader = data.getReader();
@@ -356,7 +408,7 @@ export class LocalBackend implements Backend {
     try {
       signal?.throwIfAborted();
       signal?.addEventListener("abort", onAbort, { once: true });
-      file = await fsCall(rel, () => Deno.open(tmp, { write: true, createNew: true, mode: 0o666 }));
+      file = await this.#createTmp(rel, tmp, calls);
       let written = 0;
       for (;;) {
         const r = await reader.read();
@@ -373,12 +425,12 @@ export class LocalBackend implements Backend {
       }
       file.close();
       file = undefined;
-      if (oldMode !== undefined) await fsCall(rel, () => Deno.chmod(tmp, oldMode));
+      if (oldMode !== undefined) await fsCall(rel, async () => await calls.chmod(tmp, oldMode));
       if (options.mtimeMs !== undefined && !this.#noSetModTime) {
         const t = new Date(options.mtimeMs);
-        await fsCall(rel, () => Deno.utime(tmp, t, t));
+        await fsCall(rel, async () => await calls.utime(tmp, t));
       }
-      await fsCall(rel, () => Deno.rename(tmp, abs));
+      await fsCall(rel, async () => await calls.rename(tmp, abs));
       done = true;
     } catch (err) {
       await reader.cancel(err).catch(() => {});
@@ -438,15 +490,17 @@ export class LocalBackend implements Backend {
     const info = await fsCall(rel, () => Deno.lstat(abs));
     if (!info.isDirectory) throw new NotDirectoryError(rel);
     await fsCall(rel, () => Deno.remove(abs));
+    this.#gate.forgetTree(abs);
   }
 
   /** Removes a file (or a translated link). */
   async remove(path: string): Promise<void> {
     const rel = cleanPath(path);
     if (rel === "") throw new IsDirectoryError(rel);
-    const r = await this.#resolve(rel);
+    const calls = await this.#gate.forDir(this.#abs(parentOf(rel)));
+    const r = await this.#resolve(rel, calls);
     if (r.link === undefined && r.info.isDirectory) throw new IsDirectoryError(rel);
-    await fsCall(rel, () => Deno.remove(r.abs));
+    await fsCall(rel, async () => await calls.remove(r.abs));
   }
 
   /** Renames a file, replacing the destination file; parents of `to` are created. */
@@ -487,6 +541,8 @@ export class LocalBackend implements Backend {
       throw err instanceof ExistsError ? new NotDirectoryError(dst, { cause: err }) : err;
     });
     await fsCall(dst, () => Deno.rename(this.#abs(src), this.#abs(dst)));
+    this.#gate.forgetTree(this.#abs(src));
+    this.#gate.forgetTree(this.#abs(dst));
   }
 
   /** Sets the modification (and access) time; a no-op with `no_set_modtime`. */

@@ -3,6 +3,7 @@ import { statfs } from "node:fs/promises";
 import { LocalBackend, TEMP_NAME_RE } from "./local_backend.ts";
 import { InvalidError, NotFoundError } from "../../errors.ts";
 import { withTempDir } from "../../../tests/helpers/temp_dir.ts";
+import { runBackendSuite } from "../../../tests/backend_conformance.ts";
 
 function stream(s: string): ReadableStream<Uint8Array> {
   return new Blob([s]).stream();
@@ -218,5 +219,35 @@ Deno.test("LocalBackend rejects paths escaping the root", async () => {
     await Deno.writeTextFile(`${dir}/secret`, "s");
     await rejects(b.read("../secret"), InvalidError);
     await rejects(b.stat("a/../../secret"), InvalidError);
+  });
+});
+
+// The suite above (tests/backends_conformance_test.ts) runs on a local disk, where files get
+// synchronous metadata calls; this run covers the asynchronous path used on other file systems.
+runBackendSuite("local, asynchronous metadata calls", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denoclone-localasync-" });
+  const backend = new LocalBackend({ root: `${dir}/root`, asyncMetadata: true });
+  await backend.mkdir("");
+  return {
+    backend,
+    async cleanup() {
+      await backend.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}, { bigFileBytes: 8 * 1024 * 1024 });
+
+Deno.test("LocalBackend writes into a directory removed since the gate saw it", async () => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
+    const b = new LocalBackend({ root: dir });
+    await b.write("sub/a.txt", stream("a"));
+    assertEquals(names(await b.list("sub")), ["sub/a.txt"]); // the gate now knows "sub"
+    await Deno.remove(`${dir}/sub`, { recursive: true });
+    const e = await b.write("sub/b.txt", stream("bb"));
+    assertEquals([e.path, e.size], ["sub/b.txt", 2]);
+    assertEquals(await text(b, "sub/b.txt"), "bb");
+    assertEquals(names(await b.list("sub")), ["sub/b.txt"]);
+    await b.remove("sub/b.txt");
+    assertEquals(await b.list("sub"), []);
   });
 });
