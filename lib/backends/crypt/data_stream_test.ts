@@ -4,6 +4,7 @@ import { decryptStream } from "./decrypt_stream.ts";
 import { encryptStream } from "./encrypt_stream.ts";
 import { deriveKeys } from "./keys.ts";
 import { addToNonce } from "./nonce.ts";
+import { openSodium, type Sodium } from "./sodium.ts";
 import {
   assertBytes,
   assertEquals,
@@ -18,18 +19,22 @@ const B = BLOCK_DATA_SIZE;
 const SIZES = [0, 1, B - 1, B, B + 1, 3 * B + 7];
 const KEY = patternBytes(32, 77);
 const NONCE = patternBytes(24, 5);
-// Every test runs with libsodium (FFI) and with the pure-JS fallback.
-const CIPHERS: [string, DataCipher][] = [
-  ["libsodium", new DataCipher(KEY)],
-  ["pure JS", new DataCipher(KEY, { native: false })],
+// Every test runs with libsodium on its worker thread, libsodium on the JS thread, and the
+// pure-JS fallback.
+const SODIUMS: [string, Sodium | null | undefined][] = [
+  ["libsodium worker", undefined],
+  ["libsodium inline", openSodium({ worker: false })!],
+  ["pure JS", null],
 ];
+const CIPHERS: [string, DataCipher, Sodium | null | undefined][] = SODIUMS.map((
+  [kind, sodium],
+) => [kind, new DataCipher(KEY, { sodium }), sodium]);
 
 Deno.test("DataCipher uses libsodium when it can be opened (libsodium23 is installed)", () => {
-  assertEquals(CIPHERS[0]![1].native, true);
-  assertEquals(CIPHERS[1]![1].native, false);
+  assertEquals(CIPHERS.map(([, c]) => c.native), [true, true, false]);
 });
 
-for (const [kind, cipher] of CIPHERS) {
+for (const [kind, cipher, sodium] of CIPHERS) {
   const encrypt = async (plain: Uint8Array, chunk?: number): Promise<Uint8Array> => {
     return await readAll(encryptStream(streamOf(plain, chunk), cipher, NONCE));
   };
@@ -54,7 +59,7 @@ for (const [kind, cipher] of CIPHERS) {
     );
     const keys = await deriveKeys("potato", "sausage");
     const out = await readAll(decryptStream(streamOf(enc.subarray(32)), {
-      cipher: new DataCipher(keys.dataKey, { native: cipher.native }),
+      cipher: new DataCipher(keys.dataKey, { sodium }),
       headerNonce: parseHeader(enc.subarray(0, 32)),
       firstBlock: 0,
       discard: 0,
@@ -230,7 +235,7 @@ Deno.test("parseHeader() rejects short files and bad magic", async () => {
 });
 
 Deno.test("libsodium and pure-JS ciphers write the same bytes and read each other's", async () => {
-  const [native, js] = [CIPHERS[0]![1], CIPHERS[1]![1]];
+  const [native, js] = [CIPHERS[0]![1], CIPHERS[2]![1]];
   const plain = patternBytes(9 * B + 333, 15);
   const a = await readAll(encryptStream(streamOf(plain, 30_000), native, NONCE));
   const b = await readAll(encryptStream(streamOf(plain, 70_000), js, NONCE));

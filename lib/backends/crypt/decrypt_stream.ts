@@ -7,7 +7,7 @@
  * Blocks are opened in batches (1 block first, for a fast first byte and cheap small reads,
  * then growing to {@link MAX_BATCH_BLOCKS}), each batch going downstream as one chunk, and a
  * {@link BatchPipeline} keeps {@link PIPELINE_BATCHES} batches under way: the next batch is
- * read while earlier ones are opened (on other cores with libsodium) and consumed. A block
+ * read while earlier ones are opened (on libsodium's worker thread) and consumed. A block
  * that fails to authenticate ends the stream with an error after the blocks before it.
  */
 
@@ -16,7 +16,6 @@ import { BLOCK_DATA_SIZE, BLOCK_HEADER_SIZE, BLOCK_SIZE } from "./data_format.ts
 import { FullReader } from "./_full_reader.ts";
 import { BatchPipeline } from "./_batch_pipeline.ts";
 import { addToNonce } from "./nonce.ts";
-import { offHeap } from "./sodium.ts";
 
 /** Most sealed blocks opened as one batch (one downstream chunk). */
 export const MAX_BATCH_BLOCKS = 8;
@@ -78,7 +77,7 @@ export function decryptStream(
   };
   const batches = new BatchPipeline<Batch>(async () => {
     if (ended) return undefined;
-    const buf = offHeap(batchBlocks * BLOCK_SIZE);
+    const buf = new Uint8Array(batchBlocks * BLOCK_SIZE);
     const got = await input.fill(buf);
     if (got < buf.length) ended = true;
     if (got === 0) return undefined;

@@ -6,7 +6,7 @@
  * Blocks are sealed in batches (1 block first, so a small file costs one block, then growing
  * to {@link MAX_BATCH_BLOCKS}), each batch going downstream as one chunk, and a
  * {@link BatchPipeline} keeps {@link PIPELINE_BATCHES} batches under way: the next batch is
- * read from the source while earlier ones are sealed (on other cores with libsodium) and
+ * read from the source while earlier ones are sealed (on libsodium's worker thread) and
  * written.
  */
 
@@ -15,7 +15,6 @@ import { BLOCK_DATA_SIZE } from "./data_format.ts";
 import { FullReader } from "./_full_reader.ts";
 import { BatchPipeline } from "./_batch_pipeline.ts";
 import { addToNonce } from "./nonce.ts";
-import { offHeap } from "./sodium.ts";
 
 /** Most 64 KiB blocks sealed as one batch (one downstream chunk). */
 export const MAX_BATCH_BLOCKS = 8;
@@ -35,7 +34,7 @@ export function encryptStream(
   let ended = false;
   const batches = new BatchPipeline<Uint8Array>(async () => {
     if (ended) return undefined;
-    const buf = offHeap(batchBlocks * BLOCK_DATA_SIZE);
+    const buf = new Uint8Array(batchBlocks * BLOCK_DATA_SIZE);
     const got = await input.fill(buf);
     if (got < buf.length) ended = true;
     if (got === 0) return undefined;
