@@ -198,6 +198,9 @@ Deno.test("VfsCache never uploads a file removed while queued", async () => {
     await h.write(0, new TextEncoder().encode("bye"));
     await h.release();
     await cache.remove("gone.txt");
+    // A dirty file's cache files are gone when remove returns: a crash cannot upload it again.
+    assertEquals(exists(cache.paths.meta("gone.txt")), false);
+    assertEquals(exists(cache.paths.data("gone.txt")), false);
     assertEquals(cache.pendingEntry("gone.txt"), undefined);
     assertEquals(cache.stats().dirtyFiles, 0);
     await new Promise((r) => setTimeout(r, 300));
@@ -208,6 +211,56 @@ Deno.test("VfsCache never uploads a file removed while queued", async () => {
       0,
       `no cache data left in ${cacheDir}`,
     );
+  });
+});
+
+function exists(file: string): boolean {
+  try {
+    Deno.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("VfsCache deletes removed clean files in the background, never a new file at their paths", async () => {
+  // Uploads only when sync() asks, so the renamed file is still dirty when it moves.
+  await withCache({ ...WRITES, vfs_write_back: 60_000 }, async ({ cache, inner }) => {
+    const put = async (path: string, text: string, flags = O.WRONLY | O.CREAT) => {
+      const h = await cache.open(path, flags, undefined);
+      await h.write(0, new TextEncoder().encode(text));
+      await h.release();
+    };
+    // Enough files that their deletions are still queued while the new files are created.
+    const n = 1000;
+    for (let i = 0; i < n; i++) await put(`d/f${i}.txt`, `old ${i}`);
+    await put("c.txt", "old c");
+    await cache.sync();
+    await put("e.txt", "from e");
+    // Clean items: their files are deleted after remove returns...
+    await cache.remove("d");
+    await cache.remove("c.txt");
+    // ...and new files at, below and over those paths right away must survive the deletions.
+    await cache.rename("e.txt", "c.txt");
+    for (let i = 0; i < n; i++) await inner.remove(`d/f${i}.txt`); // as the VFS does
+    await put(`d/f${n - 1}.txt`, "new", O.WRONLY | O.CREAT | O.TRUNC);
+    await put(`d/f${n - 2}.txt/inner.txt`, "a directory where a removed file was");
+    await cache.sync();
+    const text = async (p: string) => new TextDecoder().decode(await readRemote(inner, p));
+    assertEquals(await text(`d/f${n - 1}.txt`), "new");
+    assertEquals(await text("c.txt"), "from e");
+    assertEquals(
+      await text(`d/f${n - 2}.txt/inner.txt`),
+      "a directory where a removed file was",
+    );
+    await until(() =>
+      !exists(cache.paths.data("d/f7.txt")) && !exists(cache.paths.meta("d/f7.txt"))
+    );
+    assertEquals(exists(cache.paths.data(`d/f${n - 1}.txt`)), true);
+    assertEquals(exists(cache.paths.meta("c.txt")), true);
+    // The removed files' entries are gone from the cache, the new ones are clean and present.
+    assertEquals(cache.stats().dirtyFiles, 0);
+    assertEquals(cache.pendingEntry("d/f7.txt"), undefined);
   });
 });
 

@@ -341,7 +341,8 @@ export class CacheCore {
         it.reset(remote);
       }
       if (!it) {
-        await this.#discarding.get(path)?.catch(() => {});
+        // Deletions of removed items' files may still run (at this path, above or below it).
+        await this.#settleDiscards();
         await this.#clearConflicts(path);
         // Another open may have created it meanwhile.
         it = this.#items.get(path);
@@ -573,24 +574,42 @@ export class CacheCore {
     return item && (item.dirty || item.opens > 0) ? item.size : undefined;
   }
 
-  async #dropItem(item: CacheItem): Promise<void> {
+  /**
+   * Drops `item` from the cache and deletes its files. With `background`, a clean item's files
+   * are deleted after this returns (its pending or running upload is still cancelled first):
+   * nothing is lost if a crash leaves them behind (a clean entry whose remote file is gone is
+   * never used again: it no longer matches the remote), and every step that creates cache files
+   * at a path waits for pending deletions first ({@link CacheCore.open}, `rename`, `close`). A
+   * dirty item's files are always gone when this returns, so a crash cannot upload a removed
+   * file again.
+   */
+  async #dropItem(item: CacheItem, opts: { background?: boolean } = {}): Promise<void> {
     // Out of the map and marked removed before any await, so no open can pick it up.
     if (this.#items.get(item.path) === item) this.#items.delete(item.path);
     this.#ephemeral.delete(item);
     this.#failing.delete(item);
+    const background = opts.background === true && !item.dirty;
     item.markRemoved();
     const path = item.path;
+    const cancelled = this.#queue.cancel(item);
     // A new item at the same path waits for this, so we never delete its files.
-    const done = (async () => {
-      await this.#queue.cancel(item);
-      await item.discard();
+    const done: Promise<void> = (async () => {
+      await cancelled;
+      await item.discard({ background });
       if (!this.#items.has(path)) this.#prune(path);
-    })();
-    this.#discarding.set(path, done);
-    try {
-      await done;
-    } finally {
+    })().finally(() => {
       if (this.#discarding.get(path) === done) this.#discarding.delete(path);
+    });
+    this.#discarding.set(path, done);
+    if (!background) return await done;
+    done.catch((err) => log.error(`vfs cache: removing the cache files of ${path}: ${err}`));
+    await cancelled;
+  }
+
+  /** Waits until every deletion of cache files started by {@link CacheCore.remove} is done. */
+  async #settleDiscards(): Promise<void> {
+    while (this.#discarding.size > 0) {
+      await Promise.allSettled([...this.#discarding.values()]);
     }
   }
 
@@ -613,6 +632,8 @@ export class CacheCore {
       }
       // The remote first: if it fails, the cache is unchanged. No upload runs meanwhile.
       if (remoteMove) await remoteMove();
+      // A deletion still running at a target path must not hit the files moved there.
+      await this.#settleDiscards();
       const dest = this.#items.get(to);
       if (dest && !moves.includes(dest)) await this.#dropItem(dest);
       for (const item of moves) {
@@ -642,7 +663,9 @@ export class CacheCore {
   async remove(path: string): Promise<void> {
     this.#checkOpen();
     const victims = this.#items.within(path);
-    for (const item of victims) await this.#dropItem(item);
+    // The files of clean items go in the background: an `rm -r` need not wait for two unlinks
+    // and two directory prunes per file.
+    for (const item of victims) await this.#dropItem(item, { background: true });
   }
 
   /**
@@ -744,6 +767,7 @@ export class CacheCore {
     }
     this.#closed = true;
     await this.#queue.close();
+    await this.#settleDiscards();
     for (const item of this.#items.values()) await item.shutdown();
     this.#items.clear();
   }

@@ -709,15 +709,23 @@ export class CacheItem {
     this.#removed = true;
   }
 
-  /** Deletes the item's files; open handles keep working on the unlinked data. */
-  async discard(): Promise<void> {
+  /**
+   * Deletes the item's files; open handles keep working on the unlinked data. By default the
+   * two unlinks are synchronous (cheaper than two round trips through the blocking pool when
+   * the caller waits anyway); `background` runs them in the blocking pool, in parallel, for a
+   * caller that does not wait (a removal off the request's path, see `CacheCore.remove`).
+   */
+  async discard(opts: { background?: boolean } = {}): Promise<void> {
     this.#removed = true;
     for (const f of this.#fetches) f.abort();
     await this.#saveChain;
     this.#metaOnDisk = false;
-    // Synchronous: two local unlinks cost less than two round trips through the blocking pool
-    // (this runs for every file of an `rm -r`).
-    for (const file of [this.#ctx.paths.meta(this.#path), this.#ctx.paths.data(this.#path)]) {
+    const files = [this.#ctx.paths.meta(this.#path), this.#ctx.paths.data(this.#path)];
+    if (opts.background) {
+      await Promise.all(files.map((file) => Deno.remove(file).catch(() => {})));
+      return;
+    }
+    for (const file of files) {
       try {
         Deno.removeSync(file);
       } catch { /* already gone */ }
