@@ -117,7 +117,8 @@ export class DirCache {
       for (const e of list) {
         const name = baseName(e.path);
         if (name === "") continue;
-        entries.set(name, { ...e, path: joinPath(dir, name) });
+        const path = joinPath(dir, name);
+        entries.set(name, e.path === path ? e : { ...e, path });
       }
       if ((this.#epoch.get(dir) ?? 0) === before) {
         this.#dirs.set(dir, { entries, fetchedAt });

@@ -161,9 +161,10 @@ export class Vfs {
     if (!self.isDir) throw new NotDirectoryError(p);
     const listed = await this.#dirs.list(p);
     const out = new Map<string, VfsAttr>();
+    const t = now();
     for (const [name, e] of listed) {
       const full = joinPath(p, name);
-      out.set(name, this.#attr(full, this.#overlay(full, e)!));
+      out.set(name, this.#attr(full, this.#open.overlay(full, e, this.#cache, t)!));
     }
     for (const pe of this.#cache?.pending(p) ?? []) {
       const name = baseName(pe.path);
@@ -175,7 +176,10 @@ export class Vfs {
       const e = this.#overlay(h.path, listed.get(name));
       if (e) out.set(name, this.#attr(h.path, e));
     }
-    return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // The default sort orders strings by UTF-16 code units, as `<` does, without calling back
+    // into JS for each comparison.
+    const names = [...out.keys()].sort();
+    return names.map((n) => out.get(n)!);
   }
 
   // ---------------------------------------------------------------- directories

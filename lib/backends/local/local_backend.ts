@@ -239,54 +239,88 @@ export class LocalBackend implements Backend {
     const slow: number[] = [];
     for (let i = 0; i < dirents.length; i++) {
       const d = dirents[i]!;
-      if (calls.sync && !d.isDirectory) {
-        out[i] = await this.#listOne(rel, abs, d.name, rootDev, calls);
-      } else slow.push(i);
+      const e = calls.sync && !d.isDirectory ? this.#listOneSync(rel, abs, d.name, rootDev) : null;
+      if (e === null) slow.push(i);
+      else out[i] = e;
     }
     let next = 0;
     const worker = async () => {
       while (next < slow.length) {
         const i = slow[next++]!;
-        out[i] = await this.#listOne(rel, abs, dirents[i]!.name, rootDev, ASYNC_CALLS);
+        out[i] = await this.#listOne(rel, abs, dirents[i]!.name, rootDev);
       }
     };
     await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, slow.length) }, worker));
     return out.filter((e): e is Entry => e !== undefined);
   }
 
+  /** The listing entry of `name` (undefined if skipped or vanished), with async calls. */
   async #listOne(
     dirRel: string,
     dirAbs: string,
     name: string,
     rootDev: number,
-    calls: MetaCalls,
   ): Promise<Entry | undefined> {
     const abs = `${dirAbs}/${name}`;
-    const shown = this.#nfc ? name.normalize("NFC") : name;
     try {
-      let info = await calls.lstat(abs);
+      let info = await Deno.lstat(abs);
       if (info.isSymlink) {
-        if (this.#links) {
-          return this.#entry(
-            joinPath(dirRel, shown + LINK_SUFFIX),
-            info,
-            await calls.readLink(abs),
-          );
-        }
-        if (!this.#copyLinks) {
-          this.#skipped(joinPath(dirRel, name));
-          return undefined;
-        }
+        if (this.#links) return this.#listed(dirRel, name, info, rootDev, await Deno.readLink(abs));
+        if (!this.#copyLinks) return this.#listed(dirRel, name, info, rootDev);
         info = await Deno.stat(abs);
       }
-      if (this.#oneFileSystem && info.isDirectory && info.dev !== rootDev) return undefined;
-      if (!isStorable(info)) return undefined;
-      return this.#entry(joinPath(dirRel, shown), info);
+      return this.#listed(dirRel, name, info, rootDev);
     } catch (err) {
       // Vanished since readdir, or a dangling link followed with copy_links.
       if (err instanceof Deno.errors.NotFound) return undefined;
       throw fromDenoError(err, joinPath(dirRel, name));
     }
+  }
+
+  /**
+   * {@link #listOne} with synchronous calls, for files of a local-disk directory (see
+   * `_meta_calls.ts`); null when the entry needs the asynchronous path (a link to follow).
+   */
+  #listOneSync(
+    dirRel: string,
+    dirAbs: string,
+    name: string,
+    rootDev: number,
+  ): Entry | undefined | null {
+    const abs = `${dirAbs}/${name}`;
+    try {
+      const info = Deno.lstatSync(abs);
+      if (info.isSymlink) {
+        if (this.#links) return this.#listed(dirRel, name, info, rootDev, Deno.readLinkSync(abs));
+        if (this.#copyLinks) return null;
+      }
+      return this.#listed(dirRel, name, info, rootDev);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw fromDenoError(err, joinPath(dirRel, name));
+    }
+  }
+
+  /**
+   * The listing entry for `name` given its (followed, for copy_links) file info; `link` is the
+   * target when shown as a `.rclonelink` file. A symlink here is skipped (no -L/--links).
+   */
+  #listed(
+    dirRel: string,
+    name: string,
+    info: Deno.FileInfo,
+    rootDev: number,
+    link?: string,
+  ): Entry | undefined {
+    const shown = this.#nfc ? name.normalize("NFC") : name;
+    if (link !== undefined) return this.#entry(joinPath(dirRel, shown + LINK_SUFFIX), info, link);
+    if (info.isSymlink) {
+      this.#skipped(joinPath(dirRel, name));
+      return undefined;
+    }
+    if (this.#oneFileSystem && info.isDirectory && info.dev !== rootDev) return undefined;
+    if (!isStorable(info)) return undefined;
+    return this.#entry(joinPath(dirRel, shown), info);
   }
 
   /** Stats one path. */
