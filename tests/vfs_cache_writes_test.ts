@@ -454,3 +454,34 @@ Deno.test("VfsCache close(2) stores the data and dirty metadata before returning
     await h.release();
   }, { tuning: { syncBatchMs: 3_600_000 } });
 });
+
+Deno.test("VfsCache close() stores what changed since the last save: a read's access time, an upload's clean state", async () => {
+  const { MemoryBackend } = await import("../lib/backends/memory.ts");
+  const { VfsCache } = await import("../lib/vfs/cache/vfs_cache.ts");
+  const cacheDir = await Deno.makeTempDir();
+  const inner = new MemoryBackend();
+  const options = { vfs_cache_mode: "full", vfs_write_back: 0 };
+  try {
+    let cache = await VfsCache.open({ backend: inner, cacheDir, options });
+    const h = await cache.open("f.txt", O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode("kept"));
+    await h.release();
+    await cache.sync();
+    const file = cache.paths.meta("f.txt");
+    const before = await readMeta(file);
+    assertEquals(before.dirty, false);
+    await cache.close();
+    assertEquals(await readMeta(file), before);
+    cache = await VfsCache.open({ backend: inner, cacheDir, options });
+    await new Promise((r) => setTimeout(r, 5));
+    const r = await cache.open("f.txt", O.RDONLY, await inner.stat("f.txt"));
+    assertEquals(new TextDecoder().decode(await r.read(0, 10)), "kept");
+    await r.release();
+    await cache.close();
+    const after = await readMeta(file);
+    assertEquals(after.atimeMs > before.atimeMs, true);
+    assertEquals({ ...after, atimeMs: 0 }, { ...before, atimeMs: 0 });
+  } finally {
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});

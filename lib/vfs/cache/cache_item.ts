@@ -87,6 +87,8 @@ export class CacheItem {
   #saveChain: Promise<void> = Promise.resolve();
   /** Metadata changed since it was last saved. */
   #metaDirty = false;
+  /** The access time in the last saved metadata. */
+  #savedAtimeMs: number;
   /** Data written since the last fdatasync. */
   #dataDirty = false;
   /**
@@ -101,6 +103,7 @@ export class CacheItem {
     this.#size = meta.size;
     this.#mtimeMs = meta.mtimeMs;
     this.#atimeMs = meta.atimeMs;
+    this.#savedAtimeMs = stored ? meta.atimeMs : -1;
     this.#fingerprint = meta.fingerprint;
     this.#sourceSize = Math.min(meta.sourceSize, meta.size);
     this.#ranges = new RangeSet(meta.ranges);
@@ -207,12 +210,15 @@ export class CacheItem {
 
   /**
    * Saves the metadata (writes are queued so a newer state is never overwritten by an older).
-   * `durable: false` skips the fsyncs, for states that are safe to lose in a crash.
+   * `durable: false` skips the fsyncs, for states that are safe to lose in a crash;
+   * `disposable` overwrites in place off the JS thread, for entries a crash may drop entirely
+   * (see `writeMeta`).
    */
-  saveMeta(opts: { durable?: boolean } = {}): Promise<void> {
+  saveMeta(opts: { durable?: boolean; disposable?: boolean } = {}): Promise<void> {
     const run = async () => {
       if (this.#removed) return;
       this.#metaDirty = false;
+      this.#savedAtimeMs = this.#atimeMs;
       try {
         const p = this.#ctx.paths;
         const fresh = !this.#metaOnDisk;
@@ -639,8 +645,11 @@ export class CacheItem {
       this.#fingerprint = fingerprintOf(entry);
       this.#sourceSize = this.#size;
     }
-    // Not fsynced: if a crash loses this, the file is still marked dirty and uploaded again.
-    await this.saveMeta({ durable: this.dirty });
+    // Still dirty (changed during the upload): the dirty state stays durable. Clean: not
+    // fsynced, written in place off the JS thread; if a crash loses this, the file is still
+    // marked dirty and uploaded again, or (a write cut short) its clean entry is dropped.
+    if (this.dirty) await this.saveMeta({ durable: true });
+    else await this.saveMeta({ durable: false, disposable: true });
   }
 
   /** A stream of the whole data file (after {@link ensure} of everything), for uploading. */
@@ -736,7 +745,11 @@ export class CacheItem {
   async shutdown(): Promise<void> {
     for (const f of this.#fetches) f.abort();
     await Promise.allSettled(this.#fetches.map((f) => f.done));
-    if (!this.#removed) await this.saveMeta().catch(() => {});
+    // Only what changed since the last save, durably only for a dirty item (whose durable
+    // state every change already waited for): an fsync here would also flush whatever else the
+    // file system holds, e.g. a big upload just written to a local remote.
+    const changed = this.#metaDirty || this.#atimeMs !== this.#savedAtimeMs;
+    if (!this.#removed && changed) await this.saveMeta({ durable: this.dirty }).catch(() => {});
     if (this.#file) {
       this.#file.close();
       this.#file = undefined;

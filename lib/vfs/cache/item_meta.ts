@@ -159,13 +159,27 @@ async function withDir<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
  * destroy: the file is then written in place and fsynced, then its directory (one journal
  * commit instead of two on most file systems). A crash before this returns may leave an empty
  * file, which {@link readMeta} reports as {@link IncompleteMetaError}.
+ *
+ * `disposable` says the caller may lose this entry entirely in a crash (a clean file just
+ * uploaded: the remote has its data): the file is overwritten in place, without fsync, in the
+ * blocking pool, so this background write neither blocks the JS thread nor creates and renames
+ * a temporary file. A kill between the truncation and the write leaves an empty file, which the
+ * next start drops as an interrupted write ({@link IncompleteMetaError}) with its data file.
  */
 export async function writeMeta(
   file: string,
   tmpDir: string,
   meta: ItemMeta,
-  opts: { durable?: boolean; fresh?: boolean } = {},
+  opts: { durable?: boolean; fresh?: boolean; disposable?: boolean } = {},
 ): Promise<void> {
+  if (opts.disposable) {
+    const bytes = new TextEncoder().encode(JSON.stringify(meta));
+    await withDir(dirname(file), async () => {
+      using f = await Deno.open(file, { write: true, create: true, truncate: true });
+      for (let w = 0; w < bytes.length;) w += await f.write(bytes.subarray(w));
+    });
+    return;
+  }
   const durable = opts.durable ?? true;
   if (opts.fresh) {
     await withDir(dirname(file), async () => {

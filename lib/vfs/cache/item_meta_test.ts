@@ -35,6 +35,26 @@ Deno.test("writeMeta() then readMeta() round-trips and leaves no temporary file"
   }
 });
 
+Deno.test("writeMeta() disposable overwrites in place, shorter content included, without a temporary file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/meta/a/b.txt`;
+    const long = { ...META, ranges: [[0, 1], [2, 3], [4, 5], [6, 10]] as [number, number][] };
+    await writeMeta(file, `${dir}/tmp`, long);
+    const ino = Deno.statSync(file).ino;
+    const clean = { ...META, dirty: false };
+    await writeMeta(file, `${dir}/tmp`, clean, { durable: false, disposable: true });
+    assertEquals(await readMeta(file), clean);
+    assertEquals(Deno.statSync(file).ino, ino);
+    assertEquals([...Deno.readDirSync(`${dir}/tmp`)].length, 0);
+    // Missing directories are created.
+    await writeMeta(`${dir}/meta/new/c.txt`, `${dir}/tmp`, clean, { disposable: true });
+    assertEquals(await readMeta(`${dir}/meta/new/c.txt`), clean);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("parseMeta() rejects truncated and malformed metadata", () => {
   throws(() => parseMeta('{"version":1,"pa', "f"), InvalidError);
   throws(() => parseMeta(JSON.stringify({ ...META, ranges: [[5, 1]] }), "f"), InvalidError);
