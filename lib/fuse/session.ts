@@ -81,10 +81,42 @@ const SPIN_READS = 40;
 /** Requests taken by spinning in a row before waiting for the poller again. */
 const SPIN_STREAK_MAX = 64;
 
+/** The request methods of {@link FuseOps}. */
+type OpName = Exclude<keyof FuseOps, "init" | "destroy" | "forget">;
+
 interface InFlight {
-  ac: AbortController;
+  /** Made when an op first asks for its signal, or at the interrupt (most requests never do). */
+  ac?: AbortController;
+  /** The kernel interrupted this request. */
+  interrupted: boolean;
   opcode: number;
   answered: boolean;
+}
+
+/** A request's context whose abort signal is created only when an op reads it. */
+class LazyContext implements RequestContext {
+  readonly unique: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly pid: number;
+  readonly #f: InFlight;
+
+  constructor(unique: number, uid: number, gid: number, pid: number, f: InFlight) {
+    this.unique = unique;
+    this.uid = uid;
+    this.gid = gid;
+    this.pid = pid;
+    this.#f = f;
+  }
+
+  get signal(): AbortSignal {
+    const f = this.#f;
+    if (!f.ac) {
+      f.ac = new AbortController();
+      if (f.interrupted) f.ac.abort(new FsError("interrupted", Errno.EINTR));
+    }
+    return f.ac.signal;
+  }
 }
 
 /** A running FUSE session on one `/dev/fuse` connection. */
@@ -218,7 +250,10 @@ export class FuseSession {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#opts.debug) log.debug(`fuse ${this.#opts.name}: session ended (${why})`);
-    for (const f of this.#inflight.values()) f.ac.abort();
+    for (const f of this.#inflight.values()) {
+      f.interrupted = true;
+      f.ac?.abort();
+    }
     this.#inflight.clear();
     libc.close(this.#fd);
     this.#fd = -1;
@@ -271,7 +306,8 @@ export class FuseSession {
       case "interrupt": {
         const f = this.#inflight.get(body.target);
         if (!f) return;
-        f.ac.abort(new FsError("interrupted", Errno.EINTR));
+        f.interrupted = true;
+        f.ac?.abort(new FsError("interrupted", Errno.EINTR));
         const answer = () => {
           if (f.answered || !this.#inflight.has(body.target)) return;
           f.answered = true;
@@ -293,21 +329,15 @@ export class FuseSession {
       this.#send(h.unique, Errno.EIO);
       return;
     }
-    const f: InFlight = { ac: new AbortController(), opcode: h.opcode, answered: false };
+    const f: InFlight = { interrupted: false, opcode: h.opcode, answered: false };
     this.#inflight.set(h.unique, f);
-    const ctx: RequestContext = {
-      unique: h.unique,
-      uid: h.uid,
-      gid: h.gid,
-      pid: h.pid,
-      signal: f.ac.signal,
-    };
+    const ctx = new LazyContext(h.unique, h.uid, h.gid, h.pid, f);
     let errno = 0;
     let out: Uint8Array | undefined;
     try {
       out = await this.#call(ctx, req);
     } catch (err) {
-      errno = f.ac.signal.aborted ? Errno.EINTR : errnoOf(err);
+      errno = f.interrupted ? Errno.EINTR : errnoOf(err);
       // EIO is a real failure (remote down, retries exhausted…): the user must see why.
       if (errno === Errno.EIO) {
         log.error(`fuse ${opName(h.opcode)}: ${(err as Error)?.message ?? err}`);
@@ -385,37 +415,36 @@ export class FuseSession {
     const nosys = (): never => {
       throw new FsError(`${opName(req.header.opcode)} not implemented`, Errno.ENOSYS);
     };
+    // The op's method, called with `.call(ops, …)` (no bound function per request).
+    const need = <K extends OpName>(k: K): NonNullable<FuseOps[K]> => ops[k] ?? nosys();
     switch (body.op) {
       case "lookup":
-        return encodeEntryOut(await (ops.lookup?.bind(ops) ?? nosys)(ctx, ino, body.name));
+        return encodeEntryOut(await need("lookup").call(ops, ctx, ino, body.name));
       case "getattr": {
-        const r = await (ops.getattr?.bind(ops) ?? nosys)(
-          ctx,
-          ino,
-          body.flags & 1 ? body.fh : undefined,
-        );
+        const r = await need("getattr").call(ops, ctx, ino, body.flags & 1 ? body.fh : undefined);
         return encodeAttrOut(r.attr, r.attrTimeoutMs);
       }
       case "setattr": {
-        const r = await (ops.setattr?.bind(ops) ?? nosys)(ctx, ino, body.attr);
+        const r = await need("setattr").call(ops, ctx, ino, body.attr);
         return encodeAttrOut(r.attr, r.attrTimeoutMs);
       }
       case "mkdir":
         return encodeEntryOut(
-          await (ops.mkdir?.bind(ops) ?? nosys)(ctx, ino, body.name, body.mode, body.umask),
+          await need("mkdir").call(ops, ctx, ino, body.name, body.mode, body.umask),
         );
       case "mknod":
         return encodeEntryOut(
-          await (ops.mknod?.bind(ops) ?? nosys)(ctx, ino, body.name, body.mode, body.umask),
+          await need("mknod").call(ops, ctx, ino, body.name, body.mode, body.umask),
         );
       case "unlink":
-        await (ops.unlink?.bind(ops) ?? nosys)(ctx, ino, body.name);
+        await need("unlink").call(ops, ctx, ino, body.name);
         return;
       case "rmdir":
-        await (ops.rmdir?.bind(ops) ?? nosys)(ctx, ino, body.name);
+        await need("rmdir").call(ops, ctx, ino, body.name);
         return;
       case "rename":
-        await (ops.rename?.bind(ops) ?? nosys)(
+        await need("rename").call(
+          ops,
           ctx,
           ino,
           body.oldname,
@@ -425,38 +454,33 @@ export class FuseSession {
         );
         return;
       case "open": {
-        const r = await (ops.open?.bind(ops) ?? nosys)(ctx, ino, body.flags);
+        const r = await need("open").call(ops, ctx, ino, body.flags);
         return encodeOpenOut(r.fh, r.openFlags ?? 0);
       }
       case "opendir": {
-        const r = await (ops.opendir?.bind(ops) ?? nosys)(ctx, ino, body.flags);
+        const r = await need("opendir").call(ops, ctx, ino, body.flags);
         return encodeOpenOut(r.fh, r.openFlags ?? 0);
       }
       case "read": {
-        const data = await (ops.read?.bind(ops) ?? nosys)(
-          ctx,
-          ino,
-          body.fh,
-          body.offset,
-          body.size,
-        );
+        const data = await need("read").call(ops, ctx, ino, body.fh, body.offset, body.size);
         return data.length > body.size ? data.subarray(0, body.size) : data;
       }
       case "write": {
-        const n = await (ops.write?.bind(ops) ?? nosys)(ctx, ino, body.fh, body.offset, body.data);
+        const n = await need("write").call(ops, ctx, ino, body.fh, body.offset, body.data);
         return encodeWriteOut(n);
       }
       case "flush":
-        await (ops.flush?.bind(ops) ?? nosys)(ctx, ino, body.fh);
+        await need("flush").call(ops, ctx, ino, body.fh);
         return;
       case "fsync":
-        await (ops.fsync?.bind(ops) ?? nosys)(ctx, ino, body.fh, body.datasync, body.dir);
+        await need("fsync").call(ops, ctx, ino, body.fh, body.datasync, body.dir);
         return;
       case "release":
-        await ((body.dir ? ops.releasedir : ops.release)?.bind(ops) ?? nosys)(ctx, ino, body.fh);
+        await need(body.dir ? "releasedir" : "release").call(ops, ctx, ino, body.fh);
         return;
       case "readdir":
-        return await (ops.readdir?.bind(ops) ?? nosys)(
+        return await need("readdir").call(
+          ops,
           ctx,
           ino,
           body.fh,
@@ -477,10 +501,11 @@ export class FuseSession {
           },
         );
       case "access":
-        await (ops.access?.bind(ops) ?? nosys)(ctx, ino, body.mask);
+        await need("access").call(ops, ctx, ino, body.mask);
         return;
       case "create": {
-        const r = await (ops.create?.bind(ops) ?? nosys)(
+        const r = await need("create").call(
+          ops,
           ctx,
           ino,
           body.name,
@@ -491,18 +516,11 @@ export class FuseSession {
         return encodeCreateOut(r.entry, r.fh, r.openFlags ?? 0);
       }
       case "fallocate":
-        await (ops.fallocate?.bind(ops) ?? nosys)(
-          ctx,
-          ino,
-          body.fh,
-          body.offset,
-          body.length,
-          body.mode,
-        );
+        await need("fallocate").call(ops, ctx, ino, body.fh, body.offset, body.length, body.mode);
         return;
       case "lseek":
         return encodeLseekOut(
-          await (ops.lseek?.bind(ops) ?? nosys)(ctx, ino, body.fh, body.offset, body.whence),
+          await need("lseek").call(ops, ctx, ino, body.fh, body.offset, body.whence),
         );
       // Extended attributes are not stored: answer like a file system with none, never EIO
       // (ls -l asks for security.selinux and friends on every file).

@@ -36,6 +36,7 @@ export interface VfsOpsOptions {
 /** Inode number reported in plain READDIR for names not looked up yet (as libfuse). */
 const UNKNOWN_INO = 0xffffffff;
 const NAME_MAX = 255;
+const UTF8 = new TextEncoder();
 const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
 const ENXIO = 6;
@@ -55,7 +56,8 @@ function childPath(dir: string, name: string): string {
   if (name === "" || name === "." || name === ".." || name.includes("/")) {
     throw new InvalidError(`invalid name ${JSON.stringify(name)}`);
   }
-  if (new TextEncoder().encode(name).length > NAME_MAX) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only long names need encoding to check.
+  if (name.length * 3 > NAME_MAX && UTF8.encode(name).length > NAME_MAX) {
     throw new FsError(`name too long: ${name.slice(0, 32)}…`, Errno.ENAMETOOLONG);
   }
   return dir === "" ? name : `${dir}/${name}`;

@@ -116,3 +116,22 @@ Deno.test("VfsOps.readdir() counts lookups only for entries that fit the reply",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("VfsOps refuses names longer than 255 UTF-8 bytes, however short in UTF-16", async () => {
+  const { vfs, ops, dir } = await setup();
+  try {
+    const ENAMETOOLONG = 36;
+    const ENOENT = 2;
+    eq(await errnoOfCall(ops.lookup(ctx, ROOT_ID, "a".repeat(256))), ENAMETOOLONG, "256 ASCII");
+    eq(await errnoOfCall(ops.lookup(ctx, ROOT_ID, "a".repeat(255))), ENOENT, "255 ASCII");
+    // 86 × "€" is 86 UTF-16 code units but 258 UTF-8 bytes
+    eq(await errnoOfCall(ops.lookup(ctx, ROOT_ID, "€".repeat(86))), ENAMETOOLONG, "86 × €");
+    eq(await errnoOfCall(ops.lookup(ctx, ROOT_ID, "€".repeat(85))), ENOENT, "85 × €");
+    // 64 × "😀" is 128 code units, 256 bytes
+    eq(await errnoOfCall(ops.lookup(ctx, ROOT_ID, "😀".repeat(64))), ENAMETOOLONG, "64 emoji");
+    eq(await errnoOfCall(ops.lookup(ctx, ROOT_ID, "é".repeat(127))), ENOENT, "127 × é");
+  } finally {
+    await vfs.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -6,11 +6,22 @@
 
 import { InvalidError } from "../errors.ts";
 
+/** A `.` or `..` segment anywhere in a path. */
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+
 /**
  * Normalises a VFS path: strips leading/trailing slashes, collapses repeated slashes and `.`
  * segments. Throws InvalidError for `..` segments, which would escape the root.
  */
 export function cleanPath(path: string): string {
+  if (path === "") return path;
+  // Already clean (the common case: paths the FUSE adapter built): no split and join.
+  if (
+    path[0] !== "/" && path[path.length - 1] !== "/" && !path.includes("//") &&
+    !DOT_SEGMENT.test(path)
+  ) {
+    return path;
+  }
   const parts: string[] = [];
   for (const seg of path.split("/")) {
     if (seg === "" || seg === ".") continue;

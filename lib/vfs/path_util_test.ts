@@ -11,6 +11,16 @@ Deno.test("cleanPath() strips slashes and dots and rejects ..", async () => {
   assertEquals(cleanPath(""), "");
   assertEquals(cleanPath("/"), "");
   await assertRejects(() => Promise.resolve().then(() => cleanPath("a/../b")));
+  // the fast path for clean paths must still catch every unclean shape
+  assertEquals(cleanPath("a/b.c/..d/.e"), "a/b.c/..d/.e");
+  assertEquals(cleanPath("./a"), "a");
+  assertEquals(cleanPath("a/."), "a");
+  assertEquals(cleanPath("a/./b"), "a/b");
+  assertEquals(cleanPath("."), "");
+  assertEquals(cleanPath("a//b"), "a/b");
+  await assertRejects(() => Promise.resolve().then(() => cleanPath("..")));
+  await assertRejects(() => Promise.resolve().then(() => cleanPath("a/..")));
+  await assertRejects(() => Promise.resolve().then(() => cleanPath("../a")));
 });
 
 Deno.test("parentOf(), baseName(), joinPath() split and join clean paths", () => {
