@@ -8,37 +8,42 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   return { promise, resolve };
 }
 
-Deno.test("BatchPipeline reads one batch at a time, at most `depth` ahead, in order", async () => {
-  const reads: number[] = [];
-  const works = [deferred<string>(), deferred<string>(), deferred<string>()];
+Deno.test("BatchPipeline runs one step at a time, at most `depth` ahead, in order", async () => {
+  const started: number[] = [];
+  const steps = [deferred<string>(), deferred<string>(), deferred<string>()];
   let n = 0;
-  const p = new BatchPipeline<string>(async () => {
-    await Promise.resolve();
-    if (n === 3) return undefined;
-    reads.push(n);
-    return { work: works[n++]!.promise };
+  const p = new BatchPipeline<string>(() => {
+    if (n === 3) return Promise.resolve(undefined);
+    started.push(n);
+    return steps[n++]!.promise;
   }, 2);
   const first = p.next();
-  // Work 0 is not done yet, but batch 1 has been read meanwhile (read-ahead), not batch 2.
   await new Promise((r) => setTimeout(r, 10));
-  assertEquals(reads, [0, 1]);
-  works[1]!.resolve("b");
-  works[0]!.resolve("a");
+  // Step 1 waits for step 0 to finish.
+  assertEquals(started, [0]);
+  steps[0]!.resolve("a");
   assertEquals(await first, "a");
-  works[2]!.resolve("c");
+  await new Promise((r) => setTimeout(r, 10));
+  // Step 1 runs ahead of the consumer; step 2 waits for it.
+  assertEquals(started, [0, 1]);
+  steps[1]!.resolve("b");
+  await new Promise((r) => setTimeout(r, 10));
+  // With `depth` 2, step 2 started ahead too while "b" is not consumed yet.
+  assertEquals(started, [0, 1, 2]);
+  steps[2]!.resolve("c");
   assertEquals(await p.next(), "b");
   assertEquals(await p.next(), "c");
   assertEquals(await p.next(), undefined);
   assertEquals(await p.next(), undefined);
-  assertEquals(reads, [0, 1, 2]);
+  assertEquals(started, [0, 1, 2]);
 });
 
-Deno.test("BatchPipeline hands out the batches before a failing read, then its error", async () => {
+Deno.test("BatchPipeline hands out the batches before a failing step, then its error", async () => {
   let n = 0;
   const p = new BatchPipeline<number>(() => {
     const i = n++;
     if (i === 2) return Promise.reject(new RangeError("read failed"));
-    return Promise.resolve({ work: Promise.resolve(i) });
+    return Promise.resolve(i);
   }, 3);
   assertEquals(await p.next(), 0);
   assertEquals(await p.next(), 1);
@@ -47,13 +52,13 @@ Deno.test("BatchPipeline hands out the batches before a failing read, then its e
   assertEquals(n, 3);
 });
 
-Deno.test("BatchPipeline.stop() ends the batches and reads no more", async () => {
+Deno.test("BatchPipeline.stop() ends the batches and runs no more steps", async () => {
   let n = 0;
-  const p = new BatchPipeline<number>(() => Promise.resolve({ work: Promise.resolve(n++) }), 2);
+  const p = new BatchPipeline<number>(() => Promise.resolve(n++), 2);
   assertEquals(await p.next(), 0);
   p.stop();
   assertEquals(await p.next(), undefined);
-  const reads = n;
+  const steps = n;
   await new Promise((r) => setTimeout(r, 10));
-  assertEquals(n, reads);
+  assertEquals(n, steps);
 });

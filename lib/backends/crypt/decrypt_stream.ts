@@ -6,8 +6,8 @@
  *
  * Blocks are opened in batches (1 block first, for a fast first byte and cheap small reads,
  * then growing to {@link MAX_BATCH_BLOCKS}), each batch going downstream as one chunk, and a
- * {@link BatchPipeline} keeps {@link PIPELINE_BATCHES} batches under way: the next batch is
- * read while earlier ones are opened (on libsodium's worker thread) and consumed. A block
+ * {@link BatchPipeline} reads up to {@link PIPELINE_BATCHES} batches ahead, so the sealed
+ * data is read while earlier batches are being consumed. A block
  * that fails to authenticate ends the stream with an error after the blocks before it.
  */
 
@@ -19,7 +19,7 @@ import { addToNonce } from "./nonce.ts";
 
 /** Most sealed blocks opened as one batch (one downstream chunk). */
 export const MAX_BATCH_BLOCKS = 8;
-/** Batches under way at once (read ahead of the consumer). */
+/** Batches read ahead of the consumer. */
 export const PIPELINE_BATCHES = 3;
 
 /** What {@link decryptStream} needs besides the sealed bytes. */
@@ -59,10 +59,10 @@ export function decryptStream(
   let batchBlocks = 1;
   let ended = false;
   // Opens one batch; a bad block keeps the blocks before it and carries the error.
-  const open = async (first: number, data: Uint8Array, truncated: boolean): Promise<Batch> => {
+  const open = (first: number, data: Uint8Array, truncated: boolean): Batch => {
     const truncErr = () => new CryptDataError("file has truncated block header");
     if (data.length === 0) return { plain: data, error: truncErr() };
-    const opened = await opts.cipher.openBlocks(addToNonce(opts.headerNonce, first), data);
+    const opened = opts.cipher.openBlocks(addToNonce(opts.headerNonce, first), data);
     const plain = opened.plain;
     for (const i of opened.bad) {
       if (!opts.passBadBlocks) {
@@ -89,7 +89,7 @@ export function decryptStream(
     const lastLen = got - (count - 1) * BLOCK_SIZE;
     const truncated = lastLen <= BLOCK_HEADER_SIZE;
     const whole = truncated ? got - lastLen : got;
-    return { work: open(first, buf.subarray(0, whole), truncated) };
+    return open(first, buf.subarray(0, whole), truncated);
   }, PIPELINE_BATCHES);
   let discard = opts.discard;
   let remaining = opts.limit ?? Infinity;

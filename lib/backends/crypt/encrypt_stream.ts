@@ -5,9 +5,8 @@
  *
  * Blocks are sealed in batches (1 block first, so a small file costs one block, then growing
  * to {@link MAX_BATCH_BLOCKS}), each batch going downstream as one chunk, and a
- * {@link BatchPipeline} keeps {@link PIPELINE_BATCHES} batches under way: the next batch is
- * read from the source while earlier ones are sealed (on libsodium's worker thread) and
- * written.
+ * {@link BatchPipeline} reads up to {@link PIPELINE_BATCHES} batches ahead, so the source is
+ * read while earlier batches are being written.
  */
 
 import { type DataCipher, makeHeader } from "./data_cipher.ts";
@@ -18,7 +17,7 @@ import { addToNonce } from "./nonce.ts";
 
 /** Most 64 KiB blocks sealed as one batch (one downstream chunk). */
 export const MAX_BATCH_BLOCKS = 8;
-/** Batches under way at once (read ahead of the consumer). */
+/** Batches read ahead of the consumer. */
 export const PIPELINE_BATCHES = 3;
 
 /** Encrypts `plain` with `cipher` starting from `nonce`; cancelling cancels the source. */
@@ -43,9 +42,7 @@ export function encryptStream(
     batchBlocks = Math.min(MAX_BATCH_BLOCKS, batchBlocks * 2);
     // The header goes out in front of the first batch (an empty file is the header alone).
     const prefix = first === 0 ? makeHeader(headerNonce) : undefined;
-    return {
-      work: cipher.sealBlocks(addToNonce(headerNonce, first), buf.subarray(0, got), prefix),
-    };
+    return cipher.sealBlocks(addToNonce(headerNonce, first), buf.subarray(0, got), prefix);
   }, PIPELINE_BATCHES);
   let started = false;
   return new ReadableStream<Uint8Array>({
