@@ -2,7 +2,7 @@
  * @module
  * The inode-level operations a FUSE file system implements ({@link FuseOps}). The session
  * decodes each request, calls the matching method and encodes its result; a missing method is
- * answered ENOSYS (xattr calls get ENODATA/ENOTSUP instead, see `session.ts`). Methods throw
+ * answered ENOSYS (xattr calls are answered in `session.ts`). Methods throw
  * `lib/errors.ts` errors (or anything: {@link errnoOf} maps it) to fail.
  */
 

@@ -522,10 +522,12 @@ export class FuseSession {
         return encodeLseekOut(
           await need("lseek").call(ops, ctx, ino, body.fh, body.offset, body.whence),
         );
-      // Extended attributes are not stored: answer like a file system with none, never EIO
-      // (ls -l asks for security.selinux and friends on every file).
+      // Extended attributes are not stored: never EIO (ls -l asks for security.selinux and
+      // friends on every file). GETXATTR gets ENOSYS: the kernel then answers every later
+      // getxattr(2) of this mount EOPNOTSUPP itself (what rclone's mount answers), including
+      // the security.capability check before each write, which saves a round trip per write.
       case "getxattr":
-        throw new FsError(`no xattr ${body.name}`, Errno.ENODATA);
+        throw new FsError("xattrs are not supported", Errno.ENOSYS);
       case "listxattr":
         return body.size === 0 ? encodeGetxattrOut(0) : new Uint8Array(0);
       case "setxattr":
