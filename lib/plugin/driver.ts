@@ -264,6 +264,7 @@ export class Driver {
         displayRemote,
         mountOptions: spec.mountOptions,
         vfsOptions: spec.vfsOptions,
+        conf,
       });
       vol.spec = spec;
       if (persistName !== undefined) vol.persistName = persistName;

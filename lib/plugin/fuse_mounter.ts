@@ -122,15 +122,19 @@ export class FuseMounter implements Mounter {
     this.#opts = opts;
   }
 
-  /** Builds the volume's backend now (connecting where the backend does). */
+  /**
+   * Builds the volume's backend now (connecting where the backend does), from `setup.conf`
+   * or else rclone.conf read now.
+   */
   async open(setup: VolumeSetup): Promise<VolumeRuntime> {
     const env = this.#opts.env ?? Deno.env.toObject();
-    const conf = await RcloneConf.load(this.#opts.configPath, { env });
+    const conf = setup.conf ?? await RcloneConf.load(this.#opts.configPath, { env });
     const backend = await newBackend(setup.remote, {
       conf,
       env,
       flags: this.#opts.backendFlags ?? {},
     });
-    return new FuseRuntime(setup, backend, this.#opts.cacheDir);
+    const { conf: _conf, ...kept } = setup;
+    return new FuseRuntime(kept, backend, this.#opts.cacheDir);
   }
 }

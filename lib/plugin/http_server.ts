@@ -54,6 +54,8 @@ const REASONS: Record<number, string> = {
 
 /** Idle keep-alive connections are closed after this long (Go's server has no limit). */
 const IDLE_TIMEOUT_MS = 5 * 60_000;
+/** How often idle connections are looked for (one timer per server, none per request). */
+const IDLE_SWEEP_MS = 30_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -121,6 +123,18 @@ interface Stream {
   close(): void;
   /** True while a request of this connection is being handled. */
   busy: boolean;
+  /** When the connection started waiting for bytes (0 while it is not waiting). */
+  idleSince: number;
+}
+
+/** Closes connections idle for longer than {@link IDLE_TIMEOUT_MS}; returns the stopper. */
+function sweepIdle(streams: () => Iterable<Stream>): () => void {
+  const timer = setInterval(() => {
+    const cutoff = Date.now() - IDLE_TIMEOUT_MS;
+    for (const s of streams()) if (s.idleSince && s.idleSince < cutoff) s.close();
+  }, IDLE_SWEEP_MS);
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
 }
 
 /**
@@ -129,7 +143,6 @@ interface Stream {
  */
 async function serveConnection(driver: Driver, s: Stream): Promise<void> {
   const parser = new Http1RequestParser();
-  let idle: ReturnType<typeof setTimeout> | undefined;
   try {
     for (;;) {
       let req: Http1Request | undefined;
@@ -151,16 +164,15 @@ async function serveConnection(driver: Driver, s: Stream): Promise<void> {
         continue;
       }
       if (parser.wantsContinue()) await s.write(CONTINUE);
-      idle = setTimeout(() => s.close(), IDLE_TIMEOUT_MS);
+      s.idleSince = Date.now();
       const chunk = await s.read();
-      clearTimeout(idle);
+      s.idleSince = 0;
       if (chunk === null) return;
       parser.push(chunk);
     }
   } catch {
     // A connection reset or closed under us: nothing to answer.
   } finally {
-    clearTimeout(idle);
     s.close();
   }
 }
@@ -171,6 +183,7 @@ function denoStream(conn: Deno.Conn): Stream {
   let closed = false;
   return {
     busy: false,
+    idleSince: 0,
     async read() {
       const n = await conn.read(buf);
       return n === null ? null : buf.subarray(0, n);
@@ -208,6 +221,7 @@ function nodeStream(sock: net.Socket): Stream {
   sock.on("error", () => deliver(null));
   return {
     busy: false,
+    idleSince: 0,
     read() {
       if (queue.length) return Promise.resolve(queue.shift()!);
       return new Promise((res) => waiter = res);
@@ -245,11 +259,13 @@ function serveDenoListener(
       }
     }
   })();
+  const stopSweep = sweepIdle(() => conns.keys());
   let closing: Promise<void> | undefined;
   return {
     address,
     close: () =>
       closing ??= (async () => {
+        stopSweep();
         try {
           listener.close();
         } catch {
@@ -264,23 +280,26 @@ function serveDenoListener(
 
 /** Serves an inherited listening fd with `node:net`. */
 function serveFd(driver: Driver, fd: number): Promise<PluginHttpServer> {
-  const socks = new Set<net.Socket>();
+  const socks = new Map<net.Socket, Stream>();
   const server = net.createServer((sock) => {
-    socks.add(sock);
+    const s = nodeStream(sock);
+    socks.set(sock, s);
     sock.setNoDelay?.(true);
-    void serveConnection(driver, nodeStream(sock)).finally(() => socks.delete(sock));
+    void serveConnection(driver, s).finally(() => socks.delete(sock));
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen({ fd }, () => {
       server.off("error", reject);
+      const stopSweep = sweepIdle(() => socks.values());
       server.on("error", (err) => log.error(`plugin server: ${err.message}`));
       resolve({
         address: `fd:${fd}`,
         close: () =>
           new Promise<void>((res) => {
+            stopSweep();
             server.close(() => res());
-            for (const s of socks) s.destroy();
+            for (const s of socks.keys()) s.destroy();
           }),
       });
     });

@@ -7,6 +7,7 @@
  * recording double.
  */
 import type { OptionValue } from "../config/option_schema.ts";
+import type { RcloneConf } from "../config/rclone_conf.ts";
 
 /** Everything needed to serve one volume. */
 export interface VolumeSetup {
@@ -20,6 +21,11 @@ export interface VolumeSetup {
   mountOptions: Record<string, OptionValue>;
   /** Typed VFS option values. */
   vfsOptions: Record<string, OptionValue>;
+  /**
+   * The rclone.conf the driver has just loaded (and updated for `persist`), so the mounter
+   * need not read and decrypt the file again; absent, the mounter loads it itself.
+   */
+  conf?: RcloneConf;
 }
 
 /** Write-back and cache figures of a volume. */

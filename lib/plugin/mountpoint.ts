@@ -32,9 +32,19 @@ export function parseMountinfo(text: string): MountInfo[] {
   return out;
 }
 
-/** The mount at exactly `path`, if any (the last one, i.e. the visible one). */
+/** `path` escaped as mountinfo writes it (space, tab, newline and backslash as `\ooo`). */
+export function escapeMountinfo(path: string): string {
+  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+}
+
+/**
+ * The mount at exactly `path`, if any (the last one, i.e. the visible one). The table is
+ * parsed only when the escaped path appears in it as a whole field (the common answer, "not
+ * mounted", costs one read and one substring search).
+ */
 export function mountAt(path: string): Promise<MountInfo | undefined> {
   const text = readTextFileSync("/proc/self/mountinfo");
+  if (!text.includes(` ${escapeMountinfo(path)} `)) return Promise.resolve(undefined);
   return Promise.resolve(parseMountinfo(text).filter((m) => m.mountpoint === path).pop());
 }
 

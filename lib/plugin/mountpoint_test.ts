@@ -1,5 +1,11 @@
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
-import { prepareMountpoint, removeMountpoint } from "./mountpoint.ts";
+import {
+  escapeMountinfo,
+  mountAt,
+  parseMountinfo,
+  prepareMountpoint,
+  removeMountpoint,
+} from "./mountpoint.ts";
 
 Deno.test("prepareMountpoint() creates a missing directory and its parents with mode 0700", async () => {
   const dir = await Deno.makeTempDir();
@@ -27,5 +33,20 @@ Deno.test("prepareMountpoint() refuses a non-empty directory and a file", async 
     await rejects(prepareMountpoint(`${dir}/file`), /mountpoint is not a directory/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("escapeMountinfo() escapes like the kernel; mountAt() finds real mounts and only those", async () => {
+  assertEquals(escapeMountinfo("/a b\tc\\d\ne"), "/a\\040b\\011c\\134d\\012e");
+  const line = `1 0 0:1 / ${escapeMountinfo("/a b\\c")} rw - tmpfs none rw\n`;
+  assertEquals(parseMountinfo(line), [{ mountpoint: "/a b\\c", fstype: "tmpfs" }]);
+  assertEquals((await mountAt("/proc"))?.fstype, "proc");
+  const dir = await Deno.makeTempDir();
+  try {
+    assertEquals(await mountAt(dir), undefined);
+    // A prefix of a mountpoint is not that mountpoint.
+    assertEquals(await mountAt("/pro"), undefined);
+  } finally {
+    await Deno.remove(dir);
   }
 });
