@@ -404,9 +404,13 @@ export class CacheItem {
 
   /** Parts of `[start, end)` not present and not being fetched by a running fetch. */
   #uncovered(start: number, end: number): [number, number][] {
-    const pending = new RangeSet(this.#ranges.toArray());
-    for (const f of this.#fetches) if (!f.finished) pending.add(f.pos, f.reach);
-    return pending.missing(start, Math.min(end, this.#size, this.#sourceSize));
+    const gaps = this.#missing(start, end);
+    if (gaps.length === 0) return gaps;
+    // Few fetches run at once: subtract their windows from the (few) gaps of this window only.
+    const running = new RangeSet();
+    for (const f of this.#fetches) if (!f.finished) running.add(f.pos, f.reach);
+    if (running.empty) return gaps;
+    return gaps.flatMap(([s, e]) => running.missing(s, e));
   }
 
   /** Starts the fetches a read of `[start, end)` needs, with read-ahead for sequential reads. */
