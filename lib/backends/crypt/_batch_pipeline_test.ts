@@ -8,7 +8,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   return { promise, resolve };
 }
 
-Deno.test("BatchPipeline runs one step at a time, at most `depth` ahead, in order", async () => {
+Deno.test("BatchPipeline runs one step at a time, reading ahead once asked twice", async () => {
   const started: number[] = [];
   const steps = [deferred<string>(), deferred<string>(), deferred<string>()];
   let n = 0;
@@ -17,21 +17,24 @@ Deno.test("BatchPipeline runs one step at a time, at most `depth` ahead, in orde
     started.push(n);
     return steps[n++]!.promise;
   }, 2);
+  const tick = () => new Promise((r) => setTimeout(r, 10));
   const first = p.next();
-  await new Promise((r) => setTimeout(r, 10));
-  // Step 1 waits for step 0 to finish.
+  await tick();
   assertEquals(started, [0]);
   steps[0]!.resolve("a");
   assertEquals(await first, "a");
-  await new Promise((r) => setTimeout(r, 10));
-  // Step 1 runs ahead of the consumer; step 2 waits for it.
+  await tick();
+  // One batch asked for: nothing read ahead.
+  assertEquals(started, [0]);
+  const second = p.next();
+  await tick();
+  // Step 2 is queued ahead but waits for step 1.
   assertEquals(started, [0, 1]);
   steps[1]!.resolve("b");
-  await new Promise((r) => setTimeout(r, 10));
-  // With `depth` 2, step 2 started ahead too while "b" is not consumed yet.
+  await tick();
   assertEquals(started, [0, 1, 2]);
+  assertEquals(await second, "b");
   steps[2]!.resolve("c");
-  assertEquals(await p.next(), "b");
   assertEquals(await p.next(), "c");
   assertEquals(await p.next(), undefined);
   assertEquals(await p.next(), undefined);
@@ -61,4 +64,23 @@ Deno.test("BatchPipeline.stop() ends the batches and runs no more steps", async 
   const steps = n;
   await new Promise((r) => setTimeout(r, 10));
   assertEquals(n, steps);
+});
+
+Deno.test("BatchPipeline grows its read-ahead by one per batch asked for, up to depth", async () => {
+  let n = 0;
+  const p = new BatchPipeline<number>(() => Promise.resolve(n++), 3);
+  const tick = () => new Promise((r) => setTimeout(r, 10));
+  assertEquals(await p.next(), 0);
+  await tick();
+  assertEquals(n, 1);
+  assertEquals(await p.next(), 1);
+  await tick();
+  assertEquals(n, 3);
+  assertEquals(await p.next(), 2);
+  await tick();
+  assertEquals(n, 5);
+  assertEquals(await p.next(), 3);
+  await tick();
+  assertEquals(n, 6);
+  p.stop();
 });
