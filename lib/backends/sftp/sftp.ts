@@ -4,7 +4,8 @@
  * share a pool of connections and survive server restarts and network drops (transport
  * failures are retried on a fresh connection). Uploads go to a temp name and are renamed over
  * the target with `posix-rename@openssh.com`; reads and writes keep many chunk requests in
- * flight; modification times are set with SETSTAT (1 s precision, SFTP v3), usage comes from
+ * flight (uploads in WRITEs as large as the server declares with `limits@openssh.com`, up to
+ * 256 KiB, for the same bytes in flight as `concurrency` × `chunk_size`); modification times are set with SETSTAT (1 s precision, SFTP v3), usage comes from
  * `statvfs@openssh.com`, and hashes from `md5sum`/`sha1sum` over exec when the server has a
  * shell. SFTP status codes become the typed errors of `lib/errors.ts`.
  */
@@ -38,6 +39,7 @@ import { buildAuth, expandPath } from "./auth.ts";
 import { knownKeyTypes, parseKnownHosts } from "./known_hosts.ts";
 import { chooseAlgorithms } from "./ssh_algorithms.ts";
 import {
+  declaredWriteLimit,
   hasExtension,
   sftpCall,
   SftpStatus,
@@ -125,6 +127,7 @@ export class SftpBackend implements Backend {
   #posixRename: boolean;
   #readChunk: number;
   #readConcurrency: number;
+  #writeChunk: number;
   #writeConcurrency: number;
   #setModtime: boolean;
   #closed = false;
@@ -139,6 +142,7 @@ export class SftpBackend implements Backend {
       hashes: HashSetup;
       posixRename: boolean;
       statvfs: boolean;
+      writeLimit?: number;
     },
   ) {
     this.name = init.name;
@@ -151,9 +155,16 @@ export class SftpBackend implements Backend {
     const r = init.root.replace(/\/+$/, "");
     this.#rootPath = r === "" && init.root.startsWith("/") ? "/" : r;
     const concurrency = Math.max(1, Number(init.options.concurrency ?? 64));
-    this.#readChunk = Math.max(1024, Number(init.options.chunk_size ?? 32768));
+    const chunk = Math.max(1024, Number(init.options.chunk_size ?? 32768));
+    this.#readChunk = chunk;
     this.#readConcurrency = init.options.disable_concurrent_reads === true ? 1 : concurrency;
-    this.#writeConcurrency = init.options.disable_concurrent_writes === true ? 1 : concurrency;
+    // WRITEs as large as the server declares it accepts (limits@openssh.com, at most 256 KiB),
+    // never smaller than chunk_size: each request and its reply cost CPU here and in the server.
+    // The bytes in flight stay concurrency × chunk_size, as with chunk_size requests.
+    this.#writeChunk = Math.max(chunk, init.writeLimit ?? 0);
+    this.#writeConcurrency = init.options.disable_concurrent_writes === true
+      ? 1
+      : Math.max(2, Math.ceil((concurrency * chunk) / this.#writeChunk));
     this.#setModtime = init.options.set_modtime !== false;
     const hashTypes = (Object.keys(init.hashes.commands) as HashType[]).sort();
     this.features = {
@@ -234,7 +245,7 @@ export class SftpBackend implements Backend {
       log.debug(
         `sftp: ${label}: shell ${hashes.shellType}, hashes ${
           Object.keys(hashes.commands).join(",") || "none"
-        }`,
+        }, server write limit ${declaredWriteLimit(first.sftp) ?? "not declared"}`,
       );
       const backend = new SftpBackend({
         name: c.name,
@@ -245,6 +256,7 @@ export class SftpBackend implements Backend {
         hashes,
         posixRename: hasExtension(first.sftp, "posix-rename@openssh.com"),
         statvfs: hasExtension(first.sftp, "statvfs@openssh.com"),
+        writeLimit: declaredWriteLimit(first.sftp),
       });
       pool.adopt(first);
       return backend;
@@ -253,6 +265,21 @@ export class SftpBackend implements Backend {
       await pool.close();
       throw err;
     }
+  }
+
+  /** Request sizes and requests in flight of reads and uploads (for tests and status). */
+  get transfer(): {
+    readChunk: number;
+    readConcurrency: number;
+    writeChunk: number;
+    writeConcurrency: number;
+  } {
+    return {
+      readChunk: this.#readChunk,
+      readConcurrency: this.#readConcurrency,
+      writeChunk: this.#writeChunk,
+      writeConcurrency: this.#writeConcurrency,
+    };
   }
 
   /** The server-side path of a clean relative path. */
@@ -562,7 +589,7 @@ export class SftpBackend implements Backend {
         pool: this.#pool,
         tempPath: tempAbs,
         data,
-        chunkSize: this.#readChunk,
+        chunkSize: this.#writeChunk,
         concurrency: this.#writeConcurrency,
         size: options.size,
         signal: options.signal,

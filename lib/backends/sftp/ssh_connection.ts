@@ -22,6 +22,7 @@ import { Buffer } from "node:buffer";
 import { FsError } from "../../errors.ts";
 import { log, redact } from "../../util/log.ts";
 import type { SshAlgorithms } from "./ssh_algorithms.ts";
+import { type CoalescableSocket, coalesceWrites } from "./write_coalescer.ts";
 import type { SshAuth } from "./auth.ts";
 import { checkHostKey, fingerprint, keyTypeOf, type KnownHostEntry } from "./known_hosts.ts";
 
@@ -237,6 +238,8 @@ export class SshConnection {
       });
       try {
         client.connect(config);
+        // connect() has created the socket synchronously; nothing is written to it yet.
+        coalesceWrites((client as unknown as { _sock: CoalescableSocket })._sock);
       } catch (err) {
         done(err);
       }
@@ -533,4 +536,20 @@ function call<T>(
 /** Whether the server advertises an SFTP extension (e.g. `posix-rename@openssh.com`). */
 export function hasExtension(s: SFTPWrapper, name: string): boolean {
   return !!(s as unknown as { _extensions?: Record<string, unknown> })._extensions?.[name];
+}
+
+/** The largest SFTP READ or WRITE data length used, whatever a server declares (256 KiB). */
+export const MAX_TRANSFER = 256 * 1024;
+
+/**
+ * The data length of one SFTP WRITE the server declared it accepts (`max-write-length` of
+ * `limits@openssh.com`, OpenSSH 8.6+), capped at {@link MAX_TRANSFER}; undefined when the server
+ * declared no limits. ssh2 requests the limits before the session is ready.
+ */
+export function declaredWriteLimit(s: SFTPWrapper): number | undefined {
+  const w = s as unknown as { maxOpenHandles?: number; _maxWriteLen?: number };
+  // ssh2 sets maxOpenHandles only from a limits reply.
+  if (!hasExtension(s, "limits@openssh.com") || w.maxOpenHandles === undefined) return undefined;
+  const n = Number(w._maxWriteLen);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_TRANSFER) : undefined;
 }
