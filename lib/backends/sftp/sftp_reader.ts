@@ -50,33 +50,22 @@ export async function openReadStream(req: ReadRequest): Promise<ReadableStream<U
   let delivered = req.offset; // next byte to hand to the consumer
   let nextReq = req.offset; // next byte to request
   let queue: Pending[] = [];
-  let failures = 0;
+  const tries = { failures: 0 };
   let finished = false;
 
   const connect = async (first: boolean) => {
-    for (;;) {
-      try {
-        conn = await req.pool.acquire();
-      } catch (err) {
-        if (!isConnectionError(err) || ++failures > req.pool.retries) throw err;
-        await req.pool.backoff(failures);
-        continue;
-      }
-      try {
-        const o = await req.open(conn);
-        handle = o.handle;
-        if (first) {
-          end = req.length === undefined ? o.size : Math.min(o.size, req.offset + req.length);
-        }
-        return;
-      } catch (err) {
-        const broken = isConnectionError(err, conn);
-        req.pool.release(conn, broken);
-        conn = undefined;
-        if (!broken) throw err;
-        if (++failures > req.pool.retries) throw new SshConnectionLostError(req.label, err);
-        await req.pool.backoff(failures);
-      }
+    const got = await req.pool.acquireWith((c) => req.open(c), tries);
+    if (finished) {
+      // Cancelled while reconnecting: nobody will close this handle but us.
+      const c = got.conn;
+      sftpCall.close(c.sftp, got.value.handle).catch(() => {}).finally(() => req.pool.release(c));
+      return;
+    }
+    conn = got.conn;
+    handle = got.value.handle;
+    if (first) {
+      const size = got.value.size;
+      end = req.length === undefined ? size : Math.min(size, req.offset + req.length);
     }
   };
 
@@ -148,7 +137,7 @@ export async function openReadStream(req: ReadRequest): Promise<ReadableStream<U
         } catch (err) {
           if (finished) return;
           const c = conn!;
-          if (!isConnectionError(err, c) || failures >= req.pool.retries) {
+          if (!isConnectionError(err, c) || tries.failures >= req.pool.retries) {
             cleanup();
             req.signal?.removeEventListener("abort", onAbort!);
             throw isConnectionError(err, c) ? new SshConnectionLostError(req.label, err) : err;
@@ -159,8 +148,8 @@ export async function openReadStream(req: ReadRequest): Promise<ReadableStream<U
           conn = undefined;
           handle = undefined;
           req.pool.release(c, true);
-          failures++;
-          await req.pool.backoff(failures);
+          tries.failures++;
+          await req.pool.backoff(tries.failures);
           try {
             await connect(false);
           } catch (e) {
@@ -182,7 +171,7 @@ export async function openReadStream(req: ReadRequest): Promise<ReadableStream<U
           end = delivered;
           continue;
         }
-        failures = 0;
+        tries.failures = 0;
         if (data.length < head.len) {
           // A short read: ask again for the rest of this chunk, ahead of the queue.
           queue.unshift(issue(head.pos + data.length, head.len - data.length));

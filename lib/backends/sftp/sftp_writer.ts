@@ -44,34 +44,17 @@ export interface UploadRequest {
 export async function uploadToTemp(req: UploadRequest): Promise<number> {
   let conn: SshConnection | undefined;
   let handle: Buffer | undefined;
-  let failures = 0;
+  const tries = { failures: 0 };
   let opened = false;
   const unacked = new Map<number, Uint8Array>();
   const inflight = new Set<Promise<void>>();
   let broken: unknown;
 
   const connect = async () => {
-    for (;;) {
-      try {
-        conn = await req.pool.acquire();
-      } catch (err) {
-        if (!isConnectionError(err) || ++failures > req.pool.retries) throw err;
-        await req.pool.backoff(failures);
-        continue;
-      }
-      try {
-        handle = await req.open(conn, !opened);
-        opened = true;
-        return;
-      } catch (err) {
-        const bad = isConnectionError(err, conn);
-        req.pool.release(conn, bad);
-        conn = undefined;
-        if (!bad) throw err;
-        if (++failures > req.pool.retries) throw new SshConnectionLostError(req.label, err);
-        await req.pool.backoff(failures);
-      }
-    }
+    const got = await req.pool.acquireWith((c) => req.open(c, !opened), tries);
+    conn = got.conn;
+    handle = got.value;
+    opened = true;
   };
 
   const send = (pos: number, data: Uint8Array) => {
@@ -81,7 +64,7 @@ export async function uploadToTemp(req: UploadRequest): Promise<number> {
     const p = sftpCall.write(c.sftp, handle!, pos, data).then(
       () => {
         unacked.delete(pos);
-        failures = 0;
+        tries.failures = 0;
       },
       (err) => {
         if (broken === undefined) broken = err;
@@ -100,14 +83,14 @@ export async function uploadToTemp(req: UploadRequest): Promise<number> {
       const c = conn!;
       await Promise.all(inflight);
       broken = undefined;
-      if (!isConnectionError(err, c) || failures >= req.pool.retries) {
+      if (!isConnectionError(err, c) || tries.failures >= req.pool.retries) {
         throw isConnectionError(err, c) ? new SshConnectionLostError(req.label, err) : err;
       }
       conn = undefined;
       handle = undefined;
       req.pool.release(c, true);
-      failures++;
-      await req.pool.backoff(failures);
+      tries.failures++;
+      await req.pool.backoff(tries.failures);
       await connect();
       log.debug(
         `sftp: upload of ${JSON.stringify(req.path)}: connection failed (${

@@ -155,6 +155,40 @@ export class SshPool {
     this.#armIdle(conn);
   }
 
+  /**
+   * Acquires a connection and runs `setup` on it (opening a file, say). When either fails with
+   * a transport error the connection is dropped and, after a backoff, both run again on a new
+   * one; each failure counts in `tries.failures`, which the caller shares with its own resends,
+   * up to {@link retries}. Other errors are thrown as they are. The caller releases the
+   * connection it gets.
+   */
+  async acquireWith<T>(
+    setup: (conn: SshConnection) => Promise<T>,
+    tries: { failures: number },
+  ): Promise<{ conn: SshConnection; value: T }> {
+    for (;;) {
+      let conn: SshConnection;
+      try {
+        conn = await this.acquire();
+      } catch (err) {
+        if (!isConnectionError(err) || ++tries.failures > this.#opts.retries) throw err;
+        await this.backoff(tries.failures);
+        continue;
+      }
+      try {
+        return { conn, value: await setup(conn) };
+      } catch (err) {
+        const broken = isConnectionError(err, conn);
+        this.release(conn, broken);
+        if (!broken) throw err;
+        if (++tries.failures > this.#opts.retries) {
+          throw new SshConnectionLostError(this.#opts.label, err);
+        }
+        await this.backoff(tries.failures);
+      }
+    }
+  }
+
   /** Waits before attempt `attempt` (1-based). */
   backoff(attempt: number): Promise<void> {
     const ms = Math.min(100 * 2 ** (attempt - 1), this.#opts.maxBackoffMs);
