@@ -201,6 +201,31 @@ Deno.test("VfsCache writes mode: a read-only open leaves nothing cached after cl
     assertEquals(new TextDecoder().decode(await h.read(0, 100)), "read me");
     await h.release();
     await until(() => cache.stats().cacheBytes === 0);
+    const gone = (f: string) => {
+      try {
+        Deno.lstatSync(f);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await until(() => gone(cache.paths.data("ro.txt")) && gone(cache.paths.meta("ro.txt")));
+  });
+});
+
+Deno.test("VfsCache writes mode: a read-only open that a writer joins is kept and uploaded", async () => {
+  await withCache({ vfs_cache_mode: "writes", vfs_write_back: 0 }, async ({ cache, inner }) => {
+    await writeRemote(inner, "rw.txt", new TextEncoder().encode("read me"));
+    const entry = await inner.stat("rw.txt");
+    const r = await cache.open("rw.txt", O.RDONLY, entry);
+    assertEquals(new TextDecoder().decode(await r.read(0, 100)), "read me");
+    const w = await cache.open("rw.txt", O.WRONLY, entry);
+    await w.write(0, new TextEncoder().encode("READ"));
+    await r.release();
+    await w.release();
+    await cache.sync();
+    assertEquals(new TextDecoder().decode(await readRemote(inner, "rw.txt")), "READ me");
+    assertEquals(cache.stats().cacheBytes, 7);
   });
 });
 

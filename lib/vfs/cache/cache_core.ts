@@ -371,12 +371,14 @@ export class CacheCore {
     try {
       if (writable) {
         this.#ephemeral.delete(item);
+        item.ephemeral = false;
         if (truncate) await item.truncate(0);
         else if (!remote && !item.dirty) await item.markCreated();
         // An upload in flight is now stale; a new one follows the last close.
         if (this.#queue.has(item) && !this.#queue.isRunning(item)) await this.#queue.cancel(item);
       } else if (created && this.options.mode !== "full") {
         this.#ephemeral.add(item);
+        item.ephemeral = true;
       }
     } catch (err) {
       await item.close(writable).catch(() => {});
@@ -447,7 +449,7 @@ export class CacheCore {
       this.#queue.schedule(item);
     }
     if (item.opens === 0 && !item.dirty && this.#ephemeral.has(item)) {
-      await this.#dropItem(item);
+      await this.#dropItem(item, { background: true });
     }
   }
 

@@ -89,6 +89,7 @@ export class CacheItem {
   #metaDirty = false;
   /** The access time in the last saved metadata. */
   #savedAtimeMs: number;
+  #ephemeral = false;
   /** Data written since the last fdatasync. */
   #dataDirty = false;
   /**
@@ -183,6 +184,16 @@ export class CacheItem {
   get removed(): boolean {
     return this.#removed;
   }
+  /**
+   * Whether the cache drops this item at its last close while clean (a read-only open of a
+   * file not cached yet in mode `writes`): its metadata is then not saved at that close.
+   */
+  get ephemeral(): boolean {
+    return this.#ephemeral;
+  }
+  set ephemeral(on: boolean) {
+    this.#ephemeral = on;
+  }
   /** The present ranges (a copy). */
   ranges(): [number, number][] {
     return this.#ranges.toArray();
@@ -250,7 +261,10 @@ export class CacheItem {
       for (const f of this.#fetches) if (f.paced) f.abort();
     }
     try {
-      if (this.#opens === 0 && !this.#removed) await this.persist(this.dirty, { defer: true });
+      const dropped = this.#ephemeral && !this.dirty; // about to be deleted: nothing to save
+      if (this.#opens === 0 && !this.#removed && !dropped) {
+        await this.persist(this.dirty, { defer: true });
+      }
     } finally {
       this.#releaseFile();
     }
