@@ -4,9 +4,12 @@
  * password2 or, when that is empty, a fixed built-in salt, gives 80 bytes: a 32-byte data key
  * (XSalsa20-Poly1305), a 32-byte name key (AES-256 for EME) and a 16-byte name tweak. An empty
  * password gives all-zero keys, as in rclone.
+ *
+ * scrypt runs natively on Deno's thread pool (`node:crypto`), about twice as fast as the pure-JS
+ * one and off the JS thread, which matters when a crypt volume is mounted.
  */
 
-import { scryptAsync } from "@noble/hashes/scrypt.js";
+import { scrypt } from "node:crypto";
 
 /** The salt rclone uses when password2 is empty. */
 export const DEFAULT_SALT: Uint8Array = new Uint8Array([
@@ -42,14 +45,17 @@ export interface CryptKeys {
 export async function deriveKeys(password: string, password2: string): Promise<CryptKeys> {
   const size = 32 + 32 + 16;
   const salt = password2 === "" ? DEFAULT_SALT : new TextEncoder().encode(password2);
-  const key = password === ""
-    ? new Uint8Array(size)
-    : await scryptAsync(new TextEncoder().encode(password), salt, {
-      N: 16384,
-      r: 8,
-      p: 1,
-      dkLen: size,
-    });
+  const key = password === "" ? new Uint8Array(size) : await new Promise<Uint8Array>(
+    (resolve, reject) =>
+      scrypt(
+        new TextEncoder().encode(password),
+        salt,
+        size,
+        { N: 16384, r: 8, p: 1 },
+        (err, k) =>
+          err ? reject(err) : resolve(new Uint8Array(k.buffer, k.byteOffset, k.byteLength)),
+      ),
+  );
   return {
     dataKey: key.slice(0, 32),
     nameKey: key.slice(32, 64),
