@@ -111,6 +111,8 @@ interface Volume {
   reachable?: boolean;
   lastProbe: number;
   probing: boolean;
+  /** `created` formatted for Docker's CreatedAt, computed on first use. */
+  createdAt?: string;
 }
 
 /** Checks a Docker volume name; rclone accepts `a/b` and `../x` (escaping the base dir). */
@@ -553,24 +555,30 @@ export class Driver {
     return {
       Name: vol.name,
       Mountpoint: vol.mountpoint,
-      CreatedAt: formatCreatedAt(parseCreated(vol.created)),
+      CreatedAt: vol.createdAt ??= formatCreatedAt(parseCreated(vol.created)),
       Status: status,
     };
   }
 
+  /**
+   * Starts a reachability probe if the last one is older than the probe interval. It starts
+   * on a later turn of the event loop, so the answer that asked for it goes out first.
+   */
   #maybeProbe(vol: Volume): void {
     const runtime = vol.runtime;
     if (!runtime || vol.probing) return;
     if (Date.now() - vol.lastProbe < this.#opts.probeIntervalMs) return;
     vol.probing = true;
     vol.lastProbe = Date.now();
-    withDeadline(runtime.probe(), 10_000, "probe").then(
-      () => vol.reachable = true,
-      (err) => {
-        vol.reachable = false;
-        vol.lastError = `remote unreachable: ${(err as Error).message}`;
-      },
-    ).finally(() => vol.probing = false);
+    setTimeout(() => {
+      withDeadline(runtime.probe(), 10_000, "probe").then(
+        () => vol.reachable = true,
+        (err) => {
+          vol.reachable = false;
+          vol.lastError = `remote unreachable: ${(err as Error).message}`;
+        },
+      ).finally(() => vol.probing = false);
+    }, 0);
   }
 
   /** `VolumeDriver.Get`: Status has the mount IDs plus health and write-back figures. */
