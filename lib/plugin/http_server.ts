@@ -5,11 +5,11 @@
  * {@link Http1RequestParser} and answered in order on each connection (keep-alive, pipelining).
  * Unix and TCP listeners are `Deno.listen` (one read and one write op per call, no Node stream
  * layers: `node:http` cost ~0.15 ms more per call); only the inherited fd goes through
- * `node:net`, since Deno can't listen on an fd. Every response carries `Content-Length` and
+ * `node:net` (imported on demand), since Deno can't listen on an fd. Every response carries `Content-Length` and
  * `Date` like Go's server; a request the parser can't frame gets a plain-text 4xx/5xx answer
  * and the connection is closed.
  */
-import net from "node:net";
+import type { Socket } from "node:net";
 import { log } from "../util/log.ts";
 import type { Driver } from "./driver.ts";
 import { handle, type WireResponse } from "./handler.ts";
@@ -205,7 +205,7 @@ function denoStream(conn: Deno.Conn): Stream {
 }
 
 /** Adapts a `node:net` socket to the pull-style {@link Stream}. */
-function nodeStream(sock: net.Socket): Stream {
+function nodeStream(sock: Socket): Stream {
   const queue: (Uint8Array | null)[] = [];
   let waiter: ((c: Uint8Array | null) => void) | undefined;
   const deliver = (c: Uint8Array | null) => {
@@ -278,9 +278,10 @@ function serveDenoListener(
   };
 }
 
-/** Serves an inherited listening fd with `node:net`. */
-function serveFd(driver: Driver, fd: number): Promise<PluginHttpServer> {
-  const socks = new Map<net.Socket, Stream>();
+/** Serves an inherited listening fd with `node:net` (loaded only then: it is big). */
+async function serveFd(driver: Driver, fd: number): Promise<PluginHttpServer> {
+  const { default: net } = await import("node:net");
+  const socks = new Map<Socket, Stream>();
   const server = net.createServer((sock) => {
     const s = nodeStream(sock);
     socks.set(sock, s);
