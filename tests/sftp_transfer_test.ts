@@ -1,9 +1,10 @@
 /**
  * @module
- * Upload request sizing of the sftp backend against a real OpenSSH sshd: the server declares its
- * limits (`limits@openssh.com`), uploads use WRITEs of that size with the same bytes in flight
- * as `concurrency` × `chunk_size`, and files of awkward sizes land whole whatever the request
- * size: below, at and above the server's limit, and with `disable_concurrent_writes`.
+ * Request sizing of the sftp backend against a real OpenSSH sshd: the server declares its limits
+ * (`limits@openssh.com`), reads and uploads use READs and WRITEs of that size with the same bytes
+ * in flight as `concurrency` × `chunk_size`, and files of awkward sizes land whole and read back
+ * whole (and in ranges) whatever the request size: below, at and above the server's limit, and
+ * one request at a time.
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
@@ -11,7 +12,7 @@ import { createHash } from "node:crypto";
 import { buildAuth } from "../lib/backends/sftp/auth.ts";
 import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
 import {
-  declaredWriteLimit,
+  declaredLimits,
   MAX_TRANSFER,
   SshConnection,
 } from "../lib/backends/sftp/ssh_connection.ts";
@@ -47,56 +48,83 @@ function chunked(data: Uint8Array, piece: number): ReadableStream<Uint8Array> {
   });
 }
 
-sftpTest("sftp transfer: uploads use the WRITE size the server declares", async (t) => {
-  const s = await t.sshd();
-  const { backend: b } = await t.backend(s);
-  const conn = await SshConnection.open({
-    host: s.host,
-    port: s.port,
-    user: s.user,
-    auth: await buildAuth({ pass: obscure(s.password) }, {}),
-    algorithms: chooseAlgorithms({
-      ciphers: "",
-      keyExchange: "",
-      macs: "",
-      hostKeyAlgorithms: "",
-      useInsecureCipher: false,
-    }),
-    connectTimeoutMs: 10_000,
-    keepaliveMs: 0,
-  });
-  t.track(conn);
-  const limit = declaredWriteLimit(conn.sftp);
-  assert(limit !== undefined && limit > 32768, `OpenSSH declares its limits (got ${limit})`);
-  const tr = b.transfer;
-  assertEquals(tr.readChunk, 32768, "reads keep chunk_size");
-  assertEquals(tr.writeChunk, Math.min(limit, MAX_TRANSFER));
-  assertEquals(tr.writeConcurrency, Math.max(2, Math.ceil((64 * 32768) / tr.writeChunk)));
-  const serial = await t.backend(s, { disable_concurrent_writes: true });
-  assertEquals(serial.backend.transfer.writeConcurrency, 1);
-  const big = await t.backend(s, { chunk_size: 1024 * 1024 });
-  assertEquals(big.backend.transfer.writeChunk, 1024 * 1024, "never below chunk_size");
-});
+sftpTest(
+  "sftp transfer: reads and uploads use the request sizes the server declares",
+  async (t) => {
+    const s = await t.sshd();
+    const { backend: b } = await t.backend(s);
+    const conn = await SshConnection.open({
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      auth: await buildAuth({ pass: obscure(s.password) }, {}),
+      algorithms: chooseAlgorithms({
+        ciphers: "",
+        keyExchange: "",
+        macs: "",
+        hostKeyAlgorithms: "",
+        useInsecureCipher: false,
+      }),
+      connectTimeoutMs: 10_000,
+      keepaliveMs: 0,
+    });
+    t.track(conn);
+    const limits = declaredLimits(conn.sftp);
+    assert(limits !== undefined, "OpenSSH declares its limits");
+    assert(limits.read > 32768 && limits.read <= MAX_TRANSFER, `read limit ${limits.read}`);
+    assert(limits.write > 32768 && limits.write <= MAX_TRANSFER, `write limit ${limits.write}`);
+    const tr = b.transfer;
+    assertEquals(tr.readChunk, limits.read);
+    assertEquals(tr.writeChunk, limits.write);
+    // The same bytes in flight as 64 requests of 32 KiB.
+    assertEquals(tr.readConcurrency, Math.max(2, Math.ceil((64 * 32768) / tr.readChunk)));
+    assertEquals(tr.writeConcurrency, Math.max(2, Math.ceil((64 * 32768) / tr.writeChunk)));
+    const serial = await t.backend(s, {
+      disable_concurrent_writes: true,
+      disable_concurrent_reads: true,
+    });
+    assertEquals(serial.backend.transfer.writeConcurrency, 1);
+    assertEquals(serial.backend.transfer.readConcurrency, 1);
+    const big = await t.backend(s, { chunk_size: 1024 * 1024 });
+    assertEquals(big.backend.transfer.writeChunk, 1024 * 1024, "never below chunk_size");
+    assertEquals(big.backend.transfer.readChunk, 1024 * 1024, "never below chunk_size");
+  },
+);
 
-sftpTest("sftp transfer: odd-sized files land whole at every request size", async (t) => {
-  const s = await t.sshd();
-  const variants: Record<string, OptionValue>[] = [
-    {},
-    { chunk_size: 4096 },
-    { chunk_size: 300 * 1024 },
-    { disable_concurrent_writes: true },
-  ];
-  const sizes = [0, 1, 32768, 32769, 3 * 1024 * 1024 + 12345];
-  let seed = 1;
-  for (const v of variants) {
-    const { backend: b, root } = await t.backend(s, v);
-    for (const size of sizes) {
-      const data = pattern(size, seed++);
-      // Producer pieces that do not line up with the request size.
-      const e = await b.write(`f${size}`, chunked(data, 100_003), { size });
-      assertEquals(e.size, size, JSON.stringify(v));
-      const onDisk = await Deno.readFile(`${root}/f${size}`);
-      assertEquals(sha256(onDisk), sha256(data), `${JSON.stringify(v)} size ${size}`);
+sftpTest(
+  "sftp transfer: odd-sized files land and read back whole at every request size",
+  async (t) => {
+    const s = await t.sshd();
+    const variants: Record<string, OptionValue>[] = [
+      {},
+      { chunk_size: 4096 },
+      { chunk_size: 300 * 1024 },
+      { disable_concurrent_writes: true, disable_concurrent_reads: true },
+    ];
+    const sizes = [0, 1, 32768, 32769, 3 * 1024 * 1024 + 12345];
+    let seed = 1;
+    for (const v of variants) {
+      const { backend: b, root } = await t.backend(s, v);
+      for (const size of sizes) {
+        const data = pattern(size, seed++);
+        // Producer pieces that do not line up with the request size.
+        const e = await b.write(`f${size}`, chunked(data, 100_003), { size });
+        assertEquals(e.size, size, JSON.stringify(v));
+        const onDisk = await Deno.readFile(`${root}/f${size}`);
+        assertEquals(sha256(onDisk), sha256(data), `${JSON.stringify(v)} size ${size}`);
+        const back = new Uint8Array(await new Response(await b.read(`f${size}`)).arrayBuffer());
+        assertEquals(sha256(back), sha256(data), `read back ${JSON.stringify(v)} size ${size}`);
+        if (size > 300_000) {
+          const [offset, length] = [262_000, size - 262_000 - 77];
+          const part = await new Response(await b.read(`f${size}`, { offset, length }))
+            .arrayBuffer();
+          assertEquals(
+            sha256(new Uint8Array(part)),
+            sha256(data.subarray(offset, offset + length)),
+            `ranged read ${JSON.stringify(v)}`,
+          );
+        }
+      }
     }
-  }
-});
+  },
+);

@@ -4,8 +4,8 @@
  * share a pool of connections and survive server restarts and network drops (transport
  * failures are retried on a fresh connection). Uploads go to a temp name and are renamed over
  * the target with `posix-rename@openssh.com`; reads and writes keep many chunk requests in
- * flight (uploads in WRITEs as large as the server declares with `limits@openssh.com`, up to
- * 256 KiB, for the same bytes in flight as `concurrency` × `chunk_size`); modification times are set with SETSTAT (1 s precision, SFTP v3), usage comes from
+ * flight (as large as the server declares with `limits@openssh.com`, up to 256 KiB, for the
+ * same bytes in flight as `concurrency` × `chunk_size`); modification times are set with SETSTAT (1 s precision, SFTP v3), usage comes from
  * `statvfs@openssh.com`, and hashes from `md5sum`/`sha1sum` over exec when the server has a
  * shell. SFTP status codes become the typed errors of `lib/errors.ts`.
  */
@@ -39,13 +39,14 @@ import { buildAuth, expandPath } from "./auth.ts";
 import { knownKeyTypes, parseKnownHosts } from "./known_hosts.ts";
 import { chooseAlgorithms } from "./ssh_algorithms.ts";
 import {
-  declaredWriteLimit,
+  declaredLimits,
   hasExtension,
   sftpCall,
   SftpStatus,
   sftpStatusOf,
   SshConnection,
   type SshSettings,
+  type TransferLimits,
 } from "./ssh_connection.ts";
 import { SshPool } from "./ssh_pool.ts";
 import { openReadStream } from "./sftp_reader.ts";
@@ -142,7 +143,7 @@ export class SftpBackend implements Backend {
       hashes: HashSetup;
       posixRename: boolean;
       statvfs: boolean;
-      writeLimit?: number;
+      limits?: TransferLimits;
     },
   ) {
     this.name = init.name;
@@ -156,15 +157,18 @@ export class SftpBackend implements Backend {
     this.#rootPath = r === "" && init.root.startsWith("/") ? "/" : r;
     const concurrency = Math.max(1, Number(init.options.concurrency ?? 64));
     const chunk = Math.max(1024, Number(init.options.chunk_size ?? 32768));
-    this.#readChunk = chunk;
-    this.#readConcurrency = init.options.disable_concurrent_reads === true ? 1 : concurrency;
-    // WRITEs as large as the server declares it accepts (limits@openssh.com, at most 256 KiB),
-    // never smaller than chunk_size: each request and its reply cost CPU here and in the server.
-    // The bytes in flight stay concurrency × chunk_size, as with chunk_size requests.
-    this.#writeChunk = Math.max(chunk, init.writeLimit ?? 0);
+    // READs and WRITEs as large as the server declares it serves (limits@openssh.com, at most
+    // 256 KiB), never smaller than chunk_size: each request and its reply cost CPU here and in
+    // the server. The bytes in flight stay concurrency × chunk_size, as with chunk_size requests.
+    const inFlight = (size: number) => Math.max(2, Math.ceil((concurrency * chunk) / size));
+    this.#readChunk = Math.max(chunk, init.limits?.read ?? 0);
+    this.#readConcurrency = init.options.disable_concurrent_reads === true
+      ? 1
+      : inFlight(this.#readChunk);
+    this.#writeChunk = Math.max(chunk, init.limits?.write ?? 0);
     this.#writeConcurrency = init.options.disable_concurrent_writes === true
       ? 1
-      : Math.max(2, Math.ceil((concurrency * chunk) / this.#writeChunk));
+      : inFlight(this.#writeChunk);
     this.#setModtime = init.options.set_modtime !== false;
     const hashTypes = (Object.keys(init.hashes.commands) as HashType[]).sort();
     this.features = {
@@ -245,7 +249,7 @@ export class SftpBackend implements Backend {
       log.debug(
         `sftp: ${label}: shell ${hashes.shellType}, hashes ${
           Object.keys(hashes.commands).join(",") || "none"
-        }, server write limit ${declaredWriteLimit(first.sftp) ?? "not declared"}`,
+        }, server limits ${JSON.stringify(declaredLimits(first.sftp) ?? "not declared")}`,
       );
       const backend = new SftpBackend({
         name: c.name,
@@ -256,7 +260,7 @@ export class SftpBackend implements Backend {
         hashes,
         posixRename: hasExtension(first.sftp, "posix-rename@openssh.com"),
         statvfs: hasExtension(first.sftp, "statvfs@openssh.com"),
-        writeLimit: declaredWriteLimit(first.sftp),
+        limits: declaredLimits(first.sftp),
       });
       pool.adopt(first);
       return backend;

@@ -541,15 +541,29 @@ export function hasExtension(s: SFTPWrapper, name: string): boolean {
 /** The largest SFTP READ or WRITE data length used, whatever a server declares (256 KiB). */
 export const MAX_TRANSFER = 256 * 1024;
 
+/** Data lengths of one SFTP READ and WRITE a server declared it serves. */
+export interface TransferLimits {
+  /** `max-read-length`, capped at {@link MAX_TRANSFER}. */
+  read: number;
+  /** `max-write-length`, capped at {@link MAX_TRANSFER}. */
+  write: number;
+}
+
 /**
- * The data length of one SFTP WRITE the server declared it accepts (`max-write-length` of
- * `limits@openssh.com`, OpenSSH 8.6+), capped at {@link MAX_TRANSFER}; undefined when the server
- * declared no limits. ssh2 requests the limits before the session is ready.
+ * The READ and WRITE data lengths the server declared (`limits@openssh.com`, OpenSSH 8.6+),
+ * capped at {@link MAX_TRANSFER}; undefined when it declared none. ssh2 requests the limits
+ * before the session is ready.
  */
-export function declaredWriteLimit(s: SFTPWrapper): number | undefined {
-  const w = s as unknown as { maxOpenHandles?: number; _maxWriteLen?: number };
+export function declaredLimits(s: SFTPWrapper): TransferLimits | undefined {
+  const w = s as unknown as {
+    maxOpenHandles?: number;
+    _maxReadLen?: number;
+    _maxWriteLen?: number;
+  };
   // ssh2 sets maxOpenHandles only from a limits reply.
   if (!hasExtension(s, "limits@openssh.com") || w.maxOpenHandles === undefined) return undefined;
-  const n = Number(w._maxWriteLen);
-  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_TRANSFER) : undefined;
+  const read = Number(w._maxReadLen);
+  const write = Number(w._maxWriteLen);
+  if (!(read > 0) || !(write > 0)) return undefined;
+  return { read: Math.min(read, MAX_TRANSFER), write: Math.min(write, MAX_TRANSFER) };
 }
