@@ -58,6 +58,15 @@ function firstValueEnd(text: string, start: number): number {
 
 /** Decodes the first JSON value of `text`; throws {@link DecodeError} with Go's wording. */
 export function decodeFirstValue(text: string): unknown {
+  // Fast path: a body that is exactly one JSON value (as Docker sends) is that value. Anything
+  // else — trailing bytes, bad syntax, empty — takes the Go-compatible path below.
+  if (text.length > 0) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // Fall through.
+    }
+  }
   let i = 0;
   while (i < text.length && " \t\r\n".includes(text[i]!)) i++;
   if (i >= text.length) throw new DecodeError("EOF");
@@ -75,6 +84,9 @@ export function decodeFirstValue(text: string): unknown {
     throw new DecodeError(m ? `invalid character '${m[1]}' in JSON value` : msg);
   }
 }
+
+/** Lower-cased key → field name, per field set (the routes' field sets are constants). */
+const LOWER_KEYS = new WeakMap<Record<string, FieldKind>, Map<string, string>>();
 
 /**
  * Decodes `text` into a struct with the given fields (`Name`, `ID`: string; `Opts`: string
@@ -94,7 +106,11 @@ export function decodeStruct(
       `json: cannot unmarshal ${goKind(v)} into Go value of type docker.${goType}`,
     );
   }
-  const byLower = new Map(Object.keys(fields).map((f) => [f.toLowerCase(), f]));
+  let byLower = LOWER_KEYS.get(fields);
+  if (!byLower) {
+    byLower = new Map(Object.keys(fields).map((f) => [f.toLowerCase(), f]));
+    LOWER_KEYS.set(fields, byLower);
+  }
   for (const [key, val] of Object.entries(v as Record<string, unknown>)) {
     const f = byLower.get(key.toLowerCase());
     if (!f) continue;

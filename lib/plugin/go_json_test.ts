@@ -5,6 +5,9 @@ Deno.test("decodeFirstValue() takes the first value and reports Go's errors", ()
   assertEquals(decodeFirstValue(' {"a":"}"} {"b":1}'), { a: "}" });
   assertEquals(decodeFirstValue("[1,[2]]garbage"), [1, [2]]);
   assertEquals(decodeFirstValue("null"), null);
+  // A body that is exactly one value (the fast path) decodes the same as one followed by more.
+  assertEquals(decodeFirstValue('{"Name":"v"}\n'), decodeFirstValue('{"Name":"v"} {"x":1}'));
+  assertEquals(decodeFirstValue("1 2"), 1);
   throws(() => decodeFirstValue(" \n"), /^DecodeError: EOF$/);
   throws(() => decodeFirstValue("x"), /invalid character 'x' looking for beginning of value/);
   throws(() => decodeFirstValue('{"a":'), /unexpected EOF/);
