@@ -234,12 +234,14 @@ Deno.test("VfsCache deletes removed clean files in the background, never a new f
     // Enough files that their deletions are still queued while the new files are created.
     const n = 1000;
     for (let i = 0; i < n; i++) await put(`d/f${i}.txt`, `old ${i}`);
+    for (let i = 0; i < 5; i++) await put(`gone/sub/g${i}.txt`, `old ${i}`);
     await put("c.txt", "old c");
     await cache.sync();
     await put("e.txt", "from e");
     // Clean items: their files are deleted after remove returns...
     await cache.remove("d");
     await cache.remove("c.txt");
+    await cache.remove("gone");
     // ...and new files at, below and over those paths right away must survive the deletions.
     await cache.rename("e.txt", "c.txt");
     for (let i = 0; i < n; i++) await inner.remove(`d/f${i}.txt`); // as the VFS does
@@ -257,6 +259,9 @@ Deno.test("VfsCache deletes removed clean files in the background, never a new f
       !exists(cache.paths.data("d/f7.txt")) && !exists(cache.paths.meta("d/f7.txt"))
     );
     assertEquals(exists(cache.paths.data(`d/f${n - 1}.txt`)), true);
+    // The directories the deletions emptied are pruned; the ones still in use stay.
+    await until(() => !exists(cache.paths.data("gone")) && !exists(cache.paths.meta("gone")));
+    assertEquals(exists(cache.paths.meta("d")), true);
     assertEquals(exists(cache.paths.meta("c.txt")), true);
     // The removed files' entries are gone from the cache, the new ones are clean and present.
     assertEquals(cache.stats().dirtyFiles, 0);

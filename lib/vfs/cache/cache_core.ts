@@ -132,6 +132,9 @@ export class CacheCore {
   #openers: CacheOpener[] = [];
   #held = new Set<CacheItem>();
   #discarding = new Map<string, Promise<void>>();
+  /** Paths whose emptied cache directories are pruned once the background deletions end. */
+  #pruneLater = new Set<string>();
+  #pruning: Promise<void> | undefined;
   #lastBackend: Backend | undefined;
   #syncBatch: SyncBatch;
 
@@ -598,9 +601,11 @@ export class CacheCore {
     const done: Promise<void> = (async () => {
       await cancelled;
       await item.discard({ background });
-      if (!this.#items.has(path)) this.#prune(path);
+      if (background) this.#pruneLater.add(path);
+      else if (!this.#items.has(path)) this.#prune(path);
     })().finally(() => {
       if (this.#discarding.get(path) === done) this.#discarding.delete(path);
+      if (this.#discarding.size === 0) this.#startPrune();
     });
     this.#discarding.set(path, done);
     if (!background) return await done;
@@ -608,10 +613,51 @@ export class CacheCore {
     await cancelled;
   }
 
-  /** Waits until every deletion of cache files started by {@link CacheCore.remove} is done. */
+  /**
+   * Prunes the directories emptied by a burst of background deletions, once, in the blocking
+   * pool: each directory is tried once (deepest first) rather than two synchronous rmdirs per
+   * deleted file on the JS thread, where they would wait for the directory locks the deletions
+   * hold. A directory that is not empty (the usual case) simply stays.
+   */
+  #startPrune(): void {
+    if (this.#pruning || this.#pruneLater.size === 0) return;
+    const run = async () => {
+      while (this.#pruneLater.size > 0) {
+        const dirs = new Set<string>();
+        for (const path of this.#pruneLater) {
+          if (this.#items.has(path)) continue;
+          for (
+            const [root, file] of [
+              [this.paths.dataRoot, this.paths.data(path)],
+              [this.paths.metaRoot, this.paths.meta(path)],
+            ] as const
+          ) {
+            for (let d = dirname(file); d.length > root.length && d.startsWith(root);) {
+              dirs.add(d);
+              d = dirname(d);
+            }
+          }
+        }
+        this.#pruneLater.clear();
+        // A directory's path is longer than its parent's: children go first.
+        for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+          await Deno.remove(dir).catch(() => {});
+        }
+      }
+    };
+    this.#pruning = run().finally(() => {
+      this.#pruning = undefined;
+      if (this.#discarding.size === 0) this.#startPrune();
+    });
+  }
+
+  /**
+   * Waits until every background deletion of cache files ({@link CacheCore.remove}) and the
+   * pruning of the directories they emptied are done.
+   */
   async #settleDiscards(): Promise<void> {
-    while (this.#discarding.size > 0) {
-      await Promise.allSettled([...this.#discarding.values()]);
+    while (this.#discarding.size > 0 || this.#pruning) {
+      await Promise.allSettled([...this.#discarding.values(), this.#pruning]);
     }
   }
 

@@ -137,14 +137,19 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Creates `dir` (and its parents) when `fn` fails because it is missing, then runs it again. */
+/**
+ * Creates `dir` (and its parents) when `fn` fails because it is missing, then runs it again.
+ * The cache prunes empty directories in the background, so the new directory may vanish again
+ * before `fn` runs: a few attempts, with a synchronous mkdir right before each.
+ */
 async function withDir<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    await Deno.mkdir(dir, { recursive: true });
-    return await fn();
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound) || attempt >= 2) throw err;
+      Deno.mkdirSync(dir, { recursive: true });
+    }
   }
 }
 
