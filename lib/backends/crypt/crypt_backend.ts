@@ -310,13 +310,24 @@ export class CryptBackend implements Backend {
           throw err;
         }
       } else {
-        const header = await readAll(
-          await this.#wrapped.read(enc, { offset: 0, length: FILE_HEADER_SIZE, signal }),
-        );
-        nonce = parseHeader(header);
-        input = new FullReader(
-          await this.#wrapped.read(enc, { offset: range.offset, length: range.length, signal }),
-        );
+        // The header and the blocks are asked for at once (one round trip on a remote).
+        const [header, blocks] = await Promise.allSettled([
+          this.#wrapped.read(enc, { offset: 0, length: FILE_HEADER_SIZE, signal }).then(readAll),
+          this.#wrapped.read(enc, { offset: range.offset, length: range.length, signal }),
+        ]);
+        if (header.status === "rejected" || blocks.status === "rejected") {
+          if (blocks.status === "fulfilled") await blocks.value.cancel().catch(() => {});
+          throw header.status === "rejected"
+            ? header.reason
+            : (blocks as PromiseRejectedResult).reason;
+        }
+        input = new FullReader(blocks.value);
+        try {
+          nonce = parseHeader(header.value);
+        } catch (err) {
+          await input.cancel(err);
+          throw err;
+        }
       }
       if (length === 0) {
         await input.cancel();

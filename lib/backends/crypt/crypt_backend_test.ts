@@ -138,6 +138,43 @@ Deno.test("CryptBackend pass_bad_blocks reads a damaged block as zeros", async (
   assertBytes(got.subarray(B), data.subarray(B), "second block");
 });
 
+/** A recording backend that tracks how many of its read streams were cancelled. */
+class CancelCountingBackend extends RecordingBackend {
+  cancelled = 0;
+  override async read(path: string, options: ReadOptions = {}) {
+    const inner = await super.read(path, options);
+    const reader = inner.getReader();
+    return new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        const { value, done } = await reader.read();
+        if (done) c.close();
+        else c.enqueue(value);
+      },
+      cancel: (reason) => {
+        this.cancelled++;
+        return reader.cancel(reason);
+      },
+    });
+  }
+}
+
+Deno.test("CryptBackend ranged reads past block 0 fail cleanly on a bad header or file", async () => {
+  const wrapped = new CancelCountingBackend();
+  const cipher = await newCryptCipher({ password: "unit" });
+  const crypt = new CryptBackend({ wrapped, cipher, name: "secret:", root: "" });
+  await write(crypt, "f", patternBytes(3 * B, 7));
+  const enc = cipher.names.encryptFileName("f");
+  const raw = await readAll(await wrapped.read(enc));
+  raw[0] = 0x72;
+  await wrapped.write(enc, streamOf(raw));
+  wrapped.cancelled = 0;
+  await assertRejects(() => crypt.read("f", { offset: 2 * B, length: 10 }), FsError, "bad magic");
+  // The header and the blocks were asked for together; the blocks' stream was cancelled.
+  assertEquals(wrapped.reads.slice(-2).map((r) => r.offset), [0, 32 + 2 * BLOCK_SIZE]);
+  assertEquals(wrapped.cancelled, 1);
+  await assertRejects(() => crypt.read("gone", { offset: 2 * B, length: 10 }), NotFoundError);
+});
+
 /** A memory backend with change notification driven by the test. */
 class WatchableBackend extends MemoryBackend {
   override readonly features = { ...new MemoryBackend().features, changeNotify: true };
