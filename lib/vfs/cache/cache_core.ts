@@ -8,6 +8,8 @@
  * the backend of the earliest opener still attached and every opener's upload hook is called.
  * Closed files are made durable against power loss by one batched file-system sync
  * (`SyncBatch`) rather than fsyncs on every close; fsync(2), `sync()` and `close()` flush it.
+ * Removing a clean file deletes its cache files in the background (and prunes the emptied
+ * directories once per burst); whatever creates cache files waits for those deletions first.
  */
 
 import { dirname, join } from "node:path";
