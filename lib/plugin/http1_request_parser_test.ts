@@ -76,6 +76,7 @@ Deno.test("Http1RequestParser: keep-alive follows the version and Connection", (
   assertEquals(ka("POST / HTTP/1.1\r\nConnection: upgrade, close"), false);
   assertEquals(ka("POST / HTTP/1.0"), false);
   assertEquals(ka("POST / HTTP/1.0\r\nConnection: keep-alive"), true);
+  assertEquals(ka("POST / HTTP/1.0\r\nX-Long-Header-Name: v\r\nCONNECTION:Keep-Alive "), true);
 });
 
 Deno.test("Http1RequestParser: bare LF line endings and leading empty lines are accepted", () => {
@@ -97,6 +98,11 @@ Deno.test("Http1RequestParser: Expect: 100-continue is reported once while the b
 
 Deno.test("Http1RequestParser: malformed or oversized framing gives the status to answer", () => {
   assertEquals(framingStatus("GARBAGE\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST  / HTTP/1.1\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST / HTTP/1.1 x\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST / HTTP/1.x\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST / HTTP/1.1\r\n: empty name\r\n\r\n"), 400);
   assertEquals(framingStatus("POST / HTTP/2.0\r\n\r\n"), 505);
   assertEquals(framingStatus("POST / HTTP/1.1\r\nbad header\r\n\r\n"), 400);
   assertEquals(framingStatus("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400);

@@ -75,22 +75,27 @@ function httpDate(): string {
   return dateText;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** Serialises a response: status line, headers, `Content-Length`, body (omitted for HEAD). */
 export function encodeResponse(
   r: WireResponse,
   opts: { close: boolean; head: boolean },
 ): Uint8Array {
-  const body = encoder.encode(r.body);
+  // One encode of the whole text when the body is ASCII (its length is then its byte count).
+  const bodyBytes = NON_ASCII.test(r.body) ? encoder.encode(r.body) : undefined;
+  const length = bodyBytes ? bodyBytes.length : r.body.length;
   let h = `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? "Unknown"}\r\n`;
-  for (const [k, v] of Object.entries(r.headers)) h += `${k}: ${v}\r\n`;
-  h += `Date: ${httpDate()}\r\nContent-Length: ${body.length}\r\n`;
+  for (const k in r.headers) h += `${k}: ${r.headers[k]}\r\n`;
+  h += `Date: ${httpDate()}\r\nContent-Length: ${length}\r\n`;
   if (opts.close) h += "Connection: close\r\n";
   h += "\r\n";
+  if (opts.head || length === 0) return encoder.encode(h);
+  if (!bodyBytes) return encoder.encode(h + r.body);
   const head = encoder.encode(h);
-  if (opts.head || body.length === 0) return head;
-  const out = new Uint8Array(head.length + body.length);
+  const out = new Uint8Array(head.length + bodyBytes.length);
   out.set(head, 0);
-  out.set(body, head.length);
+  out.set(bodyBytes, head.length);
   return out;
 }
 
