@@ -1,7 +1,8 @@
 /**
  * @module
  * Reads a byte stream in fixed-size pieces: {@link FullReader.fill} fills a buffer completely
- * unless the stream ends first, keeping what is left of a chunk for the next call. The crypt
+ * unless the stream ends first, keeping what is left of a chunk for the next call, and
+ * {@link FullReader.take} does the same without a copy when one chunk holds the bytes. The crypt
  * streams use it to cut data into 64 KiB blocks whatever chunk sizes the source yields.
  */
 
@@ -36,6 +37,30 @@ export class FullReader {
       n += take;
     }
     return n;
+  }
+
+  /**
+   * Reads `n` bytes, fewer only at end of stream: a view of the source's chunk when it holds
+   * them all (the source must not reuse a chunk it has handed out), else a copy.
+   */
+  async take(n: number): Promise<Uint8Array> {
+    if (this.#rest.length === 0 && !this.#done) {
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        this.#done = true;
+        this.#reader.releaseLock();
+      } else {
+        this.#rest = value;
+      }
+    }
+    if (this.#rest.length >= n) {
+      const out = this.#rest.subarray(0, n);
+      this.#rest = this.#rest.subarray(n);
+      return out;
+    }
+    const buf = new Uint8Array(n);
+    const got = await this.fill(buf);
+    return got === n ? buf : buf.subarray(0, got);
   }
 
   /** Cancels the source stream (no-op once it has ended). */

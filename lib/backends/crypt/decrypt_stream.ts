@@ -77,9 +77,10 @@ export function decryptStream(
   };
   const batches = new BatchPipeline<Batch>(async () => {
     if (ended) return undefined;
-    const buf = new Uint8Array(batchBlocks * BLOCK_SIZE);
-    const got = await input.fill(buf);
-    if (got < buf.length) ended = true;
+    const want = batchBlocks * BLOCK_SIZE;
+    const buf = await input.take(want);
+    const got = buf.length;
+    if (got < want) ended = true;
     if (got === 0) return undefined;
     const first = nextBlock;
     const count = Math.ceil(got / BLOCK_SIZE);

@@ -33,9 +33,10 @@ export function encryptStream(
   let ended = false;
   const batches = new BatchPipeline<Uint8Array>(async () => {
     if (ended) return undefined;
-    const buf = new Uint8Array(batchBlocks * BLOCK_DATA_SIZE);
-    const got = await input.fill(buf);
-    if (got < buf.length) ended = true;
+    const want = batchBlocks * BLOCK_DATA_SIZE;
+    const buf = await input.take(want);
+    const got = buf.length;
+    if (got < want) ended = true;
     if (got === 0) return undefined;
     const first = nextBlock;
     nextBlock += Math.ceil(got / BLOCK_DATA_SIZE);

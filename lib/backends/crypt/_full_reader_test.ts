@@ -1,0 +1,39 @@
+import { FullReader } from "./_full_reader.ts";
+import { assertBytes, assertEquals, patternBytes, streamOf } from "./_test_util.ts";
+
+Deno.test("FullReader.take() returns views of one chunk, copies across chunks", async () => {
+  const data = patternBytes(250, 1);
+  const chunks: Uint8Array[] = [];
+  const r = new FullReader(
+    new ReadableStream({
+      start(c) {
+        for (let at = 0; at < data.length; at += 100) {
+          const chunk = data.slice(at, at + 100);
+          chunks.push(chunk);
+          c.enqueue(chunk);
+        }
+        c.close();
+      },
+    }),
+  );
+  const a = await r.take(60);
+  assertEquals(a.buffer === chunks[0]!.buffer, true);
+  const b = await r.take(60);
+  assertEquals(b.buffer === chunks[0]!.buffer || b.buffer === chunks[1]!.buffer, false);
+  const c = await r.take(200);
+  assertBytes(a, data.subarray(0, 60), "a");
+  assertBytes(b, data.subarray(60, 120), "b");
+  assertBytes(c, data.subarray(120), "rest, short at the end");
+  assertEquals((await r.take(10)).length, 0);
+});
+
+Deno.test("FullReader.fill() and take() cut a stream the same way", async () => {
+  const data = patternBytes(10_000, 2);
+  const a = new FullReader(streamOf(data, 777));
+  const b = new FullReader(streamOf(data, 777));
+  for (const n of [1, 500, 777, 3000, 6000]) {
+    const buf = new Uint8Array(n);
+    const got = await a.fill(buf);
+    assertBytes(await b.take(n), buf.subarray(0, got), `piece of ${n}`);
+  }
+});
