@@ -8,6 +8,7 @@
  */
 import { addSecret, log } from "../util/log.ts";
 import { RcloneConf } from "../config/rclone_conf.ts";
+import { isEncryptedConfig } from "../config/config_encryption.ts";
 import { envRemoteType } from "../config/remote_env.ts";
 import type { OptionValue } from "../config/option_schema.ts";
 import { Msg, type VolumeInfo } from "./api.ts";
@@ -224,8 +225,22 @@ export class Driver {
     return `${this.#opts.baseDir.replace(/\/+$/, "")}/${name}`;
   }
 
+  /**
+   * Loads rclone.conf. A plain file is read synchronously (a small local file: no thread-pool
+   * round trip per Create); an encrypted one, which may need the password command, and any
+   * read error go through {@link RcloneConf.load}.
+   */
   async #loadConf(): Promise<RcloneConf> {
-    return await RcloneConf.load(this.#opts.configPath, { env: this.#opts.env });
+    const path = this.#opts.configPath;
+    const opts = { env: this.#opts.env };
+    let text: string | undefined;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) return await RcloneConf.load(path, opts);
+    }
+    if (text !== undefined && isEncryptedConfig(text)) return await RcloneConf.load(path, opts);
+    return RcloneConf.fromText(text ?? "", path, opts, text !== undefined);
   }
 
   #optionContext(conf: RcloneConf): OptionContext {

@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import { testEnv } from "./_test_env.ts";
 import { gate } from "./_recording_mounter.ts";
 import { RcloneConf } from "../config/rclone_conf.ts";
+import { encryptConfig } from "../config/config_encryption.ts";
 
 Deno.test("Driver: path, connection strings and persist survive a restart (rclone loses path)", async () => {
   const t = await testEnv();
@@ -266,6 +267,27 @@ Deno.test("Driver: Remove answers before the warm VFS is closed; re-Create and s
     g2.open();
     await shut;
     assertEquals(t.mounter.count("closed", "w"), 2);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("Driver: named remotes resolve from a plain and from an encrypted rclone.conf", async () => {
+  const t = await testEnv({ env: { RCLONE_CONFIG_PASS: "pw" } });
+  try {
+    const data = `${t.dir}/data`;
+    await Deno.mkdir(data, { recursive: true });
+    await Deno.writeTextFile(t.confPath, "[plain]\ntype = local\n");
+    let r = await t.call("/VolumeDriver.Create", { Name: "a", Opts: { remote: `plain:${data}` } });
+    assertEquals(r.status, 200);
+    await Deno.writeTextFile(t.confPath, encryptConfig("[enc]\ntype = local\n", "pw"));
+    r = await t.call("/VolumeDriver.Create", { Name: "b", Opts: { remote: `enc:${data}` } });
+    assertEquals(r.status, 200, r.body);
+    // The encrypted file hides "plain": the driver really read the new file.
+    r = await t.call("/VolumeDriver.Create", { Name: "c", Opts: { remote: `plain:${data}` } });
+    assertEquals(r.status, 500);
+    const remotes = t.mounter.calls.filter(([o]) => o === "open").map(([, n, rm]) => [n, rm]);
+    assertEquals(remotes, [["a", `plain:${data}`], ["b", `enc:${data}`]]);
   } finally {
     await t.cleanup();
   }

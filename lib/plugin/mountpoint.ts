@@ -58,10 +58,14 @@ export async function detachMount(path: string): Promise<void> {
   }
 }
 
-/** Creates `path` itself (its parents too, mode 0700); false if that fails for any reason. */
-async function mkdirLeaf(path: string): Promise<boolean> {
+/**
+ * Creates `path` itself (its parents too, mode 0700); false if that fails for any reason.
+ * Synchronous: mkdir(2) of a name in the local base dir takes microseconds, and never enters
+ * a file system mounted on `path` (an existing name is EEXIST from the parent's lookup).
+ */
+function mkdirLeaf(path: string): boolean {
   try {
-    await Deno.mkdir(path, { mode: 0o700 });
+    Deno.mkdirSync(path, { mode: 0o700 });
     return true;
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) return false;
@@ -69,8 +73,8 @@ async function mkdirLeaf(path: string): Promise<boolean> {
   const parent = path.slice(0, path.lastIndexOf("/"));
   if (!parent) return false;
   try {
-    await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
-    await Deno.mkdir(path, { mode: 0o700 });
+    Deno.mkdirSync(parent, { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(path, { mode: 0o700 });
     return true;
   } catch {
     return false;
@@ -88,7 +92,7 @@ export async function prepareMountpoint(
   opts: { detachStale?: boolean } = {},
 ): Promise<boolean> {
   // Fast path: a directory created just now is empty and nothing is mounted on it.
-  if (await mkdirLeaf(path)) return true;
+  if (mkdirLeaf(path)) return true;
   let created = false;
   try {
     const st = await Deno.lstat(path);
@@ -119,11 +123,15 @@ export async function prepareMountpoint(
   return created;
 }
 
-/** Removes a volume's mountpoint directory if it is empty and not mounted (best effort). */
+/**
+ * Removes a volume's mountpoint directory if it is empty and not mounted (best effort). A
+ * mounted one is left alone without being touched (a hung FUSE server there must not block
+ * us); an unmounted one is a plain directory of the local base dir, removed synchronously.
+ */
 export async function removeMountpoint(path: string): Promise<void> {
   try {
     if (await mountAt(path)) return;
-    await Deno.remove(path);
+    Deno.removeSync(path);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) {
       log.notice(`Left mountpoint ${path} in place: ${(err as Error).message}`);
