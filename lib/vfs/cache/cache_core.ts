@@ -239,7 +239,8 @@ export class CacheCore {
         meta = await readMeta(file);
       } catch (err) {
         if (err instanceof IncompleteMetaError) {
-          // A first metadata write cut short by a crash: nothing was promised for this file.
+          // A write in place cut short by a crash: a first metadata write (nothing was promised
+          // for this file yet) or the clean state after an upload (the remote has the data).
           log.notice(`vfs cache: dropping ${path}: ${err.message}`);
           await Deno.remove(file).catch(() => {});
           continue;

@@ -110,11 +110,14 @@ export function parseMeta(text: string, file: string): ItemMeta {
   return v as ItemMeta;
 }
 
-/** An empty metadata file: a first write that a crash interrupted (see {@link writeMeta}). */
+/**
+ * An empty metadata file: a write in place that a crash interrupted, either a file's first
+ * metadata or the clean state after an upload (see {@link writeMeta}).
+ */
 export class IncompleteMetaError extends InvalidError {
   /** Names the empty file. */
   constructor(file: string) {
-    super(`cache metadata ${file} is empty (its first write was interrupted)`);
+    super(`cache metadata ${file} is empty (a write in place was interrupted)`);
     this.name = "IncompleteMetaError";
   }
 }
