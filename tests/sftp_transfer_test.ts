@@ -128,3 +128,38 @@ sftpTest(
     }
   },
 );
+
+sftpTest(
+  "sftp transfer: an upload reads its source only as fast as the server takes it",
+  async (t) => {
+    const s = await t.sshd();
+    const { backend: b, root } = await t.backend(s);
+    const MiB = 1024 * 1024;
+    const total = 48 * MiB;
+    const piece = new Uint8Array(MiB).fill(7);
+    const { writeChunk, writeConcurrency } = b.transfer;
+    let pulled = 0;
+    let ahead = 0;
+    const onServer = () => {
+      // The temp file the upload writes to; WRITEs are answered after the server wrote them.
+      for (const d of Deno.readDirSync(root)) {
+        if (d.name.endsWith(".partial")) return Deno.statSync(`${root}/${d.name}`).size;
+      }
+      return 0;
+    };
+    const source = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled >= total) return c.close();
+        ahead = Math.max(ahead, pulled - onServer());
+        c.enqueue(piece.slice());
+        pulled += piece.length;
+      },
+    }, { highWaterMark: 0 });
+    const e = await b.write("paced.bin", source, { size: total });
+    assertEquals(e.size, total);
+    // When the next piece is pulled, fewer than `writeConcurrency` WRITEs are unanswered and less
+    // than one WRITE's worth waits to be sent (plus slack for the server's file size catching up).
+    const bound = writeConcurrency * writeChunk + MiB / 2;
+    assert(ahead <= bound, `the source ran ${ahead} bytes ahead of the server (bound ${bound})`);
+  },
+);

@@ -77,7 +77,13 @@ export async function uploadToTemp(req: UploadRequest): Promise<number> {
   const drain = async (all: boolean) => {
     for (;;) {
       if (all) await Promise.all(inflight);
-      else if (inflight.size >= req.concurrency) await Promise.race(inflight);
+      else {
+        // Until there is room: waiting for one reply per chunk read would let the requests in
+        // flight (and ssh2's buffer behind the channel window) grow without bound.
+        while (inflight.size >= req.concurrency && broken === undefined) {
+          await Promise.race(inflight);
+        }
+      }
       if (broken === undefined) return;
       const err = broken;
       const c = conn!;
@@ -99,7 +105,9 @@ export async function uploadToTemp(req: UploadRequest): Promise<number> {
       );
       for (const [pos, data] of [...unacked].sort((a, b) => a[0] - b[0])) {
         send(pos, data);
-        if (inflight.size >= req.concurrency) await Promise.race(inflight);
+        while (inflight.size >= req.concurrency && broken === undefined) {
+          await Promise.race(inflight);
+        }
       }
     }
   };
