@@ -473,10 +473,9 @@ Deno.test("VfsCache close() stores what changed since the last save: a read's ac
     await h.release();
     await cache.sync();
     const file = cache.paths.meta("f.txt");
+    await cache.close();
     const before = await readMeta(file);
     assertEquals(before.dirty, false);
-    await cache.close();
-    assertEquals(await readMeta(file), before);
     cache = await VfsCache.open({ backend: inner, cacheDir, options });
     await new Promise((r) => setTimeout(r, 5));
     const r = await cache.open("f.txt", O.RDONLY, await inner.stat("f.txt"));

@@ -507,8 +507,12 @@ export class CacheCore {
   /** Waits until `targets` reached their generation on the remote; returns those that did not. */
   async #waitUploaded(targets: [CacheItem, number][], deadline: number): Promise<CacheItem[]> {
     for (;;) {
+      // An upload still running is waited out too: its clean state is written after cleanGen
+      // moves (in place, off the JS thread), and the queue forgets the item only at its end.
       const left = targets
-        .filter(([item, gen]) => !item.removed && item.cleanGen < gen)
+        .filter(([item, gen]) =>
+          !item.removed && (item.cleanGen < gen || this.#queue.isRunning(item))
+        )
         .map(([item]) => item);
       if (left.length === 0 || Date.now() >= deadline) return left;
       for (const item of left) {

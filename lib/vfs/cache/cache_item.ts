@@ -763,6 +763,7 @@ export class CacheItem {
   async shutdown(): Promise<void> {
     for (const f of this.#fetches) f.abort();
     await Promise.allSettled(this.#fetches.map((f) => f.done));
+    await this.#saveChain; // e.g. the clean state after an upload, written in place
     // Only what changed since the last save, durably only for a dirty item (whose durable
     // state every change already waited for): an fsync here would also flush whatever else the
     // file system holds, e.g. a big upload just written to a local remote.
