@@ -417,9 +417,8 @@ export const sftpCall = {
   lstat: (s: SFTPWrapper, p: string) => call<Stats>(s, (cb) => s.lstat(p, cb)),
   /** fstat of an open handle. */
   fstat: (s: SFTPWrapper, h: Buffer) => call<Stats>(s, (cb) => s.fstat(h, cb)),
-  /** Reads a whole directory. */
-  readdir: (s: SFTPWrapper, p: string) =>
-    call<{ filename: string; attrs: Stats }[]>(s, (cb) => s.readdir(p, cb)),
+  /** Reads a whole directory (see {@link readWholeDir}). */
+  readdir: (s: SFTPWrapper, p: string) => readWholeDir(s, p),
   /** Opens a file (`r`, `w`, `r+`…). */
   open: (s: SFTPWrapper, p: string, flags: OpenMode, mode?: number) =>
     call<Buffer>(
@@ -470,6 +469,50 @@ export const sftpCall = {
   statvfs: (s: SFTPWrapper, p: string) =>
     call<Record<string, number | bigint>>(s, (cb) => s.ext_openssh_statvfs(p, cb)),
 };
+
+/** READDIR requests kept in flight while listing one directory. */
+export const READDIR_AHEAD = 4;
+
+/**
+ * Lists a directory: OPENDIR, then READDIR requests with up to {@link READDIR_AHEAD} in flight
+ * until the server answers EOF, then CLOSE. ssh2's own readdir waits for each batch (about 100
+ * names from OpenSSH) before asking for the next, one round trip per batch. The server answers
+ * a handle's requests in order, so every batch before the first EOF is kept, in order; `.` and
+ * `..` are left out.
+ */
+async function readWholeDir(
+  s: SFTPWrapper,
+  path: string,
+): Promise<{ filename: string; attrs: Stats }[]> {
+  const handle = await call<Buffer>(s, (cb) => s.opendir(path, cb));
+  const batches: { filename: string; attrs: Stats }[][] = [];
+  const running = new Set<Promise<void>>();
+  let next = 0;
+  let eof = false;
+  let failed: { err: unknown } | undefined;
+  const one = (i: number) => {
+    const p = call<{ filename: string; attrs: Stats }[]>(s, (cb) => s.readdir(handle, cb)).then(
+      (list) => void (batches[i] = list),
+      (err) => {
+        if (sftpStatusOf(err) === SftpStatus.EOF) eof = true;
+        else failed ??= { err };
+      },
+    ).finally(() => running.delete(p));
+    running.add(p);
+  };
+  while (!eof && !failed) {
+    while (running.size < READDIR_AHEAD && !eof && !failed) one(next++);
+    await Promise.race(running);
+  }
+  await Promise.all(running);
+  try {
+    await call<void>(s, (cb) => s.close(handle, cb));
+  } catch (err) {
+    if (!failed) throw err;
+  }
+  if (failed) throw failed.err;
+  return batches.flat();
+}
 
 /**
  * Whether an SFTP channel still accepts requests. ssh2 silently drops a request sent on a
