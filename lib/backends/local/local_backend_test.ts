@@ -4,6 +4,7 @@ import { LocalBackend, TEMP_NAME_RE } from "./local_backend.ts";
 import { InvalidError, NotFoundError } from "../../errors.ts";
 import { withTempDir } from "../../../tests/helpers/temp_dir.ts";
 import { runBackendSuite } from "../../../tests/backend_conformance.ts";
+import { IS_ROOT, isolatedFlags, startCliMount, testDirs } from "../../../tests/helpers/mount.ts";
 
 function stream(s: string): ReadableStream<Uint8Array> {
   return new Blob([s]).stream();
@@ -250,4 +251,31 @@ Deno.test("LocalBackend writes into a directory removed since the gate saw it", 
     await b.remove("sub/b.txt");
     assertEquals(await b.list("sub"), []);
   });
+});
+
+Deno.test({
+  name: "LocalBackend lists and writes around and inside a FUSE mountpoint under its root",
+  ignore: !IS_ROOT,
+  async fn() {
+    // The mount is served by a child process: a test must never touch a mount of its own.
+    const d = await testDirs("localfuse");
+    const m = await startCliMount(":memory:localfuse", d.mnt, isolatedFlags(d.base));
+    try {
+      await Deno.writeTextFile(`${d.base}/plain.txt`, "plain");
+      const b = new LocalBackend({ root: d.base });
+      const top = await b.list("");
+      assert(top.find((e) => e.path === "mnt")?.isDir, "the mountpoint lists as a directory");
+      assertEquals(top.find((e) => e.path === "plain.txt")?.size, 5);
+      // inside the mount the gate answers with asynchronous calls (FUSE is not a local disk)
+      const e = await b.write("mnt/in.txt", stream("inside"));
+      assertEquals([e.path, e.size], ["mnt/in.txt", 6]);
+      assertEquals(names(await b.list("mnt")), ["mnt/in.txt"]);
+      assertEquals(await text(b, "mnt/in.txt"), "inside");
+      await b.remove("mnt/in.txt");
+      assertEquals(await b.list("mnt"), []);
+    } finally {
+      await m.stop();
+      await Deno.remove(d.base, { recursive: true });
+    }
+  },
 });
