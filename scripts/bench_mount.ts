@@ -407,6 +407,7 @@ try {
             `${new Date().toISOString().slice(11, 19)} ${tname} ${mode} ${TOOL_NAMES[tool]}…`,
           );
           res[tool] = await benchOne(tool, t, mode, program, staging, all, notes[tool]);
+          await run("sync", []); // the next tool doesn't flush this one's writes
           console.log(`  took ${((performance.now() - b0) / 1000).toFixed(0)} s`);
         }
         const group = `${tname}, --vfs-cache-mode ${mode}`;
