@@ -9,15 +9,13 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
-import { sftpCall, SshConnectError, SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
-import { buildAuth } from "../lib/backends/sftp/auth.ts";
-import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
+import { sftpCall, SshConnectError } from "../lib/backends/sftp/ssh_connection.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { InvalidError, NotSupportedError } from "../lib/errors.ts";
 import { captureLog } from "./helpers/capture_log.ts";
 import { SSHD_KEY_PASSPHRASE, type SshdServer } from "./helpers/sshd.ts";
-import { sftpTest } from "./sftp_fixtures.ts";
+import { bareConnection, sftpTest } from "./sftp_fixtures.ts";
 
 function opts(s: SshdServer, extra: Record<string, OptionValue>): Record<string, OptionValue> {
   return {
@@ -277,25 +275,6 @@ sftpTest("sftp connect: many commands at once on one connection all run", async 
   );
   assert(!conn.dead, "the connection survived");
 });
-
-/** Opens a bare connection to `s` with password login. */
-async function bareConnection(s: SshdServer): Promise<SshConnection> {
-  return await SshConnection.open({
-    host: s.host,
-    port: s.port,
-    user: s.user,
-    auth: await buildAuth({ pass: obscure(s.password) }, {}),
-    algorithms: chooseAlgorithms({
-      ciphers: "",
-      keyExchange: "",
-      macs: "",
-      hostKeyAlgorithms: "",
-      useInsecureCipher: false,
-    }),
-    connectTimeoutMs: 10_000,
-    keepaliveMs: 0,
-  });
-}
 
 /** Resolves to "settled" when `p` settles within `ms`, else to "hung". */
 function settlesWithin(p: Promise<unknown>, ms: number): Promise<"settled" | "hung"> {

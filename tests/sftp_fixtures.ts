@@ -5,7 +5,10 @@
  * closes them (backends first, then servers, by PID), even when the test times out.
  */
 
+import { buildAuth } from "../lib/backends/sftp/auth.ts";
 import { SftpBackend, type SftpCreateOptions } from "../lib/backends/sftp/sftp.ts";
+import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
+import { SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
@@ -88,5 +91,24 @@ export function sftpTest(
       for (const c of closers) await c.close?.().catch(() => {});
       for (const s of servers) await s.close();
     }
+  });
+}
+
+/** Opens a bare connection to `s` with password login. */
+export async function bareConnection(s: SshdServer): Promise<SshConnection> {
+  return await SshConnection.open({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    auth: await buildAuth({ pass: obscure(s.password) }, {}),
+    algorithms: chooseAlgorithms({
+      ciphers: "",
+      keyExchange: "",
+      macs: "",
+      hostKeyAlgorithms: "",
+      useInsecureCipher: false,
+    }),
+    connectTimeoutMs: 10_000,
+    keepaliveMs: 0,
   });
 }

@@ -9,28 +9,10 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { buildAuth } from "../lib/backends/sftp/auth.ts";
-import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
-import {
-  declaredLimits,
-  MAX_TRANSFER,
-  SshConnection,
-} from "../lib/backends/sftp/ssh_connection.ts";
-import { obscure } from "../lib/config/obscure.ts";
+import { declaredLimits, MAX_TRANSFER } from "../lib/backends/sftp/ssh_connection.ts";
 import type { OptionValue } from "../lib/config/option_schema.ts";
-import { sftpTest } from "./sftp_fixtures.ts";
-
-function pattern(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { bareConnection, sftpTest } from "./sftp_fixtures.ts";
+import { patternBytes } from "./helpers/xorshift_bytes.ts";
 
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
@@ -53,21 +35,7 @@ sftpTest(
   async (t) => {
     const s = await t.sshd();
     const { backend: b } = await t.backend(s);
-    const conn = await SshConnection.open({
-      host: s.host,
-      port: s.port,
-      user: s.user,
-      auth: await buildAuth({ pass: obscure(s.password) }, {}),
-      algorithms: chooseAlgorithms({
-        ciphers: "",
-        keyExchange: "",
-        macs: "",
-        hostKeyAlgorithms: "",
-        useInsecureCipher: false,
-      }),
-      connectTimeoutMs: 10_000,
-      keepaliveMs: 0,
-    });
+    const conn = await bareConnection(s);
     t.track(conn);
     const limits = declaredLimits(conn.sftp);
     assert(limits !== undefined, "OpenSSH declares its limits");
@@ -106,7 +74,7 @@ sftpTest(
     for (const v of variants) {
       const { backend: b, root } = await t.backend(s, v);
       for (const size of sizes) {
-        const data = pattern(size, seed++);
+        const data = patternBytes(size, seed++);
         // Producer pieces that do not line up with the request size.
         const e = await b.write(`f${size}`, chunked(data, 100_003), { size });
         assertEquals(e.size, size, JSON.stringify(v));
