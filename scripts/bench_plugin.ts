@@ -182,6 +182,60 @@ function post(
   });
 }
 
+/** Endpoints timed with the raw client, and the ones whose rows it adds. */
+const RAW_ENDPOINTS = [
+  "Plugin.Activate",
+  "VolumeDriver.Capabilities",
+  "VolumeDriver.Get",
+  "VolumeDriver.Path",
+  "VolumeDriver.List",
+];
+
+/**
+ * Round trips of the cheap endpoints with a minimal HTTP/1.1 client on one kept-alive unix
+ * connection (a request in one write, the response read until its length), so the client's own
+ * cost (node:http in Deno: ~0.15 ms a call) doesn't mask the server's: median per endpoint of
+ * `n` timed rounds after `n / 2` untimed ones. `name` is an existing volume for Get/Path.
+ */
+async function rawRoundTrips(sock: string, name: string, n: number): Promise<Measures> {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const conn = await Deno.connect({ transport: "unix", path: sock });
+  const buf = new Uint8Array(1 << 20);
+  const call = async (ep: string) => {
+    const body = ep.endsWith("Get") || ep.endsWith("Path") ? JSON.stringify({ Name: name }) : "{}";
+    const req = `POST /${ep} HTTP/1.1\r\nHost: plugin\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    await conn.write(enc.encode(req));
+    let got = "";
+    for (;;) {
+      const k = await conn.read(buf);
+      if (k === null) throw new Error(`${ep}: connection closed`);
+      got += dec.decode(buf.subarray(0, k));
+      const h = got.indexOf("\r\n\r\n");
+      if (h < 0) continue;
+      const len = /content-length: *(\d+)/i.exec(got.slice(0, h));
+      // Go answers big bodies chunked.
+      if (len ? got.length - h - 4 >= Number(len[1]) : got.endsWith("\r\n0\r\n\r\n")) break;
+    }
+    if (!got.startsWith("HTTP/1.1 200")) throw new Error(`${ep}: ${got.slice(0, 80)}`);
+  };
+  const t: Record<string, number[]> = {};
+  try {
+    for (let i = 0; i < n / 2; i++) for (const ep of RAW_ENDPOINTS) await call(ep);
+    for (let i = 0; i < n; i++) {
+      for (const ep of RAW_ENDPOINTS) {
+        const t0 = performance.now();
+        await call(ep);
+        (t[ep] ??= []).push(performance.now() - t0);
+      }
+    }
+  } finally {
+    conn.close();
+  }
+  return Object.fromEntries(Object.entries(t).map(([ep, xs]) => [`raw:${ep}`, median(xs)]));
+}
+
 async function detachUnder(dir: string): Promise<void> {
   const points = Deno.readTextFileSync("/proc/self/mountinfo").split("\n")
     .map((l) => l.split(" ")[4]).filter((p): p is string => !!p && p.startsWith(dir + "/"))
@@ -297,6 +351,7 @@ async function benchTool(w: World, program: DenocloneProgram, notes: string[]): 
     for (let i = 0; i < mountIterations; i++) {
       await time("VolumeDriver.Unmount", { Name: `b${i}`, ID: "bench" });
     }
+    Object.assign(r, await rawRoundTrips(w.sock, "b0", quick ? 200 : 1000));
     for (let i = 0; i < iterations; i++) await time("VolumeDriver.Remove", { Name: `b${i}` });
     for (const [ep, xs] of Object.entries(t)) r[ep] = median(xs);
     // The whole cycle on the local backend.
@@ -467,6 +522,14 @@ for (
 ) {
   const n = /mount$/i.test(ep) ? mountIterations : iterations;
   add(api, ep, `${ep} (${n} calls${ep.endsWith("List") ? `, ${iterations} volumes` : ""})`, "ms");
+}
+for (const ep of RAW_ENDPOINTS) {
+  add(
+    "API round trip, minimal HTTP/1.1 client (median)",
+    `raw:${ep}`,
+    `${ep}${ep.endsWith("List") ? ` (${iterations} volumes)` : ""}`,
+    "ms",
+  );
 }
 add("Volume lifecycle", "cycle", "Create→Mount→Unmount→Remove, local backend (median)", "ms");
 add("Start-up", "start0", "socket answers after start, 0 volumes in state (median)", "ms");
