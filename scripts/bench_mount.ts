@@ -43,15 +43,13 @@ import {
   reportBody,
   type ResultRow,
 } from "./_bench_report.ts";
+import { flagValue } from "./_bench_args.ts";
 import type { IoArgs, IoResult } from "./_bench_io.ts";
 
 const MiB = 1024 * 1024;
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const args = Deno.args;
-function flag(name: string, dflt: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-}
+const flag = (name: string, dflt: string) => flagValue(args, name, dflt);
 const quick = args.includes("--quick");
 const modes = flag("modes", "off,writes,full").split(",");
 const targetNames = flag("targets", "local,sftp,crypt,crypt-sftp").split(",");

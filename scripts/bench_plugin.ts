@@ -18,7 +18,6 @@ import { Buffer } from "node:buffer";
 import {
   type DenocloneProgram,
   denocloneProgram,
-  descendants,
   rssKiB,
   run,
   spawnLogged,
@@ -33,14 +32,13 @@ import {
   reportBody,
   type ResultRow,
 } from "./_bench_report.ts";
+import { flagValue } from "./_bench_args.ts";
 import { dockerUnavailable, ensureBusyboxImage, startDockerd } from "../tests/helpers/dockerd.ts";
+import { descendants } from "../tests/helpers/proc_tree.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const args = Deno.args;
-function flag(name: string, dflt: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-}
+const flag = (name: string, dflt: string) => flagValue(args, name, dflt);
 const quick = args.includes("--quick");
 const iterations = Number(flag("iterations", quick ? "30" : "200"));
 const mountIterations = quick ? 5 : 20;

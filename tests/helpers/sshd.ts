@@ -7,6 +7,8 @@
  * the same port, for fault tests. Needs root and the `openssh-server` package.
  */
 
+import { descendants } from "./proc_tree.ts";
+
 /** The fixed login of the test user. */
 export const SSHD_TEST_USER = "denoclone-sftp";
 /** The password set on the test user (a throwaway account that only logs in over 127.0.0.1). */
@@ -97,32 +99,6 @@ function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
-}
-
-/** PIDs of every descendant of `pid`, read from /proc (children before their parents). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^[0-9]+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(e.name));
-      children.set(ppid, list);
-    } catch {
-      // The process went away while we looked.
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      walk(c);
-      out.push(c);
-    }
-  };
-  walk(pid);
-  return out;
 }
 
 function kill(pid: number, sig: Deno.Signal): void {
