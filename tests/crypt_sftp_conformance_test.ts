@@ -25,6 +25,7 @@ import "../lib/backends/all.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
+import { rcloneWithConf } from "./helpers/rclone.ts";
 
 const NO_ENV: Record<string, string | undefined> = {};
 const BIG = 16 * 1024 * 1024;
@@ -84,14 +85,8 @@ runBackendSuite("crypt over sftp", async () => {
   };
 }, { bigFileBytes: BIG });
 
-async function rclone(args: string[], conf: string): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command("timeout", {
-    args: ["-k", "2", "60", "rclone", "--config", conf, ...args],
-    env: { RCLONE_CONFIG_PASS: "" },
-    stdin: "null",
-  }).output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout) + d.decode(r.stderr) };
+function rclone(args: string[], conf: string): Promise<{ code: number; out: string }> {
+  return rcloneWithConf(conf, args, { RCLONE_CONFIG_PASS: "" });
 }
 
 Deno.test({

@@ -25,6 +25,7 @@ import { obscure } from "../lib/config/obscure.ts";
 import { denocloneCommand } from "./helpers/cli.ts";
 import { dockerUnavailable, ensureBusyboxImage, startDockerd } from "./helpers/dockerd.ts";
 import { SSHD_TEST_USER, startSshd } from "./helpers/sshd.ts";
+import { rcloneWithConf } from "./helpers/rclone.ts";
 
 /** The test user's home directory (its SFTP login directory), read from /etc/passwd. */
 function home(): string {
@@ -71,15 +72,6 @@ function seqText(n: number): string {
   let s = "";
   for (let i = 1; i <= n; i++) s += `${i}\n`;
   return s;
-}
-
-async function rclone(conf: string, args: string[]): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command("timeout", {
-    args: ["-k", "2", "60", "rclone", "--config", conf, ...args],
-    stdin: "null",
-  }).output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout) + d.decode(r.stderr) };
 }
 
 Deno.test({
@@ -322,23 +314,27 @@ Deno.test({
           const raw = await Deno.readFile(`${home()}/${cryptRel}/${top[0]}/${e.name}`);
           assertEquals(new TextDecoder().decode(raw.subarray(0, 8)), "RCLONE\0\0");
         }
-        const ls = await rclone(conf, ["lsf", "-R", "mycrypt:"]);
+        const ls = await rcloneWithConf(conf, ["lsf", "-R", "mycrypt:"]);
         assertEquals(ls.code, 0, ls.out);
         assertEquals(ls.out.split("\n").filter((l) => l).sort(), [
           "dir/",
           "dir/file one.txt",
           "dir/seq.txt",
         ]);
-        assertEquals(await rclone(conf, ["cat", "mycrypt:dir/file one.txt"]), {
+        assertEquals(await rcloneWithConf(conf, ["cat", "mycrypt:dir/file one.txt"]), {
           code: 0,
           out: "secret-text\n",
         });
-        const seq = await rclone(conf, ["cat", "mycrypt:dir/seq.txt"]);
+        const seq = await rcloneWithConf(conf, ["cat", "mycrypt:dir/seq.txt"]);
         assertEquals(seq.code, 0);
         assert(seq.out === seqText(50000), `rclone cat seq.txt: ${seq.out.length} bytes`);
 
         await Deno.writeTextFile(`${dir}/from-rclone.txt`, "written by rclone\n");
-        const put = await rclone(conf, ["copyto", `${dir}/from-rclone.txt`, "mycrypt:dir/r.txt"]);
+        const put = await rcloneWithConf(conf, [
+          "copyto",
+          `${dir}/from-rclone.txt`,
+          "mycrypt:dir/r.txt",
+        ]);
         assertEquals(put.code, 0, put.out);
         await new Promise((r) => setTimeout(r, 1500));
         r = await run(["-v", "cryptvol:/data", image, "cat", "/data/dir/r.txt"]);
