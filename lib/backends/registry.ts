@@ -112,13 +112,8 @@ export function registerLazyBackend(info: LazyBackendInfo): void {
     type: info.type,
     description: info.description,
     options: info.options,
-    create: async (ctx) => {
-      const full = await loadBackendInfo(info.type);
-      if (!full || lazy.has(info.type)) {
-        throw new RegistryError(`backend ${JSON.stringify(info.type)} did not register itself`);
-      }
-      return full.create(ctx);
-    },
+    // loadBackendInfo rejects unless the module replaced this placeholder.
+    create: async (ctx) => (await loadBackendInfo(info.type))!.create(ctx),
   });
 }
 
