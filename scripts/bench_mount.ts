@@ -202,6 +202,35 @@ async function waitStored(
   }
 }
 
+/**
+ * Waits until everything the earlier rows wrote through a caching mount is on the remote (checked
+ * with `rclone size` on the remote itself), then flushes dirty pages, so a row never pays for the
+ * previous row's upload still running in the background. Both tools get the same wait.
+ */
+async function settle(
+  t: Target,
+  rel: string,
+  count: number,
+  bytes: number,
+  m: MountProc,
+  notes: string[],
+): Promise<void> {
+  const target = t.remote.endsWith(":") ? `${t.remote}${rel}` : `${t.remote}/${rel}`;
+  const deadline = performance.now() + 900_000;
+  for (;;) {
+    const out = await run("rclone", ["size", "--json", target, "--config", t.config])
+      .catch(() => "{}");
+    const size = JSON.parse(out) as { count?: number; bytes?: number };
+    if (size.count === count && size.bytes === bytes) break;
+    if (m.exited() || performance.now() > deadline) {
+      notes.push(`${rel} never fully reached the remote before the next row`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await run("sync", []);
+}
+
 type Measures = Record<string, number | undefined>;
 
 async function benchOne(
@@ -279,10 +308,16 @@ async function benchOne(
         await io("createSmall", { path: `${mp}/small-${tool}`, count: smallCount }),
       );
     }
+    if (mode !== "off" && want("create") && (want("seqWrite") || (all && want("cpR")))) {
+      await settle(t, `small-${tool}`, smallCount, smallCount * 4096, m, notes);
+    }
     if (want("seqWrite")) {
       r.seqWrite = mbps(await io("writeBig", { path: `${mp}/w-${tool}`, bytes: bigBytes }));
     }
     if (all && (want("cpR") || want("rmR"))) {
+      if (mode !== "off" && want("seqWrite")) {
+        await settle(t, `w-${tool}`, 1, bigBytes, m, notes);
+      }
       r.cpR = await timedCmd("cp", ["-r", `${staging}/tree`, `${mp}/tree-${tool}`], notes);
     }
   } finally {
