@@ -25,6 +25,7 @@ import { FsError } from "../../errors.ts";
 import { log, redact } from "../../util/log.ts";
 import type { SshAlgorithms } from "./ssh_algorithms.ts";
 import { type CoalescableSocket, coalesceWrites } from "./write_coalescer.ts";
+import { installSodiumDecipher, usesSodiumDecipher } from "./sodium_decipher.ts";
 import type { SshAuth } from "./auth.ts";
 import { checkHostKey, fingerprint, keyTypeOf, type KnownHostEntry } from "./known_hosts.ts";
 
@@ -126,6 +127,11 @@ export class SshConnection {
   /** True once the transport or the SFTP channel has gone away. */
   get dead(): boolean {
     return this.#dead;
+  }
+
+  /** True when incoming packets are being decrypted by libsodium (`sodium_decipher.ts`). */
+  get sodiumDecipher(): boolean {
+    return usesSodiumDecipher((this.#client as unknown as { _protocol: unknown })._protocol);
   }
 
   /** Registers a callback run once when the connection dies. */
@@ -234,14 +240,19 @@ export class SshConnection {
       client.on("error", onError);
       client.on("close", onClose);
       client.once("handshake", (n) => {
+        const proto = (client as unknown as { _protocol: unknown })._protocol;
         log.debug(
-          `sftp: ${where}: kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs?.cipher}`,
+          `sftp: ${where}: kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.sc?.cipher}${
+            usesSodiumDecipher(proto) ? " (libsodium)" : ""
+          }`,
         );
       });
       try {
         client.connect(config);
         // connect() has created the socket synchronously; nothing is written to it yet.
         coalesceWrites((client as unknown as { _sock: CoalescableSocket })._sock);
+        // Incoming packets decrypted by libsodium when it can (sodium_decipher.ts).
+        installSodiumDecipher((client as unknown as { _protocol: unknown })._protocol);
       } catch (err) {
         done(err);
       }
