@@ -41,26 +41,40 @@ export class FullReader {
 
   /**
    * Reads `n` bytes, fewer only at end of stream: a view of the source's chunk when it holds
-   * them all (the source must not reuse a chunk it has handed out), else a copy.
+   * them all, or when the stream ends within that chunk (the source must not reuse a chunk it
+   * has handed out), else a copy of exactly the bytes returned (a small file's one short block
+   * costs no 64 KiB buffer).
    */
   async take(n: number): Promise<Uint8Array> {
-    if (this.#rest.length === 0 && !this.#done) {
+    const parts: Uint8Array[] = [];
+    let have = 0;
+    while (have + this.#rest.length < n && !this.#done) {
+      if (this.#rest.length > 0) {
+        parts.push(this.#rest);
+        have += this.#rest.length;
+      }
       const { value, done } = await this.#reader.read();
       if (done) {
         this.#done = true;
         this.#reader.releaseLock();
+        this.#rest = new Uint8Array(0);
       } else {
         this.#rest = value;
       }
     }
-    if (this.#rest.length >= n) {
-      const out = this.#rest.subarray(0, n);
-      this.#rest = this.#rest.subarray(n);
-      return out;
+    const last = Math.min(this.#rest.length, n - have);
+    const tail = this.#rest.subarray(0, last);
+    this.#rest = this.#rest.subarray(last);
+    if (parts.length === 0) return tail;
+    if (parts.length === 1 && last === 0) return parts[0]!;
+    const out = new Uint8Array(have + last);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
     }
-    const buf = new Uint8Array(n);
-    const got = await this.fill(buf);
-    return got === n ? buf : buf.subarray(0, got);
+    out.set(tail, at);
+    return out;
   }
 
   /** Cancels the source stream (no-op once it has ended). */

@@ -37,3 +37,34 @@ Deno.test("FullReader.fill() and take() cut a stream the same way", async () => 
     assertBytes(await b.take(n), buf.subarray(0, got), `piece of ${n}`);
   }
 });
+
+Deno.test("FullReader.take() at the end of a stream returns only the bytes there are", async () => {
+  const chunk = patternBytes(4096, 3);
+  const one = new FullReader(
+    new ReadableStream({
+      start(c) {
+        c.enqueue(chunk);
+        c.close();
+      },
+    }),
+  );
+  const got = await one.take(65536);
+  assertEquals([got.length, got.buffer === chunk.buffer], [4096, true]);
+  assertEquals((await one.take(65536)).length, 0);
+  // Across chunks and with empty chunks in between: one buffer of exactly what was read.
+  const data = patternBytes(3000, 4);
+  const r = new FullReader(
+    new ReadableStream({
+      start(c) {
+        c.enqueue(data.slice(0, 1000));
+        c.enqueue(new Uint8Array(0));
+        c.enqueue(data.slice(1000, 2500));
+        c.enqueue(data.slice(2500));
+        c.close();
+      },
+    }),
+  );
+  const a = await r.take(65536);
+  assertEquals([a.length, a.buffer.byteLength], [3000, 3000]);
+  assertBytes(a, data, "whole");
+});
