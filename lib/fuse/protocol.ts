@@ -115,8 +115,25 @@ export class ProtocolError extends Error {
   }
 }
 
+/** 2^32, to split and join 64-bit values without BigInt. */
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * Reads a little-endian u64 as a number (values above 2^53 round as `Number(bigint)` does)
+ * without allocating a BigInt: this runs for every request.
+ */
 function u64(dv: DataView, off: number): number {
-  return Number(dv.getBigUint64(off, true));
+  return dv.getUint32(off + 4, true) * TWO_32 + dv.getUint32(off, true);
+}
+
+/**
+ * Writes an integer as a little-endian u64 without allocating a BigInt (the reply encoders run
+ * for every request and every READDIRPLUS entry). Exact for |v| < 2^53; a negative value is
+ * written in two's complement, as `setBigUint64(BigInt(v))` would.
+ */
+function putU64(dv: DataView, off: number, v: number): void {
+  dv.setUint32(off, v >>> 0, true);
+  dv.setUint32(off + 4, Math.floor(v / TWO_32) >>> 0, true);
 }
 
 /** Reads a NUL-terminated string at `off`; returns it and the offset after the NUL. */
@@ -429,15 +446,15 @@ export interface FuseAttr {
 function putTime(dv: DataView, secOff: number, nsecOff: number, ms: number): void {
   const t = Number.isFinite(ms) && ms > 0 ? ms : 0;
   const sec = Math.floor(t / 1000);
-  dv.setBigUint64(secOff, BigInt(sec), true);
+  putU64(dv, secOff, sec);
   dv.setUint32(nsecOff, Math.floor((t - sec * 1000) * 1e6), true);
 }
 
 /** Writes a `struct fuse_attr` (88 bytes) at `off`. */
 export function putAttr(dv: DataView, off: number, a: FuseAttr): void {
-  dv.setBigUint64(off, BigInt(a.ino), true);
-  dv.setBigUint64(off + 8, BigInt(a.size), true);
-  dv.setBigUint64(off + 16, BigInt(Math.ceil(a.size / 512)), true);
+  putU64(dv, off, a.ino);
+  putU64(dv, off + 8, a.size);
+  putU64(dv, off + 16, Math.ceil(a.size / 512));
   putTime(dv, off + 24, off + 48, a.atimeMs);
   putTime(dv, off + 32, off + 52, a.mtimeMs);
   putTime(dv, off + 40, off + 56, a.ctimeMs);
@@ -469,8 +486,8 @@ export interface EntryOut {
 
 /** Writes a `struct fuse_entry_out` (128 bytes) at `off`. */
 export function putEntryOut(dv: DataView, off: number, e: EntryOut): void {
-  dv.setBigUint64(off, BigInt(e.attr.ino), true);
-  dv.setBigUint64(off + 8, BigInt(e.generation ?? 0), true);
+  putU64(dv, off, e.attr.ino);
+  putU64(dv, off + 8, e.generation ?? 0);
   putTimeout(dv, off + 16, off + 32, e.entryTimeoutMs);
   putTimeout(dv, off + 24, off + 36, e.attrTimeoutMs);
   putAttr(dv, off + 40, e.attr);
@@ -499,7 +516,7 @@ export function encodeAttrOut(attr: FuseAttr, attrTimeoutMs: number): Uint8Array
 /** Encodes a `struct fuse_open_out` (16 bytes). */
 export function encodeOpenOut(fh: number, openFlags: number): Uint8Array {
   const [b, dv] = newBody(OPEN_OUT_SIZE);
-  dv.setBigUint64(0, BigInt(fh), true);
+  putU64(dv, 0, fh);
   dv.setUint32(8, openFlags, true);
   return b;
 }
@@ -508,7 +525,7 @@ export function encodeOpenOut(fh: number, openFlags: number): Uint8Array {
 export function encodeCreateOut(e: EntryOut, fh: number, openFlags: number): Uint8Array {
   const [b, dv] = newBody(ENTRY_OUT_SIZE + OPEN_OUT_SIZE);
   putEntryOut(dv, 0, e);
-  dv.setBigUint64(ENTRY_OUT_SIZE, BigInt(fh), true);
+  putU64(dv, ENTRY_OUT_SIZE, fh);
   dv.setUint32(ENTRY_OUT_SIZE + 8, openFlags, true);
   return b;
 }
@@ -581,8 +598,7 @@ export interface StatfsOut {
 /** Encodes a `struct fuse_statfs_out` (80 bytes). */
 export function encodeStatfsOut(s: StatfsOut): Uint8Array {
   const [b, dv] = newBody(STATFS_OUT_SIZE);
-  const u = (off: number, v: number) =>
-    dv.setBigUint64(off, BigInt(Math.max(0, Math.floor(v))), true);
+  const u = (off: number, v: number) => putU64(dv, off, Math.max(0, Math.floor(v)));
   u(0, s.blocks);
   u(8, s.bfree);
   u(16, s.bavail);
@@ -597,7 +613,7 @@ export function encodeStatfsOut(s: StatfsOut): Uint8Array {
 /** Encodes a `struct fuse_lseek_out` (8 bytes). */
 export function encodeLseekOut(offset: number): Uint8Array {
   const [b, dv] = newBody(8);
-  dv.setBigUint64(0, BigInt(offset), true);
+  putU64(dv, 0, offset);
   return b;
 }
 
@@ -615,7 +631,7 @@ export function encodeReply(unique: number, errno: number, body?: Uint8Array): U
   const dv = new DataView(out.buffer);
   dv.setUint32(0, len, true);
   dv.setInt32(4, -errno, true);
-  dv.setBigUint64(8, BigInt(unique), true);
+  putU64(dv, 8, unique);
   if (errno === 0 && body) out.set(body, OUT_HEADER_SIZE);
   return out;
 }
@@ -636,13 +652,18 @@ export interface DirentIn {
 
 /**
  * Packs dirents (or direntplus records) into a reply buffer of at most `size` bytes.
- * {@link DirentBuffer.add} returns false once an entry no longer fits.
+ * {@link DirentBuffer.add} returns false once an entry no longer fits. Names are UTF-8 encoded
+ * straight into the reply buffer, once per entry (checked by {@link DirentBuffer.fits} and
+ * reused by the following `add` of the same name): listings run this for every entry.
  */
 export class DirentBuffer {
   #buf: Uint8Array;
   #dv: DataView;
   #used = 0;
   #plus: boolean;
+  /** The name last encoded in place at {@link #used} by `fits`, and its length in bytes. */
+  #placed: string | undefined;
+  #placedLen = 0;
 
   /** Creates a buffer for a reply of at most `size` bytes; `plus` selects direntplus. */
   constructor(size: number, plus: boolean) {
@@ -651,31 +672,42 @@ export class DirentBuffer {
     this.#plus = plus;
   }
 
-  #reclen(nameBytes: number): number {
-    const fixed = (this.#plus ? ENTRY_OUT_SIZE : 0) + DIRENT_HEADER_SIZE;
-    return (fixed + nameBytes + 7) & ~7;
+  #fixed(): number {
+    return (this.#plus ? ENTRY_OUT_SIZE : 0) + DIRENT_HEADER_SIZE;
   }
 
-  /** Whether an entry with this name would still fit. */
+  /** Whether an entry with this name would still fit (the name is encoded in place). */
   fits(name: string): boolean {
-    return this.#used + this.#reclen(enc.encode(name).length) <= this.#buf.length;
+    this.#placed = undefined;
+    const at = this.#used + this.#fixed();
+    if (at >= this.#buf.length) return false;
+    const r = enc.encodeInto(name, this.#buf.subarray(at));
+    if (r.read < name.length) return false;
+    if (this.#used + ((this.#fixed() + r.written + 7) & ~7) > this.#buf.length) return false;
+    this.#placed = name;
+    this.#placedLen = r.written;
+    return true;
   }
 
   /** Appends an entry; false (and nothing written) if it does not fit. */
   add(e: DirentIn): boolean {
-    const name = enc.encode(e.name);
-    const reclen = this.#reclen(name.length);
+    if (this.#placed !== e.name && !this.fits(e.name)) return false;
+    this.#placed = undefined;
+    const nameLen = this.#placedLen;
+    const reclen = (this.#fixed() + nameLen + 7) & ~7;
     if (this.#used + reclen > this.#buf.length) return false;
     let o = this.#used;
     if (this.#plus) {
       if (e.entry) putEntryOut(this.#dv, o, e.entry);
       o += ENTRY_OUT_SIZE;
     }
-    this.#dv.setBigUint64(o, BigInt(e.ino), true);
-    this.#dv.setBigUint64(o + 8, BigInt(e.off), true);
-    this.#dv.setUint32(o + 16, name.length, true);
+    putU64(this.#dv, o, e.ino);
+    putU64(this.#dv, o + 8, e.off);
+    this.#dv.setUint32(o + 16, nameLen, true);
     this.#dv.setUint32(o + 20, (e.mode & S_IFMT) >>> 12, true);
-    this.#buf.set(name, o + DIRENT_HEADER_SIZE);
+    // the name is already in place; padding up to reclen must be zero (a failed fit may have
+    // left bytes there)
+    this.#buf.fill(0, o + DIRENT_HEADER_SIZE + nameLen, this.#used + reclen);
     this.#used += reclen;
     return true;
   }

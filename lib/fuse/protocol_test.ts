@@ -261,3 +261,42 @@ Deno.test("DirentBuffer packs 8-byte aligned dirents and stops when full", () =>
   assertEq(Number(pv.getBigUint64(0, true)), 42, "entry nodeid");
   assertEq(pv.getUint32(128 + 20, true), 8, "DT_REG");
 });
+
+Deno.test("64-bit fields above 2^32 round-trip without BigInt", () => {
+  const big = 5 * 2 ** 32 + 7; // e.g. a 20 GiB file
+  const req = decodeRequest(
+    request(Op.GETATTR, big, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+  );
+  assertEq(req.header.nodeid, big, "nodeid decoded");
+  const b = encodeEntryOut({
+    attr: { ...ATTR, ino: big, size: big },
+    entryTimeoutMs: 1000,
+    attrTimeoutMs: 1000,
+  });
+  const dv = new DataView(b.buffer);
+  assertEq(String(dv.getBigUint64(0, true)), String(BigInt(big)), "nodeid");
+  assertEq(String(dv.getBigUint64(40 + 8, true)), String(BigInt(big)), "size");
+  assertEq(String(dv.getBigUint64(40 + 16, true)), String(BigInt(Math.ceil(big / 512))), "blocks");
+  assertEq(String(dv.getBigUint64(40 + 32, true)), String(1_700_000_001n), "mtime seconds");
+  const r = encodeReply(2 ** 40 + 2, 0);
+  assertEq(String(new DataView(r.buffer).getBigUint64(8, true)), String(2n ** 40n + 2n), "unique");
+});
+
+Deno.test("DirentBuffer: UTF-8 names, fits() then add(), zero padding after a failed fit", () => {
+  const d = new DirentBuffer(72, false);
+  const name = "é😀"; // 2 + 4 bytes
+  assertEq(d.fits(name), true, "fits");
+  assertEq(d.add({ ino: 2 ** 33, off: 1, name, mode: 0o100644 }), true, "added");
+  assertEq(d.length, 32, "24 + 6 rounded to 32");
+  // 24 + 17 > 40 left: does not fit, though part of it was encoded in place
+  assertEq(d.fits("abcdefghijklmnopq"), false, "too long");
+  assertEq(d.add({ ino: 3, off: 2, name: "x", mode: 0o040755 }), true, "short one fits");
+  const bytes = d.bytes();
+  const dv = new DataView(bytes.buffer);
+  assertEq(String(dv.getBigUint64(0, true)), String(2n ** 33n), "ino");
+  assertEq(dv.getUint32(16, true), 6, "namelen in bytes");
+  assertEq(new TextDecoder().decode(bytes.subarray(24, 30)), name, "name");
+  assertEq(dv.getUint32(32 + 16, true), 1, "second namelen");
+  assertEq([...bytes.subarray(32 + 24, 64)], [120, 0, 0, 0, 0, 0, 0, 0], "name and zero padding");
+  assertEq(d.fits("y"), false, "full");
+});
