@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects, throws } from "node:assert/strict";
 import { statfs } from "node:fs/promises";
 import { LocalBackend, TEMP_NAME_RE } from "./local_backend.ts";
+import type { Entry } from "../backend.ts";
 import { InvalidError, NotFoundError } from "../../errors.ts";
 import { withTempDir } from "../../../tests/helpers/temp_dir.ts";
 import { runBackendSuite } from "../../../tests/backend_conformance.ts";
@@ -278,4 +279,33 @@ Deno.test({
       await Deno.remove(d.base, { recursive: true });
     }
   },
+});
+
+Deno.test("LocalBackend lists files the same with synchronous (statx) and asynchronous calls", async () => {
+  await withTempDir("denoclone-localtest-", async (dir) => {
+    for (let i = 0; i < 50; i++) await Deno.writeTextFile(`${dir}/f${i}`, "x".repeat(i));
+    const f = await Deno.open(`${dir}/huge`, { write: true, create: true });
+    await f.truncate(5 * 2 ** 32 + 1);
+    f.close();
+    await Deno.writeTextFile(`${dir}/old`, "x");
+    await Deno.utime(`${dir}/old`, -86_400, -86_400);
+    await Deno.writeTextFile(`${dir}/ms`, "x");
+    await Deno.utime(`${dir}/ms`, 1_700_000_000.5, 1_700_000_000.123456);
+    await Deno.mkdir(`${dir}/sub`);
+    await Deno.symlink("f1", `${dir}/link`);
+    const byPath = (es: Entry[]) => [...es].sort((a, b) => a.path < b.path ? -1 : 1);
+    const sync = byPath(
+      await new LocalBackend({ root: dir, options: { skip_links: true } }).list(""),
+    );
+    const slow = byPath(
+      await new LocalBackend({ root: dir, asyncMetadata: true, options: { skip_links: true } })
+        .list(""),
+    );
+    assertEquals(sync, slow);
+    assertEquals(sync.length, 54, "50 files, huge, old, ms, sub; the link skipped");
+    assertEquals(sync.find((e) => e.path === "huge")?.size, 5 * 2 ** 32 + 1);
+    assertEquals(sync.find((e) => e.path === "ms")?.mtimeMs, 1_700_000_000_123);
+    const sub = await new LocalBackend({ root: dir, options: { links: true } }).list("");
+    assertEquals(sub.find((e) => e.path === "link.rclonelink")?.size, 2, "links still shown");
+  });
 });
