@@ -15,6 +15,7 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   poll_now: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
+  ppoll: { parameters: ["buffer", "u64", "buffer", "pointer"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
   umount2: { parameters: ["buffer", "i32"], result: "i32", nonblocking: true },
@@ -91,10 +92,17 @@ export function offHeap(n: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array(new ArrayBuffer(n));
 }
 
+/** A view of the JS thread's errno (its address never changes for a thread). */
+let errnoView: Deno.UnsafePointerView | undefined;
+
 /** errno of the last synchronous libc call on this thread. */
 export function errno(): number {
-  const p = libc().__errno_location();
-  return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
+  if (!errnoView) {
+    const p = libc().__errno_location();
+    if (!p) return 0;
+    errnoView = new Deno.UnsafePointerView(p);
+  }
+  return errnoView.getInt32();
 }
 
 /** The text of an errno (`strerror`). */
@@ -171,6 +179,28 @@ export function pollNow(fd: number, events: number): number {
   dv.setInt16(4, events, true);
   libc().poll_now(p, 1n, 0);
   return dv.getInt16(6, true);
+}
+
+const waitFds = offHeap(8);
+const waitFdsView = new DataView(waitFds.buffer);
+const waitTime = offHeap(16);
+const waitTimeView = new DataView(waitTime.buffer);
+
+/**
+ * ppoll(2) of one fd on the JS thread, asleep in the kernel for at most `timeoutUs`
+ * microseconds: the thread wakes as soon as the fd is ready, and the event loop waits meanwhile.
+ * Returns its `revents` (0 on timeout, EINTR or failure).
+ */
+export function pollWait(fd: number, events: number, timeoutUs: number): number {
+  waitFdsView.setInt32(0, fd, true);
+  waitFdsView.setInt16(4, events, true);
+  waitFdsView.setInt16(6, 0, true);
+  waitTimeView.setUint32(0, Math.floor(timeoutUs / 1e6), true);
+  waitTimeView.setUint32(4, 0, true);
+  waitTimeView.setUint32(8, (timeoutUs % 1e6) * 1000, true);
+  waitTimeView.setUint32(12, 0, true);
+  const r = libc().ppoll(waitFds, 1n, waitTime, null);
+  return r > 0 ? waitFdsView.getInt16(6, true) : 0;
 }
 
 /** eventfd(2), nonblocking and close-on-exec; throws {@link SysError}. */

@@ -76,9 +76,12 @@ const READ_ONLY_OPS = new Set<number>([
   Op.LISTXATTR,
 ]);
 
-/** Nonblocking reads tried after a reply for a follow-up request (about a microsecond each). */
-const SPIN_READS = 40;
-/** Requests taken by spinning in a row before waiting for the poller again. */
+/**
+ * How long the JS thread waits (asleep in ppoll, not spinning) for a follow-up request after a
+ * reply when nothing else is in flight, in µs.
+ */
+const NEXT_WAIT_US = 200;
+/** Requests taken that way in a row before going back to the event loop and the poller. */
 const SPIN_STREAK_MAX = 64;
 
 /** The request methods of {@link FuseOps}. */
@@ -208,22 +211,20 @@ export class FuseSession {
 
   /**
    * Called after a reply when nothing else is in flight: a process that works through files one
-   * call at a time (stat, create, unlink loops) sends its next request within microseconds, so a
-   * few nonblocking reads catch it without the round trip through the poller's thread. Bounded
-   * per read attempt and per streak, so the event loop still gets its turns.
+   * call at a time (stat, create, unlink loops) sends its next request within microseconds, so
+   * the JS thread sleeps in ppoll on this fd for up to {@link NEXT_WAIT_US} and takes it at once
+   * (as rclone's goroutine blocked in read(2) does), without the round trip through the
+   * poller's thread and without burning CPU a loaded machine needs for the caller. Bounded per
+   * wait and per streak, so the event loop (other mounts, timers) still gets its turns.
    */
   #spin(): void {
     if (this.#fd < 0 || this.#spinStreak >= SPIN_STREAK_MAX) return;
-    for (let i = 0; i < SPIN_READS; i++) {
-      const n = libc.read(this.#fd, this.#buf);
-      if (n > 0) {
-        this.#spinStreak++;
-        this.#handle(n);
-        return;
-      }
-      // EAGAIN: nothing yet; anything else (ENODEV, EINTR…) is left to the poller's path
-      if (n < 0 && -n !== libc.Sys.EAGAIN) return;
-    }
+    if ((libc.pollWait(this.#fd, libc.Sys.POLLIN, NEXT_WAIT_US) & libc.Sys.POLLIN) === 0) return;
+    const n = libc.read(this.#fd, this.#buf);
+    // EAGAIN (another reader was quicker) or an error (ENODEV…) is left to the poller's path
+    if (n <= 0) return;
+    this.#spinStreak++;
+    this.#handle(n);
   }
 
   /** Decodes the request of `n` bytes in the read buffer and dispatches it. */
