@@ -442,22 +442,42 @@ Deno.test("VfsCache.rename() leaves the cache unchanged when the remote move fai
   });
 });
 
-Deno.test("VfsCache close(2) stores the data and dirty metadata before returning; fsync(2) does not wait for the batched sync", async () => {
-  await withCache({ vfs_cache_mode: "writes", vfs_write_back: 3_600_000 }, async ({ cache }) => {
-    const h = await cache.open("d/closed.bin", O.WRONLY | O.CREAT, undefined);
-    await h.write(0, pattern(70_000));
-    await h.flush();
-    // What a killed process leaves: read straight from the cache directory, no shutdown.
-    const meta = await readMeta(cache.paths.meta("d/closed.bin"));
-    assertEquals([meta.dirty, meta.size, meta.ranges], [true, 70_000, [[0, 70_000]]]);
-    assertEquals(await Deno.readFile(cache.paths.data("d/closed.bin")), pattern(70_000));
-    // fsync makes it durable at once although the batch delay is an hour.
-    const t0 = Date.now();
-    await h.write(70_000, pattern(10, 70_000));
-    await h.fsync().catch(() => {}); // the upload may also run; only the time matters
-    assertEquals(Date.now() - t0 < 10_000, true);
-    await h.release();
-  }, { tuning: { syncBatchMs: 3_600_000 } });
+Deno.test("VfsCache close(2) stores the data and the dirty state before returning; fsync(2) does not wait for the batched sync", async () => {
+  await withCache(
+    { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+    async ({ cache, inner }) => {
+      // What a killed process leaves is read straight from the cache directory, no shutdown.
+      // A new file: its data file, marked and carrying the file's time, is the whole record.
+      const h = await cache.open("d/closed.bin", O.WRONLY | O.CREAT, undefined);
+      await h.write(0, pattern(70_000));
+      await h.flush();
+      const data = await Deno.stat(cache.paths.data("d/closed.bin"));
+      assertEquals(data.mode! & 0o777, 0o700);
+      assertEquals(data.mtime!.getTime(), Math.trunc(cache.pendingEntry("d/closed.bin")!.mtimeMs));
+      assertEquals(exists(cache.paths.meta("d/closed.bin")), false);
+      assertEquals(await Deno.readFile(cache.paths.data("d/closed.bin")), pattern(70_000));
+      // A changed remote file: its dirty metadata.
+      await writeRemote(inner, "d/patched.bin", pattern(1000));
+      const p = await cache.open("d/patched.bin", O.RDWR, await inner.stat("d/patched.bin"));
+      await p.write(10, pattern(5, 0, 3));
+      await p.flush();
+      const meta = await readMeta(cache.paths.meta("d/patched.bin"));
+      assertEquals([meta.dirty, meta.size, meta.ranges], [true, 1000, [[10, 15]]]);
+      assertEquals(
+        (await Deno.stat(cache.paths.data("d/patched.bin"))).mode! & 0o100,
+        0,
+        "a partial copy of a remote file is never marked",
+      );
+      await p.release();
+      // fsync makes it durable at once although the batch delay is an hour.
+      const t0 = Date.now();
+      await h.write(70_000, pattern(10, 70_000));
+      await h.fsync().catch(() => {}); // the upload may also run; only the time matters
+      assertEquals(Date.now() - t0 < 10_000, true);
+      await h.release();
+    },
+    { tuning: { syncBatchMs: 3_600_000 } },
+  );
 });
 
 Deno.test("VfsCache close() stores what changed since the last save: a read's access time, an upload's clean state", async () => {

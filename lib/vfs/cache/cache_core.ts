@@ -8,6 +8,8 @@
  * the backend of the earliest opener still attached and every opener's upload hook is called.
  * Closed files are made durable against power loss by one batched file-system sync
  * (`SyncBatch`) rather than fsyncs on every close; fsync(2), `sync()` and `close()` flush it.
+ * A closed new file may have no metadata yet, only a marked data file (`LOCAL_MARK` in
+ * `cache_item.ts`): opening the cache again queues such files for upload like dirty entries.
  * Removing a clean file deletes its cache files in the background (and prunes the emptied
  * directories once per burst); whatever creates cache files waits for those deletions first.
  */
@@ -17,7 +19,13 @@ import type { Backend, Entry } from "../../backends/backend.ts";
 import type { OptionValue } from "../../config/option_schema.ts";
 import { Errno, FsError, InvalidError } from "../../errors.ts";
 import { log } from "../../util/log.ts";
-import { CacheItem, type ItemContext, newReadState } from "./cache_item.ts";
+import {
+  CacheItem,
+  hasLocalMark,
+  type ItemContext,
+  localMarksWork,
+  newReadState,
+} from "./cache_item.ts";
 import { type CacheOptions, cacheOptionsFrom } from "./cache_options.ts";
 import { CachePaths } from "./cache_paths.ts";
 import { CachedHandle, type HandleHost } from "./cached_handle.ts";
@@ -167,6 +175,7 @@ export class CacheCore {
       options: this.options,
       fetchIdleMs: this.#tuning.fetchIdleMs,
       deferSync: () => batch.request(),
+      localMarks: false,
     };
     this.#queue = new UploadQueue<CacheItem>({
       delayMs: this.options.writeBackMs,
@@ -230,6 +239,14 @@ export class CacheCore {
 
   async #load(): Promise<void> {
     await Deno.remove(this.paths.tmpDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(this.paths.tmpDir, { recursive: true });
+    const marks = localMarksWork(this.paths.tmpDir);
+    this.#ctx.localMarks = marks;
+    if (!marks) {
+      log.info(
+        `vfs cache: ${this.paths.tmpDir}: file modes not kept; new files get metadata at close`,
+      );
+    }
     let requeued = 0;
     const foreign = new Set<string>();
     for await (const file of walkFiles(this.paths.metaRoot)) {
@@ -290,10 +307,19 @@ export class CacheCore {
     }
     for await (const file of walkFiles(this.paths.dataRoot)) {
       const path = file.slice(this.paths.dataRoot.length + 1);
-      if (!this.#items.has(path) && !foreign.has(path)) {
-        log.debug(`vfs cache: removing orphan data file ${path}`);
-        await Deno.remove(file).catch(() => {});
+      if (this.#items.has(path) || foreign.has(path)) continue;
+      const info = marks ? await Deno.lstat(file).catch(() => undefined) : undefined;
+      if (info && hasLocalMark(info)) {
+        // A new file closed (or fsynced) but not uploaded, recorded by its data file alone.
+        const mtimeMs = info.mtime?.getTime() ?? Date.now();
+        const item = CacheItem.fromMarkedData(this.#ctx, path, info.size, mtimeMs);
+        this.#items.set(path, item);
+        this.#queue.schedule(item);
+        requeued++;
+        continue;
       }
+      log.debug(`vfs cache: removing orphan data file ${path}`);
+      await Deno.remove(file).catch(() => {});
     }
     if (requeued > 0) {
       log.notice(`vfs cache: ${requeued} file(s) left dirty by a previous run queued for upload`);

@@ -10,6 +10,14 @@
  * {@link CacheItem.persist} writes data and metadata so that a killed process cannot lose them
  * (close(2)), durably at once (fsync(2)), or leaves the fsync to a batched sync (`SyncBatch`).
  * An empty item's data file is created only by its first write.
+ *
+ * A new local file (no remote source, no stored metadata, every byte present) is recorded at
+ * close(2) without metadata: its data file gets the owner-execute bit ({@link LOCAL_MARK}) and
+ * the item's modification time, which is all the cache needs to upload it after a crash (see
+ * `CacheItem.fromMarkedData`). That spares one file creation per new file, the costliest step
+ * of writing many small files. The mark goes before the data file's data has a remote copy
+ * (after the upload), and a marked data file is deleted before its metadata, so a crash never
+ * leaves a mark that would upload stale or removed data.
  */
 
 import { dirname, join } from "node:path";
@@ -42,6 +50,11 @@ export interface ItemContext {
    * persists are made durable at once.
    */
   deferSync?: () => void;
+  /**
+   * Whether closed new files may be recorded by marking their data files
+   * ({@link LOCAL_MARK}) instead of writing their first metadata.
+   */
+  localMarks?: boolean;
 }
 
 /** Per-handle read state: sequential detection and the growing chunk size. */
@@ -60,6 +73,39 @@ export function newReadState(options: CacheOptions): ReadState {
 const MIN_WINDOW = 1024 * 1024;
 
 let unlinkedCounter = 0;
+
+/**
+ * The mode bit that marks a data file as a new local file not uploaded yet (owner execute: data
+ * files are created without execute bits, and no umask clears the owner's).
+ */
+export const LOCAL_MARK = 0o100;
+
+/** Whether a data file's stat carries {@link LOCAL_MARK}. */
+export function hasLocalMark(info: Deno.FileInfo): boolean {
+  return info.isFile && ((info.mode ?? 0) & LOCAL_MARK) !== 0;
+}
+
+/**
+ * Whether the file system under `dir` keeps the mode bits the cache sets (a probe file in `dir`,
+ * which must exist): without that, data files are never marked and marks are not trusted.
+ */
+export function localMarksWork(dir: string): boolean {
+  const probe = join(dir, `mark-probe-${Deno.pid}-${++unlinkedCounter}`);
+  try {
+    using f = Deno.openSync(probe, { write: true, create: true, truncate: true, mode: 0o600 });
+    Deno.chmodSync(probe, 0o600);
+    const plain = f.statSync().mode ?? -1;
+    Deno.chmodSync(probe, 0o600 | LOCAL_MARK);
+    const marked = f.statSync().mode ?? -1;
+    return (plain & 0o777) === 0o600 && (marked & 0o777) === (0o600 | LOCAL_MARK);
+  } catch {
+    return false;
+  } finally {
+    try {
+      Deno.removeSync(probe);
+    } catch { /* never created */ }
+  }
+}
 
 /** A read starting this close to where the previous one ended still counts as sequential. */
 const SEQUENTIAL_SLACK = 256 * 1024;
@@ -97,6 +143,8 @@ export class CacheItem {
    * claim its data is clean, and the first change need not store the dirty flag beforehand.
    */
   #metaOnDisk: boolean;
+  /** Whether the data file may carry {@link LOCAL_MARK}. */
+  #marked = false;
 
   private constructor(ctx: ItemContext, meta: ItemMeta, stored: boolean) {
     this.#ctx = ctx;
@@ -113,11 +161,34 @@ export class CacheItem {
     this.#cleanGen = 0;
     if (meta.dirty) this.#dirtySaved = Promise.resolve();
     this.#metaOnDisk = stored;
+    // Stored metadata of a new local file: its data file may have been marked before.
+    this.#marked = stored && meta.fingerprint === null;
   }
 
   /** An item restored from stored metadata (the data file must exist). */
   static fromMeta(ctx: ItemContext, meta: ItemMeta): CacheItem {
     return new CacheItem(ctx, meta, true);
+  }
+
+  /**
+   * A new local file found as a marked data file ({@link LOCAL_MARK}) of `size` bytes whose
+   * modification time is `mtimeMs`, left by a process that stopped before uploading it: dirty,
+   * every byte present, no metadata stored yet.
+   */
+  static fromMarkedData(ctx: ItemContext, path: string, size: number, mtimeMs: number): CacheItem {
+    const item = new CacheItem(ctx, {
+      version: 1,
+      path,
+      size,
+      mtimeMs,
+      atimeMs: Date.now(),
+      dirty: true,
+      fingerprint: null,
+      sourceSize: 0,
+      ranges: size > 0 ? [[0, size]] : [],
+    }, false);
+    item.#marked = true;
+    return item;
   }
 
   /** A new item for `path`: a copy of the remote `entry`, or an empty new file if undefined. */
@@ -640,7 +711,7 @@ export class CacheItem {
       if (!this.#metaDirty && !(syncData && this.#dataDirty)) return;
       // The batched sync covers the data and the metadata written here.
       if (syncData) this.#dataDirty = false;
-      if (this.#metaDirty) await this.saveMeta({ durable: false });
+      if (this.#metaDirty && !this.#markLocal()) await this.saveMeta({ durable: false });
       deferSync();
       return;
     }
@@ -656,10 +727,54 @@ export class CacheItem {
     if (this.#metaDirty) await this.saveMeta();
   }
 
+  /**
+   * Records a closed new local file as dirty by marking its data file ({@link LOCAL_MARK}, with
+   * the item's modification time) instead of writing its first metadata. Only while the data
+   * file alone describes the item: no remote source, no stored metadata, every byte present,
+   * the file open. False when that does not hold or the mark cannot be set: the caller then
+   * writes the metadata.
+   */
+  #markLocal(): boolean {
+    const f = this.#file;
+    if (
+      !this.#ctx.localMarks || !f || this.#removed || this.#metaOnDisk ||
+      this.#fingerprint !== null || this.#size === 0 || this.#ranges.bytes !== this.#size
+    ) {
+      return false;
+    }
+    try {
+      if (!this.#marked) {
+        this.#marked = true;
+        Deno.chmodSync(this.#ctx.paths.data(this.#path), 0o600 | LOCAL_MARK);
+      }
+      f.utimeSync(this.#atimeMs / 1000, this.#mtimeMs / 1000);
+    } catch {
+      return false;
+    }
+    this.#metaDirty = false;
+    return true;
+  }
+
+  /** Clears {@link LOCAL_MARK} (the data now has a remote copy). */
+  #unmark(): void {
+    if (!this.#marked) return;
+    try {
+      Deno.chmodSync(this.#ctx.paths.data(this.#path), 0o600);
+      this.#marked = false;
+    } catch (err) {
+      // No data file (an empty file, or removed): nothing is marked.
+      if (err instanceof Deno.errors.NotFound) this.#marked = false;
+      else throw err;
+    }
+  }
+
   /** Records a successful upload of generation `gen` as `entry` on the remote. */
   async uploaded(gen: number, entry: Entry): Promise<void> {
     this.#cleanGen = Math.max(this.#cleanGen, gen);
     if (!this.dirty) {
+      // Before the clean state is stored: a mark left behind would upload this data again
+      // after a crash, even once the cached copy is no longer complete.
+      this.#unmark();
       this.#fingerprint = fingerprintOf(entry);
       this.#sourceSize = this.#size;
     }
@@ -741,15 +856,22 @@ export class CacheItem {
    * two unlinks are synchronous (cheaper than two round trips through the blocking pool when
    * the caller waits anyway); `background` runs them in the blocking pool, in parallel, for a
    * caller that does not wait (a removal off the request's path, see `CacheCore.remove`).
+   * A data file that may be marked ({@link LOCAL_MARK}) is deleted first, so a crash in between
+   * cannot leave it to be uploaded again.
    */
   async discard(opts: { background?: boolean } = {}): Promise<void> {
     this.#removed = true;
     for (const f of this.#fetches) f.abort();
     await this.#saveChain;
     this.#metaOnDisk = false;
-    const files = [this.#ctx.paths.meta(this.#path), this.#ctx.paths.data(this.#path)];
+    const [meta, data] = [this.#ctx.paths.meta(this.#path), this.#ctx.paths.data(this.#path)];
+    const files = this.#marked ? [data, meta] : [meta, data];
     if (opts.background) {
-      await Promise.all(files.map((file) => Deno.remove(file).catch(() => {})));
+      if (this.#marked) {
+        for (const file of files) await Deno.remove(file).catch(() => {});
+      } else {
+        await Promise.all(files.map((file) => Deno.remove(file).catch(() => {})));
+      }
       return;
     }
     for (const file of files) {

@@ -3,6 +3,7 @@ import { MemoryBackend } from "../../backends/memory.ts";
 import { Errno, FsError } from "../../errors.ts";
 import { CachePaths } from "./cache_paths.ts";
 import { type ItemMeta, readMeta, writeMeta } from "./item_meta.ts";
+import { hasLocalMark } from "./cache_item.ts";
 import { VfsCache } from "./vfs_cache.ts";
 
 const TUNING = { retryMinMs: 10, retryMaxMs: 50, closeDeadlineMs: 2000 };
@@ -257,5 +258,63 @@ Deno.test("VfsCache.open() twice on one remote shares the cache; closing one kee
     // Closed for good: a new open loads from disk again.
     const c = await VfsCache.open({ backend: rb, cacheDir: dir, options, tuning: TUNING });
     await c.close();
+  });
+});
+
+Deno.test("VfsCache records a closed new file by marking its data file; a later open uploads it, and the upload clears the mark", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    const options = { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 };
+    const O_WRONLY_CREAT = 0o101;
+    const first = `${dir}/first`;
+    const cache = await VfsCache.open({ backend, cacheDir: first, options, tuning: TUNING });
+    let copy: VfsCache | undefined;
+    try {
+      const paths = cache.paths;
+      const h = await cache.open("m/new.bin", O_WRONLY_CREAT, undefined);
+      await h.write(0, new Uint8Array([1, 2, 3, 4]));
+      await h.release();
+      const mtimeMs = cache.pendingEntry("m/new.bin")!.mtimeMs;
+      const marked = await Deno.stat(paths.data("m/new.bin"));
+      assertEquals(hasLocalMark(marked), true);
+      assertEquals(marked.mtime!.getTime(), Math.trunc(mtimeMs));
+      await rejects(Deno.stat(paths.meta("m/new.bin")), Deno.errors.NotFound);
+      // Removed after its close: its marked data file goes, so it can never come back.
+      const g = await cache.open("m/gone.bin", O_WRONLY_CREAT, undefined);
+      await g.write(0, new Uint8Array([9]));
+      await g.release();
+      await cache.remove("m/gone.bin");
+      await rejects(Deno.stat(paths.data("m/gone.bin")), Deno.errors.NotFound);
+      // Written but never closed: not marked, so a crash now leaves an orphan that is dropped.
+      const open = await cache.open("m/open.bin", O_WRONLY_CREAT, undefined);
+      await open.write(0, new Uint8Array([7]));
+      assertEquals(hasLocalMark(await Deno.stat(paths.data("m/open.bin"))), false);
+
+      // What a killed process leaves behind, opened by a new cache.
+      const second = `${dir}/second`;
+      const cp = await new Deno.Command("cp", { args: ["-a", first, second] }).output();
+      assertEquals(cp.success, true);
+      copy = await VfsCache.open({ backend, cacheDir: second, options, tuning: TUNING });
+      assertEquals(copy.stats().dirtyFiles, 1);
+      assertEquals(copy.pendingEntry("m/new.bin"), {
+        path: "m/new.bin",
+        isDir: false,
+        size: 4,
+        mtimeMs: Math.trunc(mtimeMs),
+      });
+      await rejects(Deno.stat(copy.paths.data("m/open.bin")), Deno.errors.NotFound);
+      await copy.sync();
+      const up = await backend.stat("m/new.bin");
+      assertEquals([up.size, up.mtimeMs], [4, Math.trunc(mtimeMs)]);
+      await rejects(backend.stat("m/gone.bin"), { name: "NotFoundError" });
+      await rejects(backend.stat("m/open.bin"), { name: "NotFoundError" });
+      // Uploaded: clean metadata, and the data file no longer marked.
+      assertEquals((await readMeta(copy.paths.meta("m/new.bin"))).dirty, false);
+      assertEquals(hasLocalMark(await Deno.stat(copy.paths.data("m/new.bin"))), false);
+      await open.release();
+    } finally {
+      await copy?.close();
+      await cache.close();
+    }
   });
 });
