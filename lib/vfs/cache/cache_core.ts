@@ -98,11 +98,6 @@ export interface VfsCacheStats {
   lastError?: string;
 }
 
-function parentOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "" : path.slice(0, i);
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -576,8 +571,8 @@ export class CacheCore {
   /** Files not uploaded yet directly inside `dir`, to merge into listings. */
   pending(dir: string): Entry[] {
     const out: Entry[] = [];
-    for (const item of this.#items.values()) {
-      if (item.dirty && !item.removed && parentOf(item.path) === dir) out.push(item.entry());
+    for (const item of this.#items.children(dir)) {
+      if (item.dirty && !item.removed) out.push(item.entry());
     }
     return out;
   }

@@ -3,7 +3,8 @@
  * The cache's items by remote path, with a count of items below every directory so that the
  * questions asked on each open ("is a cached file where a parent directory of this path must
  * be?", "are cached files below this path?") cost a few map lookups instead of a scan of
- * every item.
+ * every item, and the items of each directory, so that a listing or rmdir looks only at the
+ * directory's own items.
  */
 
 function parentOf(path: string): string {
@@ -15,6 +16,7 @@ function parentOf(path: string): string {
 export class ItemIndex<V> {
   #byPath = new Map<string, V>();
   #below = new Map<string, number>();
+  #children = new Map<string, Map<string, V>>();
 
   /** Number of entries. */
   get size(): number {
@@ -48,12 +50,19 @@ export class ItemIndex<V> {
   set(path: string, value: V): void {
     if (!this.#byPath.has(path)) this.#count(path, 1);
     this.#byPath.set(path, value);
+    const dir = parentOf(path);
+    let kids = this.#children.get(dir);
+    if (!kids) this.#children.set(dir, kids = new Map());
+    kids.set(path, value);
   }
 
   /** Removes the entry at `path`; true if there was one. */
   delete(path: string): boolean {
     if (!this.#byPath.delete(path)) return false;
     this.#count(path, -1);
+    const dir = parentOf(path);
+    const kids = this.#children.get(dir);
+    if (kids?.delete(path) && kids.size === 0) this.#children.delete(dir);
     return true;
   }
 
@@ -61,6 +70,15 @@ export class ItemIndex<V> {
   clear(): void {
     this.#byPath.clear();
     this.#below.clear();
+    this.#children.clear();
+  }
+
+  /**
+   * Values directly inside the directory `dir` (`""` = the root): a live iterator, so copy it
+   * before changing the index.
+   */
+  children(dir: string): IterableIterator<V> {
+    return (this.#children.get(dir) ?? new Map<string, V>()).values();
   }
 
   /** Whether any entry lies below the directory `path` (`""` = the root). */

@@ -28,3 +28,22 @@ Deno.test("ItemIndex.above() finds files where a parent directory must be", () =
   ix.clear();
   eq([ix.above("x/y/z"), ix.hasBelow("x")], [[], false]);
 });
+
+Deno.test("ItemIndex.children() lists the entries directly inside a directory as they come and go", () => {
+  const ix = new ItemIndex<string>();
+  ix.set("top", "t");
+  ix.set("d/a", "a");
+  ix.set("d/b", "b");
+  ix.set("d/e/deep", "deep");
+  ix.set("d/a", "a2");
+  eq([...ix.children("")], ["t"]);
+  eq([...ix.children("d")].sort(), ["a2", "b"]);
+  eq([...ix.children("d/e")], ["deep"]);
+  eq([...ix.children("nowhere")], []);
+  ix.delete("d/a");
+  ix.delete("d/b");
+  eq([...ix.children("d")], []);
+  eq([...ix.children("d/e")], ["deep"]);
+  ix.clear();
+  eq([...ix.children("d/e")], []);
+});
