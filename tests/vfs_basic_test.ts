@@ -138,3 +138,28 @@ Deno.test("Vfs with read_only refuses every mutation with EROFS", async () => {
   await h.release();
   assertEquals(text(await getFile(b, "f")), "data");
 });
+
+Deno.test("Vfs.statCached() answers from a fresh listing only, as stat() would", async () => {
+  const b = memoryBackend();
+  await putFile(b, "dir/file.txt", bytes("hello"));
+  const vfs = new Vfs(b, { dir_cache_time: 60 });
+  assertEquals(vfs.statCached("dir/file.txt"), undefined, "dir not listed yet");
+  assertEquals(vfs.statCached(""), await vfs.stat(""), "the root needs no listing");
+  await vfs.readdir("dir");
+  assertEquals(vfs.statCached("dir/file.txt"), await vfs.stat("dir/file.txt"));
+  assertEquals(vfs.statCached("dir/nope"), null, "absent from a fresh listing");
+  assertEquals(vfs.statCached("dir/file.txt/x"), undefined, "a file has no listing");
+  // a file being written shows before it reaches the remote, with its growing size
+  const h = await vfs.open("dir/new.txt", O.WRONLY | O.CREAT);
+  await h.write(0, bytes("abc"));
+  const seen = vfs.statCached("dir/new.txt");
+  assertEquals([seen?.size, seen?.isDir], [3, false]);
+  await h.release();
+  assertEquals(vfs.statCached("dir/new.txt")?.size, 3);
+  await vfs.shutdown();
+  const folding = new Vfs(b, { vfs_case_insensitive: true });
+  await folding.readdir("dir");
+  assertEquals(folding.statCached("DIR/FILE.TXT"), undefined, "case folding takes stat()");
+  assertEquals((await folding.stat("DIR/FILE.TXT")).size, 5);
+  await folding.shutdown();
+});

@@ -8,7 +8,7 @@
  * the file or with a mode → EOPNOTSUPP.
  */
 
-import { Errno, FsError, InvalidError, NotSupportedError } from "../errors.ts";
+import { Errno, FsError, InvalidError, NotFoundError, NotSupportedError } from "../errors.ts";
 import type { Vfs, VfsAttr, VfsHandle } from "../vfs/vfs.ts";
 import { InodeTable } from "./inode_table.ts";
 import { Fopen, RenameFlag, ROOT_ID } from "./opcodes.ts";
@@ -121,10 +121,17 @@ export class VfsOps implements FuseOps {
     return this.#opts.directIo ? Fopen.DIRECT_IO : 0;
   }
 
+  /** Attributes of `path`, from the VFS's cached listing when it has one (no await then). */
+  #stat(path: string): VfsAttr | Promise<VfsAttr> {
+    const a = this.#vfs.statCached(path);
+    if (a === null) throw new NotFoundError(path);
+    return a ?? this.#vfs.stat(path);
+  }
+
   /** Looks a name up: stats the child path and counts a lookup. */
   async lookup(_ctx: RequestContext, parent: number, name: string): Promise<EntryOut> {
     const p = childPath(this.#inodes.path(parent), name);
-    return this.#entry(await this.#vfs.stat(p));
+    return this.#entry(await this.#stat(p));
   }
 
   /** Drops kernel lookups of a node. */
@@ -139,7 +146,7 @@ export class VfsOps implements FuseOps {
       if (!node.lastAttr) throw new FsError(`stale inode ${ino}`, Errno.ENOENT);
       return { attr: { ...node.lastAttr, nlink: 0 }, attrTimeoutMs: 0 };
     }
-    const a = await this.#vfs.stat(node.path);
+    const a = await this.#stat(node.path);
     return { attr: this.#fuseAttr(ino, a), attrTimeoutMs: this.#opts.attrTimeoutMs };
   }
 
@@ -283,7 +290,7 @@ export class VfsOps implements FuseOps {
   /** Opens a directory; the listing is read on the first READDIR. */
   async opendir(_ctx: RequestContext, ino: number, _flags: number): Promise<OpenResult> {
     const path = this.#inodes.path(ino);
-    const a = await this.#vfs.stat(path);
+    const a = await this.#stat(path);
     if (!a.isDir) throw new FsError(`not a directory: ${path}`, Errno.ENOTDIR);
     const fh = this.#nextFh++;
     this.#dirs.set(fh, { path, entries: undefined, served: false });
@@ -351,7 +358,7 @@ export class VfsOps implements FuseOps {
   /** access(2): the node must exist; write access to a read-only VFS is EROFS. */
   async access(_ctx: RequestContext, ino: number, mask: number): Promise<void> {
     const node = this.#inodes.node(ino);
-    if (!node.detached) await this.#vfs.stat(node.path);
+    if (!node.detached) await this.#stat(node.path);
     if (mask & 2 && this.#vfs.config.readOnly) {
       throw new FsError("read-only file system", Errno.EROFS);
     }

@@ -153,6 +153,26 @@ export class Vfs {
     return this.#attr(p, e);
   }
 
+  /**
+   * {@link stat} answered at once from a fresh cached listing of the parent: the attributes,
+   * null when the name is absent, undefined when that needs a backend call (no fresh listing,
+   * case folding, the cache still opening); then call {@link stat}. LOOKUP and GETATTR take
+   * this path first: for a listed directory it skips half a dozen awaits per request.
+   */
+  statCached(path: string): VfsAttr | null | undefined {
+    if ((this.#cacheReady && !this.#cache) || this.#cfg.caseInsensitive) return undefined;
+    const p = cleanPath(path);
+    let remote: Entry | undefined;
+    if (p === "") remote = this.#rootEntry();
+    else {
+      const listing = this.#dirs.peek(parentOf(p));
+      if (!listing) return undefined;
+      remote = listing.get(baseName(p));
+    }
+    const e = this.#overlay(p, remote);
+    return e ? this.#attr(p, e) : null;
+  }
+
   /** The children of a directory (without `.` and `..`), sorted by name. */
   async readdir(path: string): Promise<VfsAttr[]> {
     const p = await this.#resolve(path);
@@ -652,9 +672,13 @@ export class Vfs {
     return cur;
   }
 
+  #rootEntry(): Entry {
+    return { path: "", isDir: true, size: 0, mtimeMs: this.#startMs };
+  }
+
   /** The entry the remote listing has (no open-handle overlay). */
   async #remoteEntry(p: string): Promise<Entry | undefined> {
-    if (p === "") return { path: "", isDir: true, size: 0, mtimeMs: this.#startMs };
+    if (p === "") return this.#rootEntry();
     try {
       return await this.#dirs.lookup(p);
     } catch (err) {
