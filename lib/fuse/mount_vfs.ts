@@ -108,6 +108,9 @@ export async function mountVfs(
   if (o.allow_root === true) {
     log.notice("Ignoring --allow-root. Non-root users can use --allow-other");
   }
+  // Deno loads its web streams implementation at the first use of ReadableStream (~3 ms of
+  // script loading); every read of a file goes through one, so load it before the first READ.
+  void ReadableStream.prototype;
   const ops = new VfsOps(vfs, {
     attrTimeoutMs: Math.max(0, Number(o.attr_timeout)),
     directIo: o.direct_io === true,

@@ -1,7 +1,7 @@
 /**
  * @module
  * Size and modification time of the regular files of one directory with `statx(2)` relative to
- * an open directory descriptor, through `Deno.dlopen("libc.so.6")`: no path walk from `/` per
+ * an open directory descriptor, through libc (`_libc.ts`): no path walk from `/` per
  * file and no `Deno.FileInfo` object (four `Date`s each) per entry. Listings of local-disk
  * directories run this once per file on the JS thread (the same conditions as the other
  * synchronous metadata calls, see `_meta_calls.ts`); 2,000 files took ~7 ms here against
@@ -13,11 +13,7 @@
  * errors; so both paths always agree.
  */
 
-const SYMBOLS = {
-  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-} as const;
+import { type LocalLibc, localLibc } from "./_libc.ts";
 
 const O_RDONLY_DIRECTORY_CLOEXEC = 0o200000 | 0o2000000;
 const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -31,25 +27,11 @@ const TWO_32 = 0x1_0000_0000;
 /** Longest name encoded (NAME_MAX is 255 bytes; anything longer is the caller's to refuse). */
 const NAME_BUF = 1024;
 
-type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
-let libc: Libc | null | undefined;
-
-function load(): Libc | null {
-  if (libc === undefined) {
-    try {
-      libc = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-    } catch {
-      libc = null; // not glibc, or no statx: every file takes the Deno path
-    }
-  }
-  return libc;
-}
-
 const enc = new TextEncoder();
 
 /** An open directory whose regular files can be stat'ed cheaply; {@link close} it after use. */
 export class DirStat {
-  readonly #c: Libc;
+  readonly #c: LocalLibc;
   #fd: number;
   readonly #name = new Uint8Array(NAME_BUF);
   readonly #buf = new Uint8Array(STATX_SIZE);
@@ -59,14 +41,14 @@ export class DirStat {
   /** Modification time (ms since the epoch) of the file of the last successful {@link file}. */
   mtimeMs = 0;
 
-  private constructor(c: Libc, fd: number) {
+  private constructor(c: LocalLibc, fd: number) {
     this.#c = c;
     this.#fd = fd;
   }
 
   /** Opens `dirAbs`; undefined when that fails or libc has no statx (use `Deno.lstatSync`). */
   static open(dirAbs: string): DirStat | undefined {
-    const c = load();
+    const c = localLibc();
     if (!c) return undefined;
     const path = enc.encode(`${dirAbs}\0`);
     const fd = c.open(path, O_RDONLY_DIRECTORY_CLOEXEC, 0);

@@ -26,7 +26,7 @@
  * calls, so one busy mount delays the others by at most one call at a time.
  */
 
-import { statfs } from "node:fs/promises";
+import { fsType } from "./_libc.ts";
 
 /** The metadata calls of one kind (each returns its value, or a promise of it). */
 export interface MetaCalls {
@@ -136,23 +136,20 @@ export class MetaCallGate {
     const hit = this.#dirs.get(dirAbs);
     const now = this.#now();
     if (hit && now - hit.at < DIR_TTL_MS) return hit.sync ? SYNC_CALLS : ASYNC_CALLS;
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(dirAbs);
-    } catch {
-      return ASYNC_CALLS;
-    }
+    // stat and statfs side by side on the blocking pool (a first request waits for both);
+    // libc's statfs, or node's (loaded only then) without glibc
+    const typeOf = async (): Promise<number> =>
+      (await fsType(dirAbs)) ?? (await (await import("node:fs/promises")).statfs(dirAbs)).type;
+    const [st, type] = await Promise.allSettled([Deno.stat(dirAbs), typeOf()]);
+    if (st.status === "rejected") return ASYNC_CALLS;
+    const info = st.value;
     let sync = false;
     if (info.isDirectory) {
       const known = this.#devs.get(info.dev);
       if (known !== undefined) sync = known;
-      else {
-        try {
-          sync = isLocalFsType((await statfs(dirAbs)).type);
-          this.#devs.set(info.dev, sync);
-        } catch {
-          sync = false;
-        }
+      else if (type.status === "fulfilled") {
+        sync = isLocalFsType(type.value);
+        this.#devs.set(info.dev, sync);
       }
     }
     if (this.#dirs.size >= MAX_DIRS) this.#dirs.clear();

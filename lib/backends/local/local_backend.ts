@@ -12,7 +12,6 @@
  */
 
 import { resolve as resolvePath } from "node:path";
-import { statfs } from "node:fs/promises";
 import {
   type Backend,
   type Entry,
@@ -39,6 +38,7 @@ import { hashStream } from "../_hash.ts";
 import { fileRangeStream } from "../_range_stream.ts";
 import { fromDenoError, fsCall } from "./_errors.ts";
 import { DirStat } from "./_dir_stat.ts";
+import { localLibc } from "./_libc.ts";
 import { ASYNC_CALLS, MetaCallGate, type MetaCalls } from "./_meta_calls.ts";
 
 /** Suffix of the files that stand for symlinks when the `links` option is on. */
@@ -125,6 +125,7 @@ export class LocalBackend implements Backend {
     this.#noSetModTime = flag("no_set_modtime");
     this.#nfc = flag("unicode_normalization");
     this.#gate = new MetaCallGate({ forceAsync: opts.asyncMetadata === true });
+    localLibc(); // loaded now (once per process), not by the first listing a user waits for
     this.features = {
       ...NO_FEATURES,
       move: true,
@@ -357,7 +358,9 @@ export class LocalBackend implements Backend {
       throw new InvalidError(`invalid range for ${JSON.stringify(rel)}: negative offset or length`);
     }
     options.signal?.throwIfAborted();
-    const r = await this.#resolve(rel);
+    // a file in a local-disk directory is resolved and opened with synchronous calls
+    const calls = rel === "" ? ASYNC_CALLS : await this.#gate.forDir(this.#abs(parentOf(rel)));
+    const r = await this.#resolve(rel, calls);
     if (r.link !== undefined) {
       const bytes = new TextEncoder().encode(r.link);
       const end = length === undefined ? bytes.length : Math.min(bytes.length, offset + length);
@@ -370,9 +373,15 @@ export class LocalBackend implements Backend {
       });
     }
     if (r.info.isDirectory) throw new IsDirectoryError(rel);
-    const file = await fsCall(rel, () => Deno.open(r.abs, { read: true }));
+    // (never a followed symlink: its target may be anywhere)
+    const sync = calls.sync && r.info.isFile && !this.#copyLinks;
+    const file = await fsCall(
+      rel,
+      async () =>
+        sync ? Deno.openSync(r.abs, { read: true }) : await Deno.open(r.abs, { read: true }),
+    );
     try {
-      const info = await file.stat();
+      const info = sync ? file.statSync() : await file.stat();
       if (info.isDirectory) throw new IsDirectoryError(rel);
     } catch (err) {
       file.close();
@@ -608,6 +617,7 @@ export class LocalBackend implements Backend {
 
   /** Size, use and free space of the file system holding the root. */
   async about(): Promise<Usage> {
+    const { statfs } = await import("node:fs/promises");
     const s = await fsCall("", () => statfs(this.#rootAbs));
     return {
       total: s.bsize * s.blocks,
