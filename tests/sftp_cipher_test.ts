@@ -1,15 +1,15 @@
 /**
  * @module
  * Every transport cipher against a real OpenSSH sshd: a connection that negotiates
- * chacha20-poly1305 or aes256-gcm decrypts with libsodium (`sodium_decipher.ts`), the others
- * keep ssh2's deciphers, and with each of them a file of several MiB written over SFTP reads
+ * chacha20-poly1305 or aes256-gcm encrypts and decrypts with libsodium (`sodium_transport.ts`),
+ * the others keep ssh2's ciphers, and with each of them a file of several MiB written over SFTP reads
  * back byte for byte, whole and in ranges (many packets, split across socket reads), with the
  * READs pipelined as the backend does.
  */
 
 import { deepStrictEqual as assertEquals, ok as assert, strictEqual } from "node:assert/strict";
 import { buildAuth } from "../lib/backends/sftp/auth.ts";
-import { sodiumSshSupport } from "../lib/backends/sftp/sodium_decipher.ts";
+import { sodiumSshSupport } from "../lib/backends/sftp/ssh_sodium.ts";
 import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
 import { sftpCall, SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
 import { obscure } from "../lib/config/obscure.ts";
@@ -52,7 +52,7 @@ sftpTest(
     for (const [cipher, sodium] of CASES) {
       const conn = await connect(s, cipher);
       t.track(conn);
-      strictEqual(conn.sodiumDecipher, sodium, cipher);
+      assertEquals(conn.sodium, { cipher: sodium, decipher: sodium }, cipher);
       const path = `${root}/f-${cipher}`;
       const w = await sftpCall.open(conn.sftp, path, "w");
       const chunk = 200 * 1024;

@@ -10,6 +10,7 @@ import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:ass
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SFTP_OPTIONS } from "../lib/backends/sftp/sftp_options.ts";
 import { sftpCall, SshConnectError } from "../lib/backends/sftp/ssh_connection.ts";
+import { sodiumSshSupport } from "../lib/backends/sftp/ssh_sodium.ts";
 import { defaultsOf, type OptionValue } from "../lib/config/option_schema.ts";
 import { obscure } from "../lib/config/obscure.ts";
 import { InvalidError, NotSupportedError } from "../lib/errors.ts";
@@ -56,13 +57,19 @@ sftpTest("sftp connect: password, key file, encrypted key and key_pem all log in
 });
 
 sftpTest(
-  "sftp connect: negotiates chacha20-poly1305 and a kex that works under Deno",
+  "sftp connect: negotiates the fastest cipher here and a kex that works under Deno",
   async (t) => {
     const s = await t.sshd();
     const logs = await captureLog(async () => {
       await t.backend(s);
     });
-    assert(logs.includes("cipher chacha20-poly1305@openssh.com"), logs);
+    const support = sodiumSshSupport();
+    const want = support.aes256gcm
+      ? "cipher aes256-gcm@openssh.com (libsodium)"
+      : support.chacha
+      ? "cipher chacha20-poly1305@openssh.com (libsodium)"
+      : "cipher chacha20-poly1305@openssh.com";
+    assert(logs.includes(want), logs);
     assert(/kex curve25519-sha256/.test(logs), logs);
   },
 );

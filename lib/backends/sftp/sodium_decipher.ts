@@ -1,69 +1,31 @@
 /**
  * @module
- * Incoming SSH packets decrypted and authenticated by the system's libsodium (`libsodium.so.23`,
- * Debian's `libsodium23`, the library crypt's data blocks already use) through synchronous FFI,
- * in place of ssh2's JavaScript deciphers. Under Deno ssh2 has no native binding: its
+ * Incoming SSH packets decrypted and authenticated by libsodium (`ssh_sodium.ts`) in place of
+ * ssh2's JavaScript deciphers. Under Deno ssh2 has no native binding: its
  * `chacha20-poly1305@openssh.com` decipher creates three node:crypto cipher objects per packet
  * and runs Poly1305 in wasm through a copying wrapper, and its `aes256-gcm@openssh.com` one runs
  * node:crypto's AES-GCM at ~180 MB/s here. Profiled on a crypt-over-sftp read, ssh2's decrypt
  * was ~15% of the JS thread's samples; libsodium does the same work at ~1 GB/s, with the MAC
  * checked over the received bytes where they lie (no copy) and one output buffer per packet.
  *
- * {@link installSodiumDecipher} hooks an ssh2 `Protocol` instance (the pinned ssh2 1.17.0): every
- * decipher ssh2 installs after a key exchange (the first one and every rekey) is swapped for the
- * libsodium equivalent when it is one of ssh2's own JavaScript deciphers for these two ciphers,
- * with its keys, IV and sequence number carried over; anything else (other ciphers, an ssh2
- * whose internals differ, no libsodium, `DENOCLONE_NO_SODIUM=1`) keeps ssh2's decipher. The
- * replacement keeps ssh2's contract: the public `inSeqno` and `_onPayload` fields ssh2 reads and
- * writes during a rekey, `decrypt(chunk, p, len)` returning what the payload handler returns,
- * and the same checks (packet length bounds, "Invalid MAC"), thrown as errors that ssh2 turns
- * into a connection error. Nothing is handed on before its MAC has been verified.
+ * {@link sodiumDecipherFor} builds the equivalent of one of ssh2's own JavaScript deciphers for
+ * these two ciphers (keys, IV and sequence number carried over; `sodium_transport.ts` installs
+ * it). The replacement keeps ssh2's contract: the public `inSeqno` and `_onPayload` fields ssh2
+ * reads and writes during a rekey, `decrypt(chunk, p, len)` returning what the payload handler
+ * returns, and the same checks (packet length bounds, "Invalid MAC"), thrown as errors that
+ * ssh2 turns into a connection error. Nothing is handed on before its MAC has been verified.
  */
 
 import { Buffer } from "node:buffer";
+import {
+  gcmIvIncrement,
+  MAX_PACKET_SIZE,
+  seqnoNonce,
+  type SodiumSshFunctions as Symbols,
+  sshSodium,
+} from "./ssh_sodium.ts";
 
-/** The soname of the library, as crypt's `sodium.ts` opens it. */
-const SODIUM_LIBRARY = "libsodium.so.23";
-
-/** ssh2's bound on an incoming packet's length (its `MAX_PACKET_SIZE`). */
-export const MAX_PACKET_SIZE = 35000;
-
-const SYMBOLS = {
-  sodium_init: { parameters: [], result: "i32" },
-  /** crypto_stream_chacha20_xor_ic(c, m, mlen, n[8], ic, k[32]): DJB ChaCha20, 64-bit nonce. */
-  chachaXorIc: {
-    name: "crypto_stream_chacha20_xor_ic",
-    parameters: ["buffer", "buffer", "u64", "buffer", "u64", "buffer"],
-    result: "i32",
-  },
-  /** crypto_onetimeauth_poly1305_verify(tag[16], in, inlen, k[32]): 0 if the tag matches. */
-  polyVerify: {
-    name: "crypto_onetimeauth_poly1305_verify",
-    parameters: ["buffer", "buffer", "u64", "buffer"],
-    result: "i32",
-  },
-  gcmAvailable: { name: "crypto_aead_aes256gcm_is_available", parameters: [], result: "i32" },
-  /** crypto_aead_aes256gcm_decrypt_detached(m, nsec, c, clen, mac, ad, adlen, npub, k). */
-  gcmOpen: {
-    name: "crypto_aead_aes256gcm_decrypt_detached",
-    parameters: [
-      "buffer",
-      "buffer",
-      "buffer",
-      "u64",
-      "buffer",
-      "buffer",
-      "u64",
-      "buffer",
-      "buffer",
-    ],
-    result: "i32",
-  },
-} as const;
-
-type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
-
-/** What {@link installSodiumDecipher} needs of an ssh2 decipher (ssh2's own field names). */
+/** What ssh2's Protocol uses of a decipher (ssh2's own field names). */
 export interface Ssh2Decipher {
   /** Sequence number of the next incoming packet; ssh2 reads and resets it. */
   inSeqno: number;
@@ -76,11 +38,11 @@ export interface Ssh2Decipher {
 }
 
 /**
- * The part of a received packet's framing both ciphers share: bytes of a packet that arrives
+ * A libsodium decipher (base of both). The part of a received packet's framing both ciphers share: bytes of a packet that arrives
  * split over several socket chunks are gathered in a staging buffer; a packet that lies whole
  * in one chunk is opened where it lies.
  */
-abstract class SodiumDecipher implements Ssh2Decipher {
+export abstract class SodiumDecipher implements Ssh2Decipher {
   /** Sequence number of the next incoming packet (ssh2's field). */
   inSeqno: number;
   /** Payload handler (ssh2's field; replaced by ssh2 during a rekey). */
@@ -173,12 +135,7 @@ export class SodiumChaChaPolyDecipher extends SodiumDecipher {
   }
 
   #setNonce(): void {
-    const s = this.inSeqno;
-    const n = this.#nonce;
-    n[4] = s >>> 24;
-    n[5] = s >>> 16;
-    n[6] = s >>> 8;
-    n[7] = s;
+    seqnoNonce(this.#nonce, this.inSeqno);
   }
 
   /** Decrypts the length field with K_1. */
@@ -255,47 +212,9 @@ export class SodiumAesGcmDecipher extends SodiumDecipher {
       this.#key,
     );
     if (r !== 0) throw new Error("Invalid MAC");
-    const iv = this.#iv;
-    for (let i = 11; i >= 4; i--) {
-      iv[i] = (iv[i]! + 1) & 0xff;
-      if (iv[i] !== 0) break;
-    }
+    gcmIvIncrement(this.#iv);
     return body;
   }
-}
-
-let loaded: { fn: Symbols; gcm: boolean } | null | undefined;
-
-/**
- * The library's functions, opened once; undefined when it cannot be opened (not installed, no
- * FFI permission) or `DENOCLONE_NO_SODIUM=1` asks for the JavaScript code paths.
- */
-function library(): { fn: Symbols; gcm: boolean } | undefined {
-  if (loaded !== undefined) return loaded ?? undefined;
-  loaded = null;
-  try {
-    if (Deno.env.get("DENOCLONE_NO_SODIUM") === "1") return undefined;
-  } catch {
-    // No env permission: the setting cannot have been asked for.
-  }
-  try {
-    const lib = Deno.dlopen(SODIUM_LIBRARY, SYMBOLS);
-    if (lib.symbols.sodium_init() < 0) {
-      lib.close();
-      return undefined;
-    }
-    // libsodium's AES-GCM needs AES-NI and PCLMUL; without them only ChaCha20 is used.
-    loaded = { fn: lib.symbols, gcm: lib.symbols.gcmAvailable() === 1 };
-  } catch {
-    return undefined;
-  }
-  return loaded;
-}
-
-/** Whether libsodium can be used for SSH packets, and for which of the two ciphers. */
-export function sodiumSshSupport(): { chacha: boolean; aes256gcm: boolean } {
-  const l = library();
-  return { chacha: l !== undefined, aes256gcm: l?.gcm ?? false };
 }
 
 /**
@@ -304,7 +223,7 @@ export function sodiumSshSupport(): { chacha: boolean; aes256gcm: boolean } {
  * keep `d` as it is.
  */
 export function sodiumDecipherFor(d: unknown): Ssh2Decipher | undefined {
-  const l = library();
+  const l = sshSodium();
   if (!l || typeof d !== "object" || d === null) return undefined;
   const o = d as Record<string, unknown>;
   const seqno = o.inSeqno;
@@ -334,32 +253,4 @@ export function sodiumDecipherFor(d: unknown): Ssh2Decipher | undefined {
     return new SodiumAesGcmDecipher(l.fn, key, iv, seqno, onPayload as (p: Buffer) => unknown);
   }
   return undefined;
-}
-
-/**
- * Makes ssh2's `Protocol` instance `proto` (an ssh2 `Client`'s `_protocol`, right after
- * `connect()`) use libsodium for every decipher it installs from now on, where
- * {@link sodiumDecipherFor} has an equivalent. Returns false (and changes nothing) when
- * libsodium is unavailable or `proto` does not look like ssh2's Protocol.
- */
-export function installSodiumDecipher(proto: unknown): boolean {
-  if (!library() || typeof proto !== "object" || proto === null) return false;
-  if (!Object.prototype.hasOwnProperty.call(proto, "_decipher")) return false;
-  const desc = Object.getOwnPropertyDescriptor(proto, "_decipher")!;
-  if (!("value" in desc) || !desc.writable) return false;
-  let current: unknown = desc.value;
-  Object.defineProperty(proto, "_decipher", {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set: (d: unknown) => {
-      current = sodiumDecipherFor(d) ?? d;
-    },
-  });
-  return true;
-}
-
-/** Whether `proto`'s current decipher is one of this module's (for tests and debug messages). */
-export function usesSodiumDecipher(proto: unknown): boolean {
-  return (proto as { _decipher?: unknown } | null)?._decipher instanceof SodiumDecipher;
 }

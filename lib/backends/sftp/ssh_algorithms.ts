@@ -1,13 +1,19 @@
 /**
  * @module
- * The SSH algorithm lists offered to the server. Defaults are ordered for Deno, where ssh2
- * runs on node:crypto: chacha20-poly1305 is the fastest cipher (AES runs at about half of
- * Node's speed), and `ecdh-sha2-nistp521` key exchange fails ("invalid curve"), so it is left
- * out. The `ciphers`, `key_exchange`, `macs` and `host_key_algorithms` options replace a list
- * (space- or comma-separated, as rclone's SpaceSepList).
+ * The SSH algorithm lists offered to the server. Ciphers are ordered for what runs fastest here:
+ * with libsodium's AES-256-GCM (AES-NI; `ssh_sodium.ts`) `aes256-gcm@openssh.com` comes first
+ * (measured on a 256 MiB SFTP read and write against OpenSSH: about a quarter less CPU on our
+ * side than libsodium's chacha20-poly1305 and a third less in sshd, which shares the machine),
+ * else `chacha20-poly1305@openssh.com` (libsodium's, or ssh2's node:crypto one, where node's
+ * AES-GCM runs at about half of Node's speed). `ecdh-sha2-nistp521` key exchange fails under
+ * Deno ("invalid curve"), so it is left out. The `ciphers`, `key_exchange`, `macs` and
+ * `host_key_algorithms` options replace a list (space- or comma-separated, as rclone's
+ * SpaceSepList).
  */
 
-/** Ciphers in preference order. */
+import { sodiumSshSupport } from "./ssh_sodium.ts";
+
+/** Ciphers in preference order without a native AES-GCM (see {@link defaultCiphers}). */
 export const DEFAULT_CIPHERS: readonly string[] = [
   "chacha20-poly1305@openssh.com",
   "aes128-gcm@openssh.com",
@@ -16,6 +22,17 @@ export const DEFAULT_CIPHERS: readonly string[] = [
   "aes192-ctr",
   "aes256-ctr",
 ];
+
+/**
+ * The default cipher list: {@link DEFAULT_CIPHERS}, with `aes256-gcm@openssh.com` moved to the
+ * front when `nativeAesGcm` (libsodium's AES-256-GCM is usable).
+ */
+export function defaultCiphers(nativeAesGcm: boolean): string[] {
+  const first = "aes256-gcm@openssh.com";
+  return nativeAesGcm
+    ? [first, ...DEFAULT_CIPHERS.filter((c) => c !== first)]
+    : [...DEFAULT_CIPHERS];
+}
 
 /** Extra ciphers allowed by `use_insecure_cipher`. */
 export const INSECURE_CIPHERS: readonly string[] = [
@@ -99,6 +116,8 @@ export function chooseAlgorithms(opts: {
   hostKeyAlgorithms: string;
   useInsecureCipher: boolean;
   knownKeyTypes?: string[];
+  /** Whether libsodium's AES-256-GCM is usable; asked of `ssh_sodium.ts` when undefined. */
+  nativeAesGcm?: boolean;
 }): SshAlgorithms {
   const pick = (given: string, def: readonly string[], insecure: readonly string[] = []) => {
     const list = splitAlgorithmList(given);
@@ -114,7 +133,11 @@ export function chooseAlgorithms(opts: {
   }
   return {
     kex: pick(opts.keyExchange, DEFAULT_KEX, INSECURE_KEX),
-    cipher: pick(opts.ciphers, DEFAULT_CIPHERS, INSECURE_CIPHERS),
+    cipher: pick(
+      opts.ciphers,
+      defaultCiphers(opts.nativeAesGcm ?? sodiumSshSupport().aes256gcm),
+      INSECURE_CIPHERS,
+    ),
     hmac: pick(opts.macs, DEFAULT_MACS),
     serverHostKey: hostKeys,
   };

@@ -3,6 +3,7 @@ import {
   chooseAlgorithms,
   DEFAULT_CIPHERS,
   DEFAULT_KEX,
+  defaultCiphers,
   INSECURE_CIPHERS,
   splitAlgorithmList,
 } from "./ssh_algorithms.ts";
@@ -10,12 +11,27 @@ import {
 const none = { ciphers: "", keyExchange: "", macs: "", hostKeyAlgorithms: "" };
 
 Deno.test("chooseAlgorithms() prefers chacha20-poly1305 and never offers nistp521 kex by default", () => {
-  const a = chooseAlgorithms({ ...none, useInsecureCipher: false });
+  const a = chooseAlgorithms({ ...none, useInsecureCipher: false, nativeAesGcm: false });
   assertEquals(a.cipher[0], "chacha20-poly1305@openssh.com");
   assert(!a.kex.includes("ecdh-sha2-nistp521"), "nistp521 kex fails under Deno");
   assert(!a.cipher.some((c) => c.endsWith("-cbc")), "no CBC ciphers unless insecure");
   assertEquals(a.cipher, [...DEFAULT_CIPHERS]);
   assertEquals(a.kex, [...DEFAULT_KEX]);
+});
+
+Deno.test("chooseAlgorithms() puts aes256-gcm first when libsodium's AES-GCM is usable", () => {
+  const a = chooseAlgorithms({ ...none, useInsecureCipher: false, nativeAesGcm: true });
+  assertEquals(a.cipher[0], "aes256-gcm@openssh.com");
+  assertEquals(a.cipher, defaultCiphers(true));
+  assertEquals([...a.cipher].sort(), [...DEFAULT_CIPHERS].sort(), "the same ciphers, reordered");
+  // A list given in the options is taken as it is.
+  const given = chooseAlgorithms({
+    ...none,
+    ciphers: "chacha20-poly1305@openssh.com",
+    useInsecureCipher: false,
+    nativeAesGcm: true,
+  });
+  assertEquals(given.cipher, ["chacha20-poly1305@openssh.com"]);
 });
 
 Deno.test("chooseAlgorithms() adds insecure ciphers only with use_insecure_cipher", () => {

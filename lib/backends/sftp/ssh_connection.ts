@@ -25,7 +25,7 @@ import { FsError } from "../../errors.ts";
 import { log, redact } from "../../util/log.ts";
 import type { SshAlgorithms } from "./ssh_algorithms.ts";
 import { type CoalescableSocket, coalesceWrites } from "./write_coalescer.ts";
-import { installSodiumDecipher, usesSodiumDecipher } from "./sodium_decipher.ts";
+import { installSodiumTransport, sodiumInUse } from "./sodium_transport.ts";
 import type { SshAuth } from "./auth.ts";
 import { checkHostKey, fingerprint, keyTypeOf, type KnownHostEntry } from "./known_hosts.ts";
 
@@ -129,9 +129,9 @@ export class SshConnection {
     return this.#dead;
   }
 
-  /** True when incoming packets are being decrypted by libsodium (`sodium_decipher.ts`). */
-  get sodiumDecipher(): boolean {
-    return usesSodiumDecipher((this.#client as unknown as { _protocol: unknown })._protocol);
+  /** Which directions of the transport run on libsodium now (`sodium_transport.ts`). */
+  get sodium(): { cipher: boolean; decipher: boolean } {
+    return sodiumInUse((this.#client as unknown as { _protocol: unknown })._protocol);
   }
 
   /** Registers a callback run once when the connection dies. */
@@ -243,7 +243,7 @@ export class SshConnection {
         const proto = (client as unknown as { _protocol: unknown })._protocol;
         log.debug(
           `sftp: ${where}: kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.sc?.cipher}${
-            usesSodiumDecipher(proto) ? " (libsodium)" : ""
+            sodiumInUse(proto).decipher ? " (libsodium)" : ""
           }`,
         );
       });
@@ -251,8 +251,8 @@ export class SshConnection {
         client.connect(config);
         // connect() has created the socket synchronously; nothing is written to it yet.
         coalesceWrites((client as unknown as { _sock: CoalescableSocket })._sock);
-        // Incoming packets decrypted by libsodium when it can (sodium_decipher.ts).
-        installSodiumDecipher((client as unknown as { _protocol: unknown })._protocol);
+        // Packets encrypted and decrypted by libsodium where it can (sodium_transport.ts).
+        installSodiumTransport((client as unknown as { _protocol: unknown })._protocol);
       } catch (err) {
         done(err);
       }
