@@ -13,6 +13,7 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  writev: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   poll_now: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
   ppoll: { parameters: ["buffer", "u64", "buffer", "pointer"], result: "i32" },
@@ -160,6 +161,27 @@ export function readTextFileSync(path: string): string {
 /** write(2) of all of `buf`; returns the count, or `-errno` on failure. */
 export function write(fd: number, buf: Uint8Array<ArrayBuffer>): number {
   const n = Number(libc().write(fd, buf, BigInt(buf.length)));
+  return n < 0 ? -errno() : n;
+}
+
+const iov = offHeap(32);
+const iovView = new DataView(iov.buffer);
+
+/**
+ * writev(2) of `head` then `body` in one call, so a large reply is not copied behind its header
+ * first; returns the count, or `-errno` on failure. Raw pointers to both go into the iovec, so
+ * both must live off the V8 heap: `head` made by {@link offHeap}, `body` longer than 64 bytes
+ * (V8 keeps only typed arrays of at most 64 bytes on its heap, where they may move).
+ */
+export function writev2(fd: number, head: Uint8Array<ArrayBuffer>, body: Uint8Array): number {
+  if (body.length <= 64) throw new RangeError("writev2: body must be longer than 64 bytes");
+  const h = Deno.UnsafePointer.value(Deno.UnsafePointer.of(head));
+  const b = Deno.UnsafePointer.value(Deno.UnsafePointer.of(body as Uint8Array<ArrayBuffer>));
+  iovView.setBigUint64(0, BigInt(h), true);
+  iovView.setBigUint64(8, BigInt(head.length), true);
+  iovView.setBigUint64(16, BigInt(b), true);
+  iovView.setBigUint64(24, BigInt(body.length), true);
+  const n = Number(libc().writev(fd, iov, 2));
   return n < 0 ? -errno() : n;
 }
 

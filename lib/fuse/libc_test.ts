@@ -29,3 +29,29 @@ Deno.test("read() and write() report -errno, the same on every call", () => {
   }
   assertEquals(libc.read(-1, buf), -EBADF);
 });
+
+Deno.test("writev2() writes the header then the body view (byteOffset honoured), in one call", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denoclone-libc-" });
+  try {
+    const path = `${dir}/out`;
+    const O_CREAT = 0o100;
+    const fd = libc.open(path, libc.Sys.O_WRONLY | O_CREAT | libc.Sys.O_CLOEXEC, 0o600);
+    const head = libc.offHeap(16);
+    head.fill(7);
+    const all = new Uint8Array(10_000);
+    for (let i = 0; i < all.length; i++) all[i] = i % 251;
+    const body = all.subarray(100, 100 + 5000);
+    try {
+      assertEquals(libc.writev2(fd, head, body), 16 + 5000);
+    } finally {
+      libc.close(fd);
+    }
+    const got = await Deno.readFile(path);
+    assertEquals(got.length, 5016);
+    assertEquals([...got.subarray(0, 16)], new Array(16).fill(7));
+    assertEquals(got.subarray(16).every((v, i) => v === (100 + i) % 251), true);
+    assertEquals(libc.writev2(-1, head, body), -9, "EBADF");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -624,15 +624,27 @@ export function encodeGetxattrOut(size: number): Uint8Array {
   return b;
 }
 
-/** Encodes a whole reply: `struct fuse_out_header` (error as a positive errno) plus body. */
-export function encodeReply(unique: number, errno: number, body?: Uint8Array): Uint8Array {
-  const len = OUT_HEADER_SIZE + (errno === 0 && body ? body.length : 0);
-  const out = new Uint8Array(len);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, len, true);
+/**
+ * Writes a `struct fuse_out_header` (16 bytes) at the start of `dv`: the reply's total length
+ * (header plus a body of `bodyLength` bytes), the error as a negated errno, and `unique`.
+ */
+export function putOutHeader(
+  dv: DataView,
+  unique: number,
+  errno: number,
+  bodyLength: number,
+): void {
+  dv.setUint32(0, OUT_HEADER_SIZE + bodyLength, true);
   dv.setInt32(4, -errno, true);
   putU64(dv, 8, unique);
-  if (errno === 0 && body) out.set(body, OUT_HEADER_SIZE);
+}
+
+/** Encodes a whole reply: `struct fuse_out_header` (error as a positive errno) plus body. */
+export function encodeReply(unique: number, errno: number, body?: Uint8Array): Uint8Array {
+  const bodyLength = errno === 0 && body ? body.length : 0;
+  const out = new Uint8Array(OUT_HEADER_SIZE + bodyLength);
+  putOutHeader(new DataView(out.buffer), unique, errno, bodyLength);
+  if (bodyLength > 0) out.set(body!, OUT_HEADER_SIZE);
   return out;
 }
 

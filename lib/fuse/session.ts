@@ -20,6 +20,7 @@ import {
   KERNEL_VERSION,
   Op,
   opName,
+  OUT_HEADER_SIZE,
   PAGE_SIZE,
 } from "./opcodes.ts";
 import type { ConnInfo, FuseOps, RequestContext } from "./ops.ts";
@@ -37,6 +38,7 @@ import {
   encodeStatfsOut,
   encodeWriteOut,
   type FuseRequest,
+  putOutHeader,
 } from "./protocol.ts";
 
 /** Tunables of a session, all optional. */
@@ -75,6 +77,9 @@ const READ_ONLY_OPS = new Set<number>([
   Op.GETXATTR,
   Op.LISTXATTR,
 ]);
+
+/** Reply bodies at least this long are written with writev behind the header (no copy). */
+const WRITEV_MIN = 4096;
 
 /**
  * How long the JS thread waits (asleep in ppoll, not spinning) for a follow-up request after a
@@ -135,6 +140,8 @@ export class FuseSession {
   #closedResolve!: () => void;
   #closeHooks: (() => void)[] = [];
   #spinStreak = 0;
+  readonly #head = libc.offHeap(OUT_HEADER_SIZE);
+  readonly #headView = new DataView(this.#head.buffer);
 
   /** Resolves with the negotiated parameters once INIT is answered. */
   readonly initialized: Promise<ConnInfo>;
@@ -274,8 +281,12 @@ export class FuseSession {
 
   #send(unique: number, errno: number, body?: Uint8Array): void {
     if (this.#fd < 0) return;
-    const out = encodeReply(unique, errno, body) as Uint8Array<ArrayBuffer>;
-    const w = libc.write(this.#fd, out);
+    let w: number;
+    if (errno === 0 && body && body.length >= WRITEV_MIN) {
+      // a READ's data goes out behind the header without being copied next to it first
+      putOutHeader(this.#headView, unique, 0, body.length);
+      w = libc.writev2(this.#fd, this.#head, body);
+    } else w = libc.write(this.#fd, encodeReply(unique, errno, body) as Uint8Array<ArrayBuffer>);
     if (w < 0 && -w !== libc.Sys.ENOENT && this.#opts.debug) {
       // ENOENT: the request was interrupted and is gone; anything else is worth a line
       log.debug(`fuse ${this.#opts.name}: reply ${unique} failed: ${libc.strerror(-w)}`);
