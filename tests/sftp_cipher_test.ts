@@ -4,11 +4,16 @@
  * chacha20-poly1305 or aes256-gcm encrypts and decrypts with libsodium (`sodium_transport.ts`),
  * the others keep ssh2's ciphers, and with each of them a file of several MiB written over SFTP reads
  * back byte for byte, whole and in ranges (many packets, split across socket reads), with the
- * READs pipelined as the backend does.
+ * READs pipelined as the backend does. A rekey in the middle of a session (traffic queued during
+ * it) carries on with libsodium under the new keys.
  */
 
 import { deepStrictEqual as assertEquals, ok as assert, strictEqual } from "node:assert/strict";
+import { Buffer } from "node:buffer";
+// @ts-types="@types/ssh2"
+import { Client, type SFTPWrapper } from "ssh2";
 import { buildAuth } from "../lib/backends/sftp/auth.ts";
+import { installSodiumTransport, sodiumInUse } from "../lib/backends/sftp/sodium_transport.ts";
 import { sodiumSshSupport } from "../lib/backends/sftp/ssh_sodium.ts";
 import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
 import { sftpCall, SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
@@ -79,6 +84,67 @@ sftpTest(
       assertEquals(Uint8Array.from(mid), data.subarray(1_000_003, 1_000_003 + 77_777), cipher);
       await sftpCall.close(conn.sftp, r);
       await conn.close();
+    }
+  },
+);
+
+sftpTest(
+  "sftp ciphers: a rekey mid-session moves to new libsodium keys in both directions",
+  async (t) => {
+    const support = sodiumSshSupport();
+    if (!support.chacha) return;
+    const s = await t.sshd();
+    const root = await s.newRoot();
+    for (const cipher of CASES.filter(([, sodium]) => sodium).map(([c]) => c)) {
+      const client = new Client();
+      t.track({
+        close: () => {
+          client.destroy();
+          return Promise.resolve();
+        },
+      });
+      const handshakes: string[] = [];
+      client.on("handshake", (n) => handshakes.push(n.sc.cipher));
+      await new Promise<void>((resolve, reject) => {
+        client.once("ready", resolve).once("error", reject);
+        client.connect({
+          host: s.host,
+          port: s.port,
+          username: s.user,
+          password: s.password,
+          algorithms: { cipher: [cipher as never] },
+        });
+        assert(installSodiumTransport((client as unknown as { _protocol: unknown })._protocol));
+      });
+      const proto = (client as unknown as { _protocol: { rekey(): void } })._protocol;
+      assertEquals(sodiumInUse(proto), { cipher: true, decipher: true }, cipher);
+      const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+        client.sftp((err, w) => err ? reject(err) : resolve(w))
+      );
+      const data = patternBytes(3 * 1024 * 1024, 5);
+      const roundTrip = async (name: string) => {
+        const path = `${root}/${name}`;
+        const w = await sftpCall.open(sftp, path, "w");
+        await sftpCall.write(sftp, w, 0, data);
+        await sftpCall.close(sftp, w);
+        const r = await sftpCall.open(sftp, path, "r");
+        const parts: Promise<Uint8Array>[] = [];
+        for (let at = 0; at < data.length; at += 65536) {
+          parts.push(sftpCall.read(sftp, r, at, 65536));
+        }
+        const got = Buffer.concat(await Promise.all(parts));
+        await sftpCall.close(sftp, r);
+        assert(got.equals(data), `${cipher} ${name}: bytes differ`);
+      };
+      await roundTrip("before");
+      const rekeyed = new Promise<void>((resolve) => client.once("handshake", () => resolve()));
+      proto.rekey();
+      // Traffic during the key exchange is queued by ssh2 and sent with the new keys.
+      await Promise.all([rekeyed, roundTrip("during")]);
+      await roundTrip("after");
+      assertEquals(handshakes, [cipher, cipher]);
+      assertEquals(sodiumInUse(proto), { cipher: true, decipher: true }, cipher);
+      client.end();
     }
   },
 );
