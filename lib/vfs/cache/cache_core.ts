@@ -102,7 +102,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function* walkFiles(dir: string): AsyncGenerator<string> {
+/** The files below `dir`, recursively; `onDir` sees every directory below it. */
+async function* walkFiles(
+  dir: string,
+  onDir: (dir: string) => void = () => {},
+): AsyncGenerator<string> {
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(dir));
@@ -112,8 +116,12 @@ async function* walkFiles(dir: string): AsyncGenerator<string> {
   }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory) yield* walkFiles(p);
-    else yield p;
+    if (e.isDirectory) {
+      onDir(p);
+      yield* walkFiles(p, onDir);
+    } else {
+      yield p;
+    }
   }
 }
 
@@ -244,7 +252,10 @@ export class CacheCore {
     }
     let requeued = 0;
     const foreign = new Set<string>();
-    for await (const file of walkFiles(this.paths.metaRoot)) {
+    // Directories in the cache trees: where a stale one may sit at a new file's path.
+    const noteDir = (root: string) => (dir: string) =>
+      this.#items.noteDir(dir.slice(root.length + 1));
+    for await (const file of walkFiles(this.paths.metaRoot, noteDir(this.paths.metaRoot))) {
       const path = this.paths.pathOfMeta(file)!;
       let meta;
       try {
@@ -300,7 +311,7 @@ export class CacheCore {
         requeued++;
       }
     }
-    for await (const file of walkFiles(this.paths.dataRoot)) {
+    for await (const file of walkFiles(this.paths.dataRoot, noteDir(this.paths.dataRoot))) {
       const path = file.slice(this.paths.dataRoot.length + 1);
       if (this.#items.has(path) || foreign.has(path)) continue;
       const info = marks ? await Deno.lstat(file).catch(() => undefined) : undefined;
@@ -437,6 +448,8 @@ export class CacheCore {
       }
       await this.#dropItem(other);
     }
+    // A directory can only have been left at `path` where cached files once were below it.
+    if (!this.#items.wasDir(path)) return;
     for (const file of [this.paths.data(path), this.paths.meta(path)]) {
       // A cheap local check on every create: done synchronously, not through the thread pool.
       let isDir = false;

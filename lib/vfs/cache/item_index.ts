@@ -4,7 +4,9 @@
  * questions asked on each open ("is a cached file where a parent directory of this path must
  * be?", "are cached files below this path?") cost a few map lookups instead of a scan of
  * every item, and the items of each directory, so that a listing or rmdir looks only at the
- * directory's own items.
+ * directory's own items. It also remembers every directory that ever held items (or was found
+ * in the cache trees): only there can a stale directory of the cache tree sit at a new file's
+ * path.
  */
 
 function parentOf(path: string): string {
@@ -17,6 +19,7 @@ export class ItemIndex<V> {
   #byPath = new Map<string, V>();
   #below = new Map<string, number>();
   #children = new Map<string, Map<string, V>>();
+  #dirsUsed = new Set<string>();
 
   /** Number of entries. */
   get size(): number {
@@ -40,6 +43,7 @@ export class ItemIndex<V> {
 
   #count(path: string, delta: number): void {
     for (let dir = parentOf(path); dir !== ""; dir = parentOf(dir)) {
+      if (delta > 0) this.#dirsUsed.add(dir);
       const n = (this.#below.get(dir) ?? 0) + delta;
       if (n > 0) this.#below.set(dir, n);
       else this.#below.delete(dir);
@@ -71,6 +75,20 @@ export class ItemIndex<V> {
     this.#byPath.clear();
     this.#below.clear();
     this.#children.clear();
+    this.#dirsUsed.clear();
+  }
+
+  /** Records that `dir` exists as a directory in the cache trees (e.g. found at start-up). */
+  noteDir(dir: string): void {
+    this.#dirsUsed.add(dir);
+  }
+
+  /**
+   * Whether `path` ever held entries below it since this index was created or cleared, or was
+   * noted with {@link noteDir}: only then may a directory have been left at `path`.
+   */
+  wasDir(path: string): boolean {
+    return this.#dirsUsed.has(path);
   }
 
   /**

@@ -47,3 +47,16 @@ Deno.test("ItemIndex.children() lists the entries directly inside a directory as
   ix.clear();
   eq([...ix.children("d/e")], []);
 });
+
+Deno.test("ItemIndex.wasDir() remembers every directory that held entries, and noted ones", () => {
+  const ix = new ItemIndex<string>();
+  ix.set("a/b/c", "1");
+  ix.delete("a/b/c");
+  ix.noteDir("left/over");
+  eq(
+    ["a", "a/b", "a/b/c", "left/over", "left", "x"].map((p) => ix.wasDir(p)),
+    [true, true, false, true, false, false],
+  );
+  ix.clear();
+  eq([ix.wasDir("a"), ix.wasDir("left/over")], [false, false]);
+});

@@ -318,3 +318,28 @@ Deno.test("VfsCache records a closed new file by marking its data file; a later 
     }
   });
 });
+
+Deno.test("VfsCache.open() removes directories a previous run left at a new file's path", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    const paths = new CachePaths(dir, backend.name);
+    await Deno.mkdir(paths.data("left/empty"), { recursive: true });
+    await Deno.mkdir(paths.meta("left"), { recursive: true });
+    const cache = await VfsCache.open({
+      backend,
+      cacheDir: dir,
+      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+      tuning: TUNING,
+    });
+    try {
+      const h = await cache.open("left", 0o101, undefined);
+      await h.write(0, new Uint8Array([5, 6]));
+      await h.release();
+      await cache.sync();
+      assertEquals((await backend.stat("left")).size, 2);
+      assertEquals((await Deno.stat(paths.data("left"))).isFile, true);
+    } finally {
+      await cache.close();
+    }
+  });
+});
