@@ -3,10 +3,12 @@
  * The JSON metadata kept beside each cached file: size, times, the remote fingerprint the data
  * came from, the byte ranges present in the sparse data file and the dirty flag. The dirty flag
  * is the persisted upload queue: every file still marked dirty when a cache is opened again is
- * uploaded. Writes are atomic (temporary file, fsync, rename, fsync of the directory), or for
- * a file's first metadata written in place (an empty file left by a crash is recognised as an
- * interrupted first write); the fsyncs can be left out for states a crash may lose, and the
- * clean state after an upload, which a crash may drop entirely, is overwritten in place.
+ * uploaded (as is a closed new file that has no metadata yet, only a marked data file: see
+ * `LOCAL_MARK` in `cache_item.ts`). Writes are atomic (temporary file, fsync, rename, fsync of
+ * the directory), or for a file's first metadata written in place (an empty file left by a
+ * crash is recognised as an interrupted first write); the fsyncs can be left out for states a
+ * crash may lose, and the clean state after an upload, which a crash may drop entirely, is
+ * overwritten in place.
  */
 
 import { dirname, join } from "node:path";
