@@ -15,9 +15,11 @@
  * close(2) without metadata: its data file gets the owner-execute bit ({@link LOCAL_MARK}) and
  * the item's modification time, which is all the cache needs to upload it after a crash (see
  * `CacheItem.fromMarkedData`). That spares one file creation per new file, the costliest step
- * of writing many small files. The mark goes before the data file's data has a remote copy
- * (after the upload), and a marked data file is deleted before its metadata, so a crash never
- * leaves a mark that would upload stale or removed data.
+ * of writing many small files. The mark is cleared once the data has a remote copy (before
+ * the clean state is stored), and a marked data file is deleted before its metadata, so a crash
+ * never leaves a mark that would upload stale or removed data. A file closed while written to
+ * again afterwards is uploaded as found after a crash (as a dirty entry with metadata is). The
+ * marks are used only where a probe at start-up shows the file system keeps mode bits.
  */
 
 import { dirname, join } from "node:path";
