@@ -2,15 +2,17 @@
  * @module
  * `denoclone serve docker`: the Docker volume plugin, a drop-in for `rclone serve docker`.
  * Takes the `serve docker` flags (spec §5.1) plus every mount and VFS option as the default
- * for new volumes.
+ * for new volumes. This module is the command's action and loads no commander: `main.ts` runs
+ * it straight from a scanned command line (`flag_scan.ts`), and `serve_docker_command.ts` wires
+ * it into commander for every other case. The FUSE mounter (backends, VFS, FUSE) loads on the
+ * first volume, so an idle daemon holds only the plugin's own code.
  */
-import { Command } from "@commander-js/extra-typings";
-import { addGroupFlags, attrName, groupValues } from "../lib/cli/option_flags.ts";
+import { attrName, groupValues } from "../lib/cli/option_values.ts";
 import { flagName, type OptionGroup, type OptionValue } from "../lib/config/option_schema.ts";
 import { globals } from "../lib/cli/globals.ts";
 import { MOUNT_OPTIONS } from "../lib/fuse/mount_options.ts";
 import { VFS_OPTIONS } from "../lib/vfs/vfs_options.ts";
-import { FuseMounter } from "../lib/plugin/fuse_mounter.ts";
+import { LazyMounter } from "../lib/plugin/lazy_mounter.ts";
 import { runPlugin } from "../lib/plugin/serve.ts";
 import { SERVE_DOCKER_OPTIONS } from "../lib/plugin/serve_options.ts";
 
@@ -35,50 +37,41 @@ export function resolveGroup(
   return values;
 }
 
-/** The `docker` subcommand of `serve`. */
-export function serveDockerCommand() {
-  const cmd = new Command("docker")
-    .description("Serve any remote on docker's volume plugin API")
-    .argument("[extra...]")
-    .action(async (extra, _o, command) => {
-      if (extra.length > 0) {
-        throw new Error(
-          `Command docker needs 0 arguments maximum: you provided ${extra.length} non flag arguments: ${
-            JSON.stringify(extra)
-          }`,
-        );
-      }
-      const opts = command.opts() as Record<string, unknown>;
-      const env = Deno.env.toObject();
-      const sv = resolveGroup(opts, SERVE_DOCKER_OPTIONS, env);
-      const g = globals();
-      // Mount/VFS defaults: option defaults overridden by the flags/env given to serve docker.
-      const mountDefaults = resolveGroup(opts, MOUNT_OPTIONS, env);
-      const vfsDefaults = resolveGroup(opts, VFS_OPTIONS, env);
-      await runPlugin({
-        baseDir: String(sv.base_dir),
-        cacheDir: g.cacheDir,
+/**
+ * Runs the plugin with the parsed `serve docker` flags `opts` (keyed as commander keys them;
+ * the global options are already applied) until SIGTERM/SIGINT, then exits the process.
+ */
+export async function serveDocker(opts: Record<string, unknown>): Promise<void> {
+  const env = Deno.env.toObject();
+  const sv = resolveGroup(opts, SERVE_DOCKER_OPTIONS, env);
+  const g = globals();
+  // Mount/VFS defaults: option defaults overridden by the flags/env given to serve docker.
+  const mountDefaults = resolveGroup(opts, MOUNT_OPTIONS, env);
+  const vfsDefaults = resolveGroup(opts, VFS_OPTIONS, env);
+  await runPlugin({
+    baseDir: String(sv.base_dir),
+    cacheDir: g.cacheDir,
+    configPath: g.configPath,
+    socketAddr: String(sv.socket_addr),
+    socketGid: Number(sv.socket_gid),
+    forgetState: sv.forget_state === true,
+    noSpec: sv.no_spec === true,
+    specDir: String(sv.spec_dir),
+    idleGraceMs: Number(sv.idle_grace),
+    unmountDeadlineMs: Number(sv.unmount_deadline),
+    mountDefaults,
+    vfsDefaults,
+    env,
+    mounter: new LazyMounter(async () => {
+      const { FuseMounter } = await import("../lib/plugin/fuse_mounter.ts");
+      return new FuseMounter({
         configPath: g.configPath,
-        socketAddr: String(sv.socket_addr),
-        socketGid: Number(sv.socket_gid),
-        forgetState: sv.forget_state === true,
-        noSpec: sv.no_spec === true,
-        specDir: String(sv.spec_dir),
-        idleGraceMs: Number(sv.idle_grace),
-        unmountDeadlineMs: Number(sv.unmount_deadline),
-        mountDefaults,
-        vfsDefaults,
+        cacheDir: g.cacheDir,
+        backendFlags: g.backendFlags,
         env,
-        mounter: new FuseMounter({
-          configPath: g.configPath,
-          cacheDir: g.cacheDir,
-          backendFlags: g.backendFlags,
-          env,
-        }),
       });
-      // Everything is unmounted, flushed and saved: don't wait for stray handles.
-      Deno.exit(0);
-    });
-  for (const group of SERVE_DOCKER_GROUPS) addGroupFlags(cmd, group, { hideAdvanced: true });
-  return cmd;
+    }),
+  });
+  // Everything is unmounted, flushed and saved: don't wait for stray handles.
+  Deno.exit(0);
 }

@@ -48,6 +48,31 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** The bundler's CommonJS `require` shim, as it emits it into the chunk of shared helpers. */
+const EAGER_REQUIRE =
+  'import { createRequire as __deno_internal_createRequire } from "node:module";\n' +
+  "var __require = __deno_internal_createRequire(import.meta.url);\n";
+
+/**
+ * Makes the bundler's `require` shim lazy. It sits in the chunk of shared helpers that every
+ * entry loads, and importing `node:module` there loads Node's module system and much of the
+ * Node compatibility layer at start-up (~4 MiB resident in the idle plugin daemon) though only
+ * ssh2's CommonJS code, in the SFTP chunk, ever calls it. The lazy shim gets `node:module`
+ * through `process.getBuiltinModule` on its first call instead.
+ */
+function lazyRequire(text: string, file: string): string {
+  if (!text.includes("__deno_internal_createRequire")) return text;
+  if (!text.includes(EAGER_REQUIRE)) {
+    throw new Error(`build: ${file}: the bundler's require shim changed; update lazyRequire()`);
+  }
+  return text.replace(
+    EAGER_REQUIRE,
+    "let __deno_internal_require;\n" +
+      "var __require = (id) => (__deno_internal_require ??= globalThis.process\n" +
+      '  .getBuiltinModule("node:module").createRequire(import.meta.url))(id);\n',
+  );
+}
+
 await Deno.mkdir(dist, { recursive: true });
 const bundle = `${dist}/denoclone.js`;
 // Code splitting: what main.ts imports dynamically (the SFTP and crypt backends, the admin
@@ -82,7 +107,8 @@ try {
     }
     await Deno.writeTextFile(
       e.name === "main.js" ? bundle : `${dist}/${e.name}`,
-      "const __dirname = import.meta.dirname, __filename = import.meta.filename;\n" + text,
+      "const __dirname = import.meta.dirname, __filename = import.meta.filename;\n" +
+        lazyRequire(text, e.name),
     );
   }
 } finally {

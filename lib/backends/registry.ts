@@ -3,7 +3,7 @@
  * The registry of backend types. Each backend module declares its options once as an
  * `OptionGroup` (prefix = type) and registers a {@link BackendInfo} at import time;
  * `lib/backends/all.ts` makes the registry complete. Heavy backends (SFTP pulls in ssh2, crypt
- * its ciphers) register lazily there with {@link registerLazyBackend}: their type, description
+ * its ciphers, local Node's `fs` and `path`) register lazily there with {@link registerLazyBackend}: their type, description
  * and options are known at once (flags, `-o` keys, `config`), and their module is imported the
  * first time a remote of that type is resolved ({@link loadBackendInfo}), so start-up and idle
  * memory don't pay for backends nobody uses.

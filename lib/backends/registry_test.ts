@@ -27,9 +27,9 @@ Deno.test("registerBackend() rejects a duplicate type and a prefix that is not t
   throws(
     () =>
       registerBackend({
-        type: "local",
+        type: "memory",
         description: "again",
-        options: { id: "local", prefix: "local", options: [] },
+        options: { id: "memory", prefix: "memory", options: [] },
         create,
       }),
     RegistryError,
@@ -109,8 +109,8 @@ Deno.test("loadBackendInfo() names a backend whose module fails or does not regi
   assertEquals(await loadBackendInfo("no-such-type"), undefined);
 });
 
-Deno.test("the sftp and crypt backends are registered lazily with their options", async () => {
-  for (const type of ["sftp", "crypt"]) {
+Deno.test("the local, sftp and crypt backends are registered lazily with their options", async () => {
+  for (const type of ["local", "sftp", "crypt"]) {
     const info = getBackendInfo(type)!;
     assertEquals(info.options.prefix, type);
     const full = await loadBackendInfo(type);

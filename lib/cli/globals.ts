@@ -5,9 +5,11 @@
  * command's action.
  */
 import { defaultCacheDir, defaultConfigPath } from "../config/config_paths.ts";
-import type { OptionValue } from "../config/option_schema.ts";
+import type { OptionGroup, OptionValue } from "../config/option_schema.ts";
 import { setPasswordCommand, splitCommandLine } from "../config/password_command.ts";
 import { setLogFile, setLogLevel } from "../util/log.ts";
+import { GLOBAL_OPTIONS } from "./global_options.ts";
+import { givenRawValues, groupValues } from "./option_values.ts";
 
 /** The resolved global settings. */
 export interface Globals {
@@ -43,6 +45,24 @@ export function applyGlobals(
     backendFlags,
   };
   return current;
+}
+
+/**
+ * Applies the root program's parsed flags (keyed as commander keys them): the global options,
+ * and the backend flags given for `backendGroups` on the command line or as `RCLONE_<TYPE>_<KEY>`
+ * (`--sftp-key-file` → `sftp_key_file`), which are global in rclone.
+ */
+export function applyProgramFlags(
+  opts: Record<string, unknown>,
+  backendGroups: readonly OptionGroup[],
+): Globals {
+  const backendFlags: Record<string, string> = {};
+  for (const g of backendGroups) {
+    for (const [k, v] of Object.entries(givenRawValues(opts, g))) {
+      backendFlags[`${g.prefix}_${k}`] = v;
+    }
+  }
+  return applyGlobals(groupValues(opts, GLOBAL_OPTIONS), backendFlags);
 }
 
 /** The global settings; valid inside a command's action (defaults if none were applied). */

@@ -1,7 +1,8 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
 import { Command } from "@commander-js/extra-typings";
 import type { OptionGroup } from "../config/option_schema.ts";
-import { addGroupFlags, groupValues, normaliseBoolArgs } from "./option_flags.ts";
+import { addGroupFlags } from "./option_flags.ts";
+import { groupValues, normaliseBoolArgs } from "./option_values.ts";
 import { UsageError } from "../errors.ts";
 
 const GROUP: OptionGroup = {
