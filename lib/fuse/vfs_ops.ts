@@ -41,6 +41,13 @@ const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
 const ENXIO = 6;
 
+/**
+ * The answer to a LOOKUP of a name a fresh listing doesn't have (every file `cp` or `tar`
+ * creates is looked up first): one shared error, so a miss costs no stack capture. Only its
+ * errno reaches the kernel.
+ */
+const LISTED_MISSING = new NotFoundError("not in the directory listing");
+
 interface DirHandle {
   path: string;
   entries: VfsAttr[] | undefined;
@@ -124,7 +131,7 @@ export class VfsOps implements FuseOps {
   /** Attributes of `path`, from the VFS's cached listing when it has one (no await then). */
   #stat(path: string): VfsAttr | Promise<VfsAttr> {
     const a = this.#vfs.statCached(path);
-    if (a === null) throw new NotFoundError(path);
+    if (a === null) throw LISTED_MISSING;
     return a ?? this.#vfs.stat(path);
   }
 

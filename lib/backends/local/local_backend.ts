@@ -38,8 +38,12 @@ import { hashStream } from "../_hash.ts";
 import { fileRangeStream } from "../_range_stream.ts";
 import { fromDenoError, fsCall } from "./_errors.ts";
 import { DirStat } from "./_dir_stat.ts";
-import { localLibc } from "./_libc.ts";
+import { ENOENT, localLibc, lstatMode } from "./_libc.ts";
 import { ASYNC_CALLS, MetaCallGate, type MetaCalls } from "./_meta_calls.ts";
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
 
 /** Suffix of the files that stand for symlinks when the `links` option is on. */
 export const LINK_SUFFIX = ".rclonelink";
@@ -405,14 +409,24 @@ export class LocalBackend implements Backend {
     const dirAbs = target.abs.slice(0, target.abs.lastIndexOf("/"));
     const calls = await this.#gate.forDir(dirAbs);
     let oldMode: number | undefined;
-    try {
-      const info = await calls.lstat(target.abs);
-      if (info.isDirectory) throw new IsDirectoryError(rel);
-      if (info.isFile && info.mode !== null) oldMode = info.mode & 0o7777;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) {
+    // a new file's missing name, without an exception, when calls may be synchronous
+    const mode = calls.sync ? lstatMode(target.abs) : undefined;
+    if (mode !== undefined && (mode >= 0 || mode === -ENOENT)) {
+      if ((mode & S_IFMT) === S_IFDIR) {
         await data.cancel().catch(() => {});
-        throw fromDenoError(err, rel);
+        throw new IsDirectoryError(rel);
+      }
+      if ((mode & S_IFMT) === S_IFREG) oldMode = mode & 0o7777;
+    } else {
+      try {
+        const info = await calls.lstat(target.abs);
+        if (info.isDirectory) throw new IsDirectoryError(rel);
+        if (info.isFile && info.mode !== null) oldMode = info.mode & 0o7777;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) {
+          await data.cancel().catch(() => {});
+          throw fromDenoError(err, rel);
+        }
       }
     }
     // A directory the gate stat'ed as a directory exists: no mkdir needed.
