@@ -541,3 +541,25 @@ Deno.test("VfsCache drops a clean entry whose in-place metadata write a crash cu
     await Deno.remove(cacheDir, { recursive: true });
   }
 });
+
+Deno.test("VfsCache never uploads a small file whose cache data came up short; the error says so", async () => {
+  await withCache(
+    { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+    async ({ cache, inner }) => {
+      const h = await cache.open("s.bin", O.WRONLY | O.CREAT, undefined);
+      await h.write(0, pattern(1000));
+      await h.release();
+      // Damage behind the cache's back: the data file loses its second half.
+      await Deno.truncate(cache.paths.data("s.bin"), 500);
+      await rejects(cache.sync({ deadlineMs: 300 }), { name: "FsError" });
+      await rejects(inner.stat("s.bin"), NotFoundError);
+      assertEquals(cache.stats().lastError?.includes("is short"), true);
+      // Repaired, it lands whole.
+      const w = await cache.open("s.bin", O.WRONLY, undefined);
+      await w.write(0, pattern(1000));
+      await w.release();
+      await cache.sync();
+      assertEquals(await readRemote(inner, "s.bin"), pattern(1000));
+    },
+  );
+});

@@ -500,7 +500,8 @@ export class CacheCore {
     if (item.removed || !item.dirty) return;
     const gen = item.gen;
     const path = item.path;
-    await item.hold(() => item.ensure(0, item.size));
+    // Fetch what the upload needs from the remote (nothing for a new file).
+    if (!item.complete) await item.hold(() => item.ensure(0, item.size));
     signal.throwIfAborted();
     const { stream, size } = await item.openUploadStream();
     const mtimeMs = item.mtimeMs;
