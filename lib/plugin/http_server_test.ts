@@ -1,6 +1,28 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { encodeResponse, requestPath, startHttpServer } from "./http_server.ts";
+import {
+  closeIdle,
+  encodeResponse,
+  IDLE_TIMEOUT_MS,
+  requestPath,
+  startHttpServer,
+} from "./http_server.ts";
 import { testEnv } from "./_test_env.ts";
+
+Deno.test("closeIdle() closes only connections waiting for a request for too long", () => {
+  const now = 1_000_000_000;
+  const closed: string[] = [];
+  const conn = (name: string, idleSince: number) => ({
+    idleSince,
+    close: () => closed.push(name),
+  });
+  const n = closeIdle([
+    conn("busy", 0),
+    conn("stale", now - IDLE_TIMEOUT_MS - 1),
+    conn("recent", now - IDLE_TIMEOUT_MS + 1000),
+    conn("older", now - 2 * IDLE_TIMEOUT_MS),
+  ], now);
+  deepStrictEqual([n, closed], [2, ["stale", "older"]]);
+});
 
 Deno.test("requestPath() takes origin-form targets and drops the query", () => {
   deepStrictEqual(requestPath("/Plugin.Activate"), "/Plugin.Activate");

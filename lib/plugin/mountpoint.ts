@@ -43,9 +43,13 @@ export function escapeMountinfo(path: string): string {
  * mounted", costs one read and one substring search).
  */
 export function mountAt(path: string): Promise<MountInfo | undefined> {
+  return Promise.resolve(mountAtSync(path));
+}
+
+function mountAtSync(path: string): MountInfo | undefined {
   const text = readTextFileSync("/proc/self/mountinfo");
-  if (!text.includes(` ${escapeMountinfo(path)} `)) return Promise.resolve(undefined);
-  return Promise.resolve(parseMountinfo(text).filter((m) => m.mountpoint === path).pop());
+  if (!text.includes(` ${escapeMountinfo(path)} `)) return undefined;
+  return parseMountinfo(text).filter((m) => m.mountpoint === path).pop();
 }
 
 /** Lazily detaches whatever is mounted at `path` (`umount -l`). */
@@ -126,12 +130,16 @@ export async function prepareMountpoint(
 /**
  * Removes a volume's mountpoint directory if it is empty and not mounted (best effort). A
  * mounted one is left alone without being touched (a hung FUSE server there must not block
- * us); an unmounted one is a plain directory of the local base dir, removed synchronously.
+ * us). An unmounted one is a plain directory of the local base dir, removed on Deno's thread
+ * pool: the mount table is read at once, and the removal runs alongside whatever the caller
+ * does next (Remove writes the state file then), since on a busy ext4 rmdir(2) waits for the
+ * journal as long as the state file's rename does, and the two waits then overlap.
  */
 export async function removeMountpoint(path: string): Promise<void> {
   try {
-    if (await mountAt(path)) return;
-    Deno.removeSync(path);
+    // Synchronous up to the removal's start, so it is under way when this returns.
+    if (mountAtSync(path)) return;
+    await Deno.remove(path);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) {
       log.notice(`Left mountpoint ${path} in place: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
-import { encodeState, StateFile, type StateVolume } from "./state.ts";
+import { encodeState, StateFile, type StateVolume, SYNC_DELAY_MS } from "./state.ts";
 
 const RCLONE_160 =
   `[{"name":"t1","mountpoint":"/tmp/rt/vols/t1","created":"2026-11-21T12:48:56.169053586Z","fs":"","type":"local","path":"/tmp/rt/data/path1","options":{"--no-modtime":"1","Mount_Type":"mount","allow_other":"true","local-no-check-updated":"true","vfs-cache-mode":"full"},"mounts":[]}]`;
@@ -116,6 +116,24 @@ Deno.test("StateFile.durable() waits for the background fsyncs of every save mad
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
     assertEquals(names, ["docker-plugin.state"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StateFile: the background fsync of a burst of saves runs by itself after the delay", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sf = new StateFile(`${dir}/docker-plugin.state`);
+    assertEquals(sf.syncPending, false);
+    for (let i = 0; i < 5; i++) await sf.save([vol(`v${i}`)]);
+    assertEquals(sf.syncPending, true);
+    // Nobody calls durable(): the delayed sync starts and finishes on its own.
+    for (let i = 0; i < 500 && sf.syncPending; i++) {
+      await new Promise((r) => setTimeout(r, SYNC_DELAY_MS / 5));
+    }
+    assertEquals(sf.syncPending, false);
+    assertEquals((await sf.load()).map((v) => v.name), ["v4"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
