@@ -384,14 +384,25 @@ export class LocalBackend implements Backend {
       async () =>
         sync ? Deno.openSync(r.abs, { read: true }) : await Deno.open(r.abs, { read: true }),
     );
+    // with synchronous calls the seek is done here (lseek never waits), so the stream's first
+    // read is its only thread-pool round trip: a random read re-opens at a new offset
+    let seekHere = false;
     try {
       const info = sync ? file.statSync() : await file.stat();
       if (info.isDirectory) throw new IsDirectoryError(rel);
+      if (sync && offset > 0) {
+        file.seekSync(offset, Deno.SeekMode.Start);
+        seekHere = true;
+      }
     } catch (err) {
       file.close();
       throw fromDenoError(err, rel);
     }
-    return fileRangeStream(file, { offset, length, signal: options.signal });
+    return fileRangeStream(file, {
+      offset: seekHere ? 0 : offset,
+      length,
+      signal: options.signal,
+    });
   }
 
   /** Streams into a temporary file next to the target, then renames it into place. */
