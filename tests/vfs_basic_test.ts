@@ -163,3 +163,18 @@ Deno.test("Vfs.statCached() answers from a fresh listing only, as stat() would",
   assertEquals((await folding.stat("DIR/FILE.TXT")).size, 5);
   await folding.shutdown();
 });
+
+Deno.test("Vfs.readdir() lists the same with and without an open file in the directory", async () => {
+  const b = memoryBackend();
+  for (const n of ["b", "a", "é", "c/d", "Z"]) await putFile(b, `dir/${n}`, bytes(n));
+  const vfs = new Vfs(b, { dir_cache_time: 60 });
+  const plain = await vfs.readdir("dir");
+  assertEquals(plain.map((a) => a.name), ["Z", "a", "b", "c", "é"]);
+  const h = await vfs.open("dir/a", O.RDONLY);
+  try {
+    assertEquals(await vfs.readdir("dir"), plain, "a reader overlays nothing");
+  } finally {
+    await h.release();
+  }
+  await vfs.shutdown();
+});

@@ -180,6 +180,11 @@ export class Vfs {
     if (!self) throw new NotFoundError(p);
     if (!self.isDir) throw new NotDirectoryError(p);
     const listed = await this.#dirs.list(p);
+    if (!this.#cache && this.#open.inDir(p).length === 0) {
+      // nothing to overlay (no cache, no open file in here): the listing as it is
+      const sorted = [...listed.keys()].sort();
+      return sorted.map((name) => this.#attr(joinPath(p, name), listed.get(name)!));
+    }
     const out = new Map<string, VfsAttr>();
     const t = now();
     for (const [name, e] of listed) {
