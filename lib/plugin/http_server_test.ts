@@ -3,6 +3,7 @@ import {
   closeIdle,
   encodeResponse,
   IDLE_TIMEOUT_MS,
+  imfFixdate,
   requestPath,
   startHttpServer,
 } from "./http_server.ts";
@@ -22,6 +23,15 @@ Deno.test("closeIdle() closes only connections waiting for a request for too lon
     conn("older", now - 2 * IDLE_TIMEOUT_MS),
   ], now);
   deepStrictEqual([n, closed], [2, ["stale", "older"]]);
+});
+
+Deno.test("imfFixdate() writes the HTTP date exactly as toUTCString does", () => {
+  deepStrictEqual(imfFixdate(784111777000), "Sun, 06 Nov 1994 08:49:37 GMT");
+  for (
+    const ms of [0, 951782400000, 1_700_000_000_123, 1798761599999, 4102444800000, Date.now()]
+  ) {
+    deepStrictEqual(imfFixdate(ms), new Date(ms).toUTCString(), String(ms));
+  }
 });
 
 Deno.test("requestPath() takes origin-form targets and drops the query", () => {
