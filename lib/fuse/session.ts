@@ -2,7 +2,10 @@
  * @module
  * The FUSE session: reads requests from a `/dev/fuse` fd (through the shared {@link fdPoller},
  * so one blocking-pool thread serves every mount of the process), negotiates INIT, dispatches
- * each request concurrently to a {@link FuseOps} and writes the reply. INTERRUPT aborts the
+ * each request concurrently to a {@link FuseOps} and writes the reply (large bodies with writev,
+ * uncopied). After a reply with nothing else in flight the JS thread sleeps up to 200 µs in
+ * ppoll on the fd, so a caller working file by file gets its next request taken at once, as
+ * by a thread blocked in read(2), without the poller's round trip. INTERRUPT aborts the
  * request's signal (read-only requests are answered EINTR at once, others after a grace period
  * if still running); FORGET/BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends
  * the session cleanly. Any thrown value becomes an errno through {@link errnoOf}: never a crash,
