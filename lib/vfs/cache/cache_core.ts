@@ -433,7 +433,8 @@ export class CacheCore {
   /**
    * Makes room for a new item at `path`: cached files where a parent directory of `path` must
    * be, or below `path`, are dropped (clean ones) or reported (open or dirty ones), and stale
-   * directories left in the cache tree at `path` are removed.
+   * directories left in the cache tree at `path` are removed (looked for only where cached
+   * files once were below `path`: see `ItemIndex.wasDir`).
    */
   async #clearConflicts(path: string): Promise<void> {
     const others = [...this.#items.above(path), ...this.#items.within(path)];
@@ -451,7 +452,7 @@ export class CacheCore {
     // A directory can only have been left at `path` where cached files once were below it.
     if (!this.#items.wasDir(path)) return;
     for (const file of [this.paths.data(path), this.paths.meta(path)]) {
-      // A cheap local check on every create: done synchronously, not through the thread pool.
+      // A cheap local check: done synchronously, not through the thread pool.
       let isDir = false;
       try {
         isDir = Deno.lstatSync(file).isDirectory;
