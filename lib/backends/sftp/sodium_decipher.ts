@@ -12,11 +12,12 @@
  * these two ciphers (keys, IV and sequence number carried over; `sodium_transport.ts` installs
  * it). The replacement keeps ssh2's contract: the public `inSeqno` and `_onPayload` fields ssh2
  * reads and writes during a rekey, `decrypt(chunk, p, len)` returning what the payload handler
- * returns, and the same checks (packet length bounds, "Invalid MAC"), thrown as errors that
- * ssh2 turns into a connection error. Nothing is handed on before its MAC has been verified.
+ * returns, and the same checks (packet length bounds, "Invalid MAC"), thrown as
+ * {@link SshPacketError}s that ssh2 turns into a connection error. Nothing is handed on before its MAC has been verified.
  */
 
 import { Buffer } from "node:buffer";
+import { Errno, FsError } from "../../errors.ts";
 import {
   gcmIvIncrement,
   MAX_PACKET_SIZE,
@@ -24,6 +25,17 @@ import {
   type SodiumSshFunctions as Symbols,
   sshSodium,
 } from "./ssh_sodium.ts";
+
+/**
+ * A received SSH packet was refused (bad length or padding, or its MAC did not verify); the
+ * messages are ssh2's own. ssh2 reports it as the connection's error and closes it.
+ */
+export class SshPacketError extends FsError {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message, Errno.EIO);
+  }
+}
 
 /** What ssh2's Protocol uses of a decipher (ssh2's own field names). */
 export interface Ssh2Decipher {
@@ -97,7 +109,7 @@ export abstract class SodiumDecipher implements Ssh2Decipher {
       }
       const body = this.open(pkt);
       const pad = body[0]!;
-      if (pad + 1 > body.length) throw new Error("Bad padding length");
+      if (pad + 1 > body.length) throw new SshPacketError("Bad padding length");
       const payload = Buffer.from(body.buffer, body.byteOffset + 1, body.length - pad - 1);
       this.inSeqno = (this.inSeqno + 1) >>> 0;
       const ret = this._onPayload(payload);
@@ -144,7 +156,9 @@ export class SodiumChaChaPolyDecipher extends SodiumDecipher {
     this.#fn.chachaXorIc(this.#len, data.subarray(at, at + 4), 4n, this.#nonce, 0n, this.#keyLen);
     const l = this.#len;
     const len = ((l[0]! << 24) | (l[1]! << 16) | (l[2]! << 8) | l[3]!) >>> 0;
-    if (len > MAX_PACKET_SIZE || len < 8 || (len & 7) !== 0) throw new Error("Bad packet length");
+    if (len > MAX_PACKET_SIZE || len < 8 || (len & 7) !== 0) {
+      throw new SshPacketError("Bad packet length");
+    }
     return len;
   }
 
@@ -155,7 +169,7 @@ export class SodiumChaChaPolyDecipher extends SodiumDecipher {
     this.#setNonce();
     f.chachaXorIc(this.#polyKey, this.#zeros, 32n, this.#nonce, 0n, this.#keyMain);
     if (f.polyVerify(pkt.subarray(end), pkt.subarray(0, end), BigInt(end), this.#polyKey) !== 0) {
-      throw new Error("Invalid MAC");
+      throw new SshPacketError("Invalid MAC");
     }
     const body = new Uint8Array(end - 4);
     f.chachaXorIc(body, pkt.subarray(4, end), BigInt(end - 4), this.#nonce, 1n, this.#keyMain);
@@ -191,7 +205,7 @@ export class SodiumAesGcmDecipher extends SodiumDecipher {
     const len = ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) |
       data[at + 3]!) >>> 0;
     if (len + 20 > MAX_PACKET_SIZE || len < 16 || (len & 15) !== 0) {
-      throw new Error("Bad packet length");
+      throw new SshPacketError("Bad packet length");
     }
     return len;
   }
@@ -211,7 +225,7 @@ export class SodiumAesGcmDecipher extends SodiumDecipher {
       this.#iv,
       this.#key,
     );
-    if (r !== 0) throw new Error("Invalid MAC");
+    if (r !== 0) throw new SshPacketError("Invalid MAC");
     gcmIvIncrement(this.#iv);
     return body;
   }
