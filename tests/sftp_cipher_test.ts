@@ -1,11 +1,11 @@
 /**
  * @module
  * Every transport cipher against a real OpenSSH sshd: a connection that negotiates
- * chacha20-poly1305 or aes256-gcm encrypts and decrypts with libsodium (`sodium_transport.ts`),
- * the others keep ssh2's ciphers, and with each of them a file of several MiB written over SFTP reads
- * back byte for byte, whole and in ranges (many packets, split across socket reads), with the
- * READs pipelined as the backend does. A rekey in the middle of a session (traffic queued during
- * it) carries on with libsodium under the new keys.
+ * chacha20-poly1305 or aes256-gcm encrypts and decrypts with libsodium (`sodium_transport.ts`), the
+ * others keep ssh2's ciphers, and with each of them a file of several MiB written over SFTP reads
+ * back byte for byte, whole and in ranges (many packets, split across socket reads), with the READs
+ * pipelined as the backend does. A rekey in the middle of a session (traffic queued during it)
+ * carries on with libsodium under the new keys.
  */
 
 import { deepStrictEqual as assertEquals, ok as assert, strictEqual } from "node:assert/strict";

@@ -2,18 +2,18 @@
  * @module
  * Incoming SSH packets decrypted and authenticated by libsodium (`ssh_sodium.ts`) in place of
  * ssh2's JavaScript deciphers. Under Deno ssh2 has no native binding: its
- * `chacha20-poly1305@openssh.com` decipher creates three node:crypto cipher objects per packet
- * and runs Poly1305 in wasm through a copying wrapper, and its `aes256-gcm@openssh.com` one runs
- * node:crypto's AES-GCM at ~180 MB/s here. Profiled on a crypt-over-sftp read, ssh2's decrypt
- * was ~15% of the JS thread's samples; libsodium does the same work at ~1 GB/s, with the MAC
- * checked over the received bytes where they lie (no copy) and one output buffer per packet.
+ * `chacha20-poly1305@openssh.com` decipher creates three node:crypto cipher objects per packet and
+ * runs Poly1305 in wasm through a copying wrapper, and its `aes256-gcm@openssh.com` one runs
+ * node:crypto's AES-GCM at ~180 MB/s here. Profiled on a crypt-over-sftp read, ssh2's decrypt was
+ * ~15% of the JS thread's samples; libsodium does the same work at ~1 GB/s, with the MAC checked
+ * over the received bytes where they lie (no copy) and one output buffer per packet.
  *
  * {@link sodiumDecipherFor} builds the equivalent of one of ssh2's own JavaScript deciphers for
- * these two ciphers (keys, IV and sequence number carried over; `sodium_transport.ts` installs
- * it). The replacement keeps ssh2's contract: the public `inSeqno` and `_onPayload` fields ssh2
- * reads and writes during a rekey, `decrypt(chunk, p, len)` returning what the payload handler
- * returns, and the same checks (packet length bounds, "Invalid MAC"), thrown as
- * {@link SshPacketError}s that ssh2 turns into a connection error. Nothing is handed on before its MAC has been verified.
+ * these two ciphers (keys, IV and sequence number carried over; `sodium_transport.ts` installs it).
+ * The replacement keeps ssh2's contract: the public `inSeqno` and `_onPayload` fields ssh2 reads
+ * and writes during a rekey, `decrypt(chunk, p, len)` returning what the payload handler returns,
+ * and the same checks (packet length bounds, "Invalid MAC"), thrown as {@link SshPacketError}s that
+ * ssh2 turns into a connection error. Nothing is handed on before its MAC has been verified.
  */
 
 import { Buffer } from "node:buffer";
@@ -50,9 +50,9 @@ export interface Ssh2Decipher {
 }
 
 /**
- * A libsodium decipher (base of both). The part of a received packet's framing both ciphers share: bytes of a packet that arrives
- * split over several socket chunks are gathered in a staging buffer; a packet that lies whole
- * in one chunk is opened where it lies.
+ * A libsodium decipher (base of both). The part of a received packet's framing both ciphers share:
+ * bytes of a packet that arrives split over several socket chunks are gathered in a staging buffer;
+ * a packet that lies whole in one chunk is opened where it lies.
  */
 export abstract class SodiumDecipher implements Ssh2Decipher {
   /** Sequence number of the next incoming packet (ssh2's field). */
@@ -68,7 +68,10 @@ export abstract class SodiumDecipher implements Ssh2Decipher {
     this._onPayload = onPayload;
   }
 
-  /** The packet length field (bytes after it, before the tag) of the 4 bytes at `at`; throws when out of bounds. */
+  /**
+   * The packet length field (bytes after it, before the tag) of the 4 bytes at `at`; throws when
+   * it is out of bounds.
+   */
   protected abstract length(data: Uint8Array, at: number): number;
 
   /** Verifies and decrypts the packet `pkt` (length field, body, tag) into its plaintext body. */

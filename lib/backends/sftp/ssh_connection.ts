@@ -1,12 +1,13 @@
 /**
  * @module
  * One SSH connection with its SFTP session, as promises. Connecting checks the host key against
- * known_hosts (a mismatch or an unknown host is an error, never a silent accept), sets
- * TCP_NODELAY once ready (ssh2 never does, and request/response traffic otherwise stalls on
- * delayed ACKs) with the socket writes of each burst joined into one (`write_coalescer.ts`),
- * and turns failures into {@link SshConnectError}s that name the server and the reason without
- * any secret. A connection marks itself dead when the transport goes away. Listings keep several
- * READDIRs in flight; {@link declaredLimits} reports the request sizes the server accepts.
+ * known_hosts (a mismatch or an unknown host is an error, never a silent accept), sets TCP_NODELAY
+ * once ready (ssh2 never does, and request/response traffic otherwise stalls on delayed ACKs) with
+ * the socket writes of each burst joined into one (`write_coalescer.ts`), has libsodium encrypt and
+ * decrypt the packets where it can (`sodium_transport.ts`), and turns failures into
+ * {@link SshConnectError}s that name the server and the reason without any secret. A connection
+ * marks itself dead when the transport goes away. Listings keep several READDIRs in flight;
+ * {@link declaredLimits} reports the request sizes the server accepts.
  */
 
 // @ts-types="@types/ssh2"

@@ -36,7 +36,7 @@ const SYMBOLS = {
     result: "i32",
   },
   gcmAvailable: { name: "crypto_aead_aes256gcm_is_available", parameters: [], result: "i32" },
-  /** crypto_aead_aes256gcm_encrypt_detached(c, mac, maclen_p, m, mlen, ad, adlen, nsec, npub, k). */
+  /** crypto_aead_aes256gcm_encrypt_detached(c, mac, maclen_p, m, mlen, ad, adlen, nsec, npub, k) */
   gcmSeal: {
     name: "crypto_aead_aes256gcm_encrypt_detached",
     parameters: [

@@ -1,13 +1,13 @@
 /**
  * @module
- * Coalesces the many small socket writes ssh2 makes into one write per burst. Without a native
- * crypto binding (always the case under Deno), ssh2 hands every SSH packet to the socket as
- * three writes (length, encrypted payload, MAC), so a 32 KiB SFTP WRITE (two SSH packets) cost
- * six socket writes, each one a Deno op and, with TCP_NODELAY, its own TCP segment that wakes
- * the server. Here the buffers written during one synchronous run (a burst of SFTP requests, or
- * the answers to one batch of incoming data) are joined and written once, when the microtask
- * queue runs, or at once when the burst reaches {@link COALESCE_LIMIT}. The order of bytes is
- * kept, nothing is delayed past the current task, and `end()` writes what is pending first.
+ * Coalesces the many small socket writes ssh2 makes into one write per burst. Each SSH packet is at
+ * least one write (one with the libsodium ciphers of `sodium_transport.ts`; three with ssh2's own
+ * JavaScript ciphers: length, encrypted payload, MAC), and a burst of SFTP requests is many
+ * packets, each write a Deno op and, with TCP_NODELAY, its own TCP segment that wakes the server.
+ * Here the buffers written during one synchronous run (a burst of SFTP requests, or the answers to
+ * one batch of incoming data) are joined and written once, when the microtask queue runs, or at
+ * once when the burst reaches {@link COALESCE_LIMIT}. The order of bytes is kept, nothing is
+ * delayed past the current task, and `end()` writes what is pending first.
  */
 
 import { Buffer } from "node:buffer";
