@@ -42,6 +42,39 @@ export async function run(
   return new TextDecoder().decode(r.stdout);
 }
 
+/** Sectors read and written so far and I/Os in flight, summed over the machine's disks. */
+function diskActivity(): { sectors: number; inFlight: number } {
+  let sectors = 0;
+  let inFlight = 0;
+  for (const line of Deno.readTextFileSync("/proc/diskstats").split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 12 || /^(loop|ram|zram|sr)/.test(f[2] ?? "")) continue;
+    sectors += Number(f[5]) + Number(f[9]);
+    inFlight += Number(f[11]);
+  }
+  return { sectors, inFlight };
+}
+
+/**
+ * Flushes dirty pages, then waits (at most `maxMs`) until the disks have had no I/O for
+ * `quietMs`, so a measurement does not share the disk with the previous one's write-out.
+ * Resolves to the milliseconds waited.
+ */
+export async function quiesceDisk(quietMs = 1000, maxMs = 30_000): Promise<number> {
+  const t0 = performance.now();
+  await run("sync", []);
+  let last = diskActivity();
+  let quietSince = performance.now();
+  while (performance.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = diskActivity();
+    if (now.sectors !== last.sectors || now.inFlight > 0) quietSince = performance.now();
+    else if (performance.now() - quietSince >= quietMs) break;
+    last = now;
+  }
+  return performance.now() - t0;
+}
+
 /** Drops the kernel page cache so the next read goes through FUSE. */
 export async function dropCaches(): Promise<void> {
   await Deno.writeTextFile("/proc/sys/vm/drop_caches", "3").catch(() => {});

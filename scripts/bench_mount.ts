@@ -28,6 +28,7 @@ import {
   dropCaches,
   isMounted,
   type MountProc,
+  quiesceDisk,
   run,
   startMount,
   type Tool,
@@ -425,7 +426,7 @@ try {
       prepNotes.push(`${tname}: ${await prepare(t, staging, program)}`);
       // Write the staged and copied fixtures out now: otherwise whichever tool is measured
       // first pays for flushing ~1.3 GB of someone else's dirty pages.
-      await run("sync", []);
+      await quiesceDisk();
       console.log(prepNotes[prepNotes.length - 1]);
       if (prepOnly) continue;
       const all = tname === "local";
@@ -440,8 +441,10 @@ try {
             `${new Date().toISOString().slice(11, 19)} ${tname} ${mode} ${TOOL_NAMES[tool]}…`,
           );
           res[tool] = await benchOne(tool, t, mode, program, staging, all, notes[tool]);
-          await run("sync", []); // the next tool doesn't flush this one's writes
           console.log(`  took ${((performance.now() - b0) / 1000).toFixed(0)} s`);
+          // The next tool neither flushes this one's writes nor shares the disk with them.
+          const waited = await quiesceDisk();
+          console.log(`  disk quiet after ${(waited / 1000).toFixed(1)} s`);
         }
         const group = `${tname}, --vfs-cache-mode ${mode}`;
         for (const [key, label, unit, hib] of ROWS) {
