@@ -109,7 +109,11 @@ export interface FuseOps {
     offset: number,
     size: number,
   ): Promise<Uint8Array>;
-  /** Writes `data` at `offset`; returns the bytes written. */
+  /**
+   * Writes `data` at `offset`; returns the bytes written. `data` is a view of the session's
+   * receive buffer, valid only until the returned promise settles: an op that keeps the bytes
+   * longer (queues them for an upload) must copy them.
+   */
   write?(
     ctx: RequestContext,
     ino: number,

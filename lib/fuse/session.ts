@@ -3,7 +3,9 @@
  * The FUSE session: reads requests from a `/dev/fuse` fd (through the shared {@link fdPoller},
  * so one blocking-pool thread serves every mount of the process), negotiates INIT, dispatches
  * each request concurrently to a {@link FuseOps} and writes the reply (large bodies with writev,
- * uncopied). After a reply with nothing else in flight the JS thread sleeps up to 200 µs in
+ * uncopied; a WRITE's payload is handed to the op as a view of the receive buffer, uncopied,
+ * while later requests are read into a spare buffer from a small lazily filled
+ * {@link BufferPool}). After a reply with nothing else in flight the JS thread sleeps up to 200 µs in
  * ppoll on the fd, so a caller working file by file gets its next request taken at once, as
  * by a thread blocked in read(2), without the poller's round trip. INTERRUPT aborts the
  * request's signal (read-only requests are answered EINTR at once, others after a grace period
@@ -14,6 +16,7 @@
 
 import { Errno, errnoOf, FsError } from "../errors.ts";
 import { log } from "../util/log.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { fdPoller } from "./fd_poller.ts";
 import * as libc from "./libc.ts";
 import {
@@ -81,6 +84,9 @@ const READ_ONLY_OPS = new Set<number>([
   Op.LISTXATTR,
 ]);
 
+/** Spare receive buffers a session keeps after WRITEs (each is max_write + 64 KiB). */
+const SPARE_BUFFERS = 4;
+
 /** Reply bodies at least this long are written with writev behind the header (no copy). */
 const WRITEV_MIN = 4096;
 
@@ -136,6 +142,8 @@ export class FuseSession {
   #ops: FuseOps;
   #opts: Required<SessionOptions>;
   #buf: Uint8Array<ArrayBuffer>;
+  /** Receive buffers for when a WRITE's handler holds the current one; filled lazily. */
+  #pool: BufferPool;
   #inflight = new Map<number, InFlight>();
   #inited = false;
   #ended = false;
@@ -168,7 +176,8 @@ export class FuseSession {
       interruptGraceMs: opts.interruptGraceMs ?? 10_000,
     };
     // a WRITE request is header + fuse_write_in + max_write payload; leave generous room
-    this.#buf = libc.offHeap(this.#opts.maxWrite + 64 * 1024);
+    this.#pool = new BufferPool(this.#opts.maxWrite + 64 * 1024, SPARE_BUFFERS);
+    this.#buf = this.#pool.take();
     this.initialized = new Promise((r) => (this.#initResolve = r));
     this.closed = new Promise((r) => (this.#closedResolve = r));
   }
@@ -237,11 +246,16 @@ export class FuseSession {
     this.#handle(n);
   }
 
-  /** Decodes the request of `n` bytes in the read buffer and dispatches it. */
+  /**
+   * Decodes the request of `n` bytes in the read buffer and dispatches it. A WRITE's data stays
+   * a view of that buffer: the buffer goes to the WRITE (back to the pool when its op has
+   * settled) and later requests are read into a spare one.
+   */
   #handle(n: number): void {
     let req: FuseRequest;
+    const buf = this.#buf;
     try {
-      req = decodeRequest(this.#buf.subarray(0, n));
+      req = decodeRequest(buf.subarray(0, n));
     } catch (err) {
       log.error(`fuse ${this.#opts.name}: bad request: ${(err as Error).message}`);
       if (n >= IN_HEADER_SIZE) {
@@ -252,7 +266,12 @@ export class FuseSession {
       }
       return;
     }
-    this.#dispatch(req).catch((err) => {
+    let held: Uint8Array<ArrayBuffer> | undefined;
+    if (req.body.op === "write") {
+      held = buf;
+      this.#buf = this.#pool.take();
+    }
+    this.#dispatch(req, held).catch((err) => {
       log.error(`fuse ${this.#opts.name}: dispatch failed: ${(err as Error)?.stack ?? err}`);
     });
   }
@@ -296,7 +315,8 @@ export class FuseSession {
     }
   }
 
-  async #dispatch(req: FuseRequest): Promise<void> {
+  /** Runs a request and replies; `held` (a WRITE's receive buffer) is pooled once the op settles. */
+  async #dispatch(req: FuseRequest, held?: Uint8Array<ArrayBuffer>): Promise<void> {
     const { header: h, body } = req;
     const debug = this.#opts.debug;
     if (debug) {
@@ -341,6 +361,7 @@ export class FuseSession {
         return;
     }
     if (!this.#inited) {
+      if (held) this.#pool.give(held);
       this.#send(h.unique, Errno.EIO);
       return;
     }
@@ -359,6 +380,7 @@ export class FuseSession {
       }
     } finally {
       this.#inflight.delete(h.unique);
+      if (held) this.#pool.give(held);
     }
     if (debug) {
       log.debug(`fuse: -> ${opName(h.opcode)} #${h.unique} errno ${errno} ${out?.length ?? 0}B`);

@@ -10,7 +10,11 @@ export interface VfsHandle {
   readonly path: string;
   /** Reads up to `length` bytes at `offset`; fewer only at end of file. */
   read(offset: number, length: number): Promise<Uint8Array>;
-  /** Writes `data` at `offset`; returns the number of bytes written. */
+  /**
+   * Writes `data` at `offset`; returns the number of bytes written. `data` is only valid until
+   * the returned promise settles (FUSE passes a view of its receive buffer): an implementation
+   * that keeps the bytes longer must copy them.
+   */
   write(offset: number, data: Uint8Array): Promise<number>;
   /** Called on each close(2) of a descriptor of this handle; may upload. */
   flush(): Promise<void>;

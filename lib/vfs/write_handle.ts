@@ -173,6 +173,7 @@ export class WriteHandle implements OpenHandle {
       this.#writeCalled = true;
       if (data.byteLength > 0) {
         try {
+          // the upload keeps the chunk after this write settles, `data` is only lent (VfsHandle)
           await this.#stream!.push(data.slice());
         } catch (err) {
           throw this.#uploadError(err);

@@ -635,7 +635,11 @@ export class CacheItem {
     await this.#markDirty();
   }
 
-  /** Writes `data` at `offset` (an open handle is required). Returns the bytes written. */
+  /**
+   * Writes `data` at `offset` (an open handle is required). Returns the bytes written. `data` is
+   * written to the cache file before the promise settles and never kept afterwards (callers may
+   * reuse its buffer then).
+   */
   async write(offset: number, data: Uint8Array): Promise<number> {
     await this.#markDirty();
     if (this.#fileUsers === 0) {

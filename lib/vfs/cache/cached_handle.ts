@@ -17,7 +17,7 @@ export interface VfsHandle {
   readonly path: string;
   /** Reads up to `length` bytes at `offset`; fewer only at end of file. */
   read(offset: number, length: number): Promise<Uint8Array>;
-  /** Writes `data` at `offset`; returns the number of bytes written. */
+  /** Writes `data` at `offset`; returns the bytes written. `data` is valid until it settles. */
   write(offset: number, data: Uint8Array): Promise<number>;
   /** Called on each close(2) of a descriptor of this handle. */
   flush(): Promise<void>;
@@ -81,7 +81,10 @@ export class CachedHandle implements VfsHandle {
     return this.#item.read(offset, length, this.#rs);
   }
 
-  /** Writes `data` at `offset` (at the end of the file for O_APPEND handles). */
+  /**
+   * Writes `data` at `offset` (at the end of the file for O_APPEND handles); `data` is stored
+   * before the promise settles and not kept (see VfsHandle.write).
+   */
   write(offset: number, data: Uint8Array): Promise<number> {
     this.#check();
     if (!this.#writable) {
