@@ -131,6 +131,19 @@ await Deno.chmod(launcher, 0o755);
 console.log(
   `build: made ${bundle} and launcher ${launcher} (runs with ${RUN_PERMISSIONS.join(" ")})`,
 );
+// Runs the artifact once: a build that doesn't start fails here, and Deno's code cache (in this
+// user's DENO_DIR) gets the start-up modules now, so the first `serve docker` after a build
+// isn't the one that compiles them all (~40 ms and ~25 MiB more for that run).
+{
+  const { code, stderr } = await new Deno.Command(launcher, {
+    args: ["version"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(`build: ${launcher} version failed: ${new TextDecoder().decode(stderr)}`);
+  }
+}
 
 let denort: string | undefined;
 for (const c of denortCandidates()) {
