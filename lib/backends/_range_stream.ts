@@ -2,16 +2,31 @@
  * @module
  * A ReadableStream over a byte range of an open file: it seeks once, reads in bounded chunks
  * on demand (one chunk of read-ahead), closes the file at the end, on cancel and on abort,
- * and never holds more than a chunk or two in memory. Chunks start at
- * {@link FIRST_CHUNK_BYTES} and double up to the chunk size, so a short random read does not
- * pay for a megabyte of read-ahead while a long one soon reads in big chunks.
+ * and never holds more than a chunk or two in memory. The first chunk is
+ * {@link FIRST_CHUNK_BYTES}; each later one ends at twice the bytes read so far, up to the chunk
+ * size (64K, 64K, 128K, 256K, 512K, 1M, 1M… from the range's start), so a short random read does
+ * not pay for a megabyte of read-ahead while a long one soon reads in big chunks, and every chunk
+ * from the chunk size on starts at a multiple of it: a reader taking 1 MiB pieces at 1 MiB
+ * offsets (FUSE READs) gets one whole chunk each time instead of two halves to join.
  */
 
 /** The largest chunk a ranged file stream hands out. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
 
-/** The first chunk a ranged file stream reads (later ones double up to the chunk size). */
+/** The first chunk a ranged file stream reads (later ones end at twice the bytes read so far). */
 export const FIRST_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Where the chunk after `done` bytes ends, counted from the range's start: the first power of
+ * two times {@link FIRST_CHUNK_BYTES} past `done` while under `chunkBytes`, then the next
+ * multiple of `chunkBytes` (so a short read does not shift the later chunks).
+ */
+export function chunkEnd(done: number, chunkBytes: number): number {
+  if (done >= chunkBytes) return (Math.floor(done / chunkBytes) + 1) * chunkBytes;
+  let end = FIRST_CHUNK_BYTES;
+  while (end <= done) end *= 2;
+  return Math.min(end, chunkBytes);
+}
 
 /** Options of {@link fileRangeStream}. */
 export interface FileRangeOptions {
@@ -33,7 +48,8 @@ export function fileRangeStream(
   const offset = options.offset ?? 0;
   let remaining = options.length ?? Infinity;
   const chunkBytes = options.chunkBytes ?? READ_CHUNK_BYTES;
-  let nextBytes = Math.min(FIRST_CHUNK_BYTES, chunkBytes);
+  let nextBytes = chunkEnd(0, chunkBytes);
+  let readSoFar = 0;
   const signal = options.signal;
   let closed = false;
   let seeked = offset === 0;
@@ -80,7 +96,6 @@ export function fileRangeStream(
           return;
         }
         const buf = new Uint8Array(Math.min(nextBytes, remaining));
-        nextBytes = Math.min(nextBytes * 2, chunkBytes);
         const n = await file.read(buf);
         if (closed) return;
         if (n === null) {
@@ -89,6 +104,8 @@ export function fileRangeStream(
           return;
         }
         remaining -= n;
+        readSoFar += n;
+        nextBytes = chunkEnd(readSoFar, chunkBytes) - readSoFar;
         controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
       } catch (err) {
         if (closed) return;
