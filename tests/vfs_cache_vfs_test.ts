@@ -45,6 +45,38 @@ Deno.test("Vfs in writes mode delegates to the cache: random writes, listing bef
   );
 });
 
+Deno.test("Vfs in cache modes lists a fresh remote listing as is, and overlays files not uploaded or open", async () => {
+  await withVfs(
+    { vfs_cache_mode: "writes", vfs_write_back: 60_000 },
+    async (vfs, _remote, inner) => {
+      await vfs.mkdir("dir");
+      await writeRemote(inner, "dir/remote.txt", pattern(10));
+      vfs.forgetDirCache();
+      // nothing cached in dir: the listing as it is
+      assertEquals((await vfs.readdir("dir")).map((a) => [a.name, a.size]), [["remote.txt", 10]]);
+      const { handle } = await vfs.create("dir/new.bin", O.WRONLY | O.CREAT, 0o644);
+      await handle.write(0, pattern(300));
+      await handle.release();
+      const open = await vfs.open("dir/remote.txt", O.RDWR);
+      await open.write(10, pattern(5));
+      await open.release();
+      // nothing open, nothing uploaded: the remote listing knows neither the new file nor the
+      // longer size, the cache does
+      vfs.forgetDirCache();
+      assertEquals((await vfs.readdir("dir")).map((a) => [a.name, a.size]), [
+        ["new.bin", 300],
+        ["remote.txt", 15],
+      ]);
+      await vfs.sync();
+      vfs.forgetDirCache();
+      assertEquals((await vfs.readdir("dir")).map((a) => [a.name, a.size]), [
+        ["new.bin", 300],
+        ["remote.txt", 15],
+      ]);
+    },
+  );
+});
+
 Deno.test("Vfs in writes mode: rename and unlink of queued files do the right thing remotely", async () => {
   await withVfs(
     { vfs_cache_mode: "writes", vfs_write_back: 60_000 },

@@ -180,8 +180,8 @@ export class Vfs {
     if (!self) throw new NotFoundError(p);
     if (!self.isDir) throw new NotDirectoryError(p);
     const listed = await this.#dirs.list(p);
-    if (!this.#cache && this.#open.inDir(p).length === 0) {
-      // nothing to overlay (no cache, no open file in here): the listing as it is
+    if (this.#open.inDir(p).length === 0 && !this.#cache?.overlaysIn(p)) {
+      // nothing to overlay (no open file in here, no dirty or open cache item): the listing
       const sorted = [...listed.keys()].sort();
       return sorted.map((name) => this.#attr(joinPath(p, name), listed.get(name)!));
     }

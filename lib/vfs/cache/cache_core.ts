@@ -592,6 +592,18 @@ export class CacheCore {
     return out;
   }
 
+  /**
+   * True if a file directly inside `dir` changes what a listing of `dir` shows: it has changes
+   * not uploaded yet or is open (exactly the items {@link pendingEntry} and
+   * {@link cachedSize} report). False lets a listing skip the per-entry overlay.
+   */
+  overlaysIn(dir: string): boolean {
+    for (const item of this.#items.children(dir)) {
+      if ((item.dirty && !item.removed) || item.opens > 0) return true;
+    }
+    return false;
+  }
+
   /** The cached entry of `path` if it has changes not uploaded yet. */
   pendingEntry(path: string): Entry | undefined {
     const item = this.#items.get(path);

@@ -146,6 +146,14 @@ export class VfsCache {
     return this.#core.pending(dir);
   }
 
+  /**
+   * True if a file directly inside `dir` is dirty or open, i.e. a listing of `dir` must be
+   * overlaid with {@link pending}, {@link pendingEntry} and {@link cachedSize}.
+   */
+  overlaysIn(dir: string): boolean {
+    return this.#core.overlaysIn(dir);
+  }
+
   /** The cached entry of `path` if it has changes not uploaded yet. */
   pendingEntry(path: string): Entry | undefined {
     return this.#core.pendingEntry(path);

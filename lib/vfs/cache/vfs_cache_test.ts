@@ -143,6 +143,37 @@ Deno.test("VfsCache creates an empty file's data file only at its first write", 
   });
 });
 
+Deno.test("VfsCache.overlaysIn() is true only while a file directly inside is dirty or open", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    const cache = await VfsCache.open({
+      backend,
+      cacheDir: dir,
+      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+      tuning: TUNING,
+    });
+    const O_WRONLY_CREAT_TRUNC = 0o1101;
+    try {
+      assertEquals(cache.overlaysIn("d/sub"), false, "nothing cached");
+      const w = await cache.open("d/sub/g", O_WRONLY_CREAT_TRUNC, undefined);
+      assertEquals(cache.overlaysIn("d/sub"), true, "open for writing");
+      await w.write(0, new Uint8Array([1, 2, 3]));
+      await w.release();
+      assertEquals(cache.overlaysIn("d/sub"), true, "closed, not uploaded yet");
+      assertEquals(cache.overlaysIn("d"), false, "only direct children count");
+      assertEquals(cache.overlaysIn(""), false, "the root neither");
+      await cache.sync();
+      assertEquals(cache.overlaysIn("d/sub"), false, "uploaded and closed");
+      const r = await cache.open("d/sub/g", 0, await backend.stat("d/sub/g"));
+      assertEquals(cache.overlaysIn("d/sub"), true, "open for reading");
+      await r.release();
+      assertEquals(cache.overlaysIn("d/sub"), false, "closed again");
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
 Deno.test("VfsCache.open() rejects a directory entry", async () => {
   await withDir(async (dir) => {
     const cache = await VfsCache.open({
