@@ -2,7 +2,7 @@
  * The WRITE data path through a real `denoclone mount` on a local remote: the session hands
  * each WRITE's payload to the VFS as a view of its receive buffer (no copy) and reads the next
  * requests into spare buffers, so several writers at once must still land every byte where it
- * belongs. Four `dd` processes write different random files at the same time with different
+ * belongs. Five `dd` processes write different random files at the same time with different
  * block sizes (cache modes off and writes); in writes mode four more write disjoint regions of
  * one shared file concurrently. Every byte is checked through the mount (writes) and on the
  * remote after the mount has stopped.
@@ -13,8 +13,11 @@ import { IS_ROOT, isolatedFlags, shOk, startCliMount, testDirs } from "./helpers
 const MIB = 1 << 20;
 /** Size of each source file. */
 const FILE_BYTES = 12 * MIB;
-/** dd block sizes of the writers (1 MiB = one full WRITE; others split or merge). */
-const BLOCKS = ["1M", "1M", "256k", "3M"];
+/**
+ * dd block sizes of the writers: 1 MiB = one full WRITE, 3M = three; 4k WRITEs are copied by
+ * the session instead of lent, 256k ones are lent.
+ */
+const BLOCKS = ["1M", "1M", "4k", "256k", "3M"];
 
 /** Random bytes (getRandomValues fills at most 64 KiB per call). */
 function randomBytes(n: number): Uint8Array {

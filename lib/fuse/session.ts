@@ -3,10 +3,10 @@
  * The FUSE session: reads requests from a `/dev/fuse` fd (through the shared {@link fdPoller},
  * so one blocking-pool thread serves every mount of the process), negotiates INIT, dispatches
  * each request concurrently to a {@link FuseOps} and writes the reply (large bodies with writev,
- * uncopied; a WRITE's payload is handed to the op as a view of the receive buffer, uncopied,
+ * uncopied). A big WRITE's payload is lent to the op as a view of the receive buffer, uncopied,
  * while later requests are read into a spare buffer from a small lazily filled
- * {@link BufferPool}). After a reply with nothing else in flight the JS thread sleeps up to 200 µs in
- * ppoll on the fd, so a caller working file by file gets its next request taken at once, as
+ * {@link BufferPool}. After a reply with nothing else in flight the JS thread sleeps up to 200 µs
+ * in ppoll on the fd, so a caller working file by file gets its next request taken at once, as
  * by a thread blocked in read(2), without the poller's round trip. INTERRUPT aborts the
  * request's signal (read-only requests are answered EINTR at once, others after a grace period
  * if still running); FORGET/BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends
@@ -83,6 +83,12 @@ const READ_ONLY_OPS = new Set<number>([
   Op.GETXATTR,
   Op.LISTXATTR,
 ]);
+
+/**
+ * WRITE payloads at least this long are lent to the op as a view of the receive buffer; shorter
+ * ones are copied, so many small WRITEs in flight never hold a whole receive buffer each.
+ */
+const WRITE_VIEW_MIN = 128 * 1024;
 
 /** Spare receive buffers a session keeps after WRITEs (each is max_write + 64 KiB). */
 const SPARE_BUFFERS = 4;
@@ -247,8 +253,8 @@ export class FuseSession {
   }
 
   /**
-   * Decodes the request of `n` bytes in the read buffer and dispatches it. A WRITE's data stays
-   * a view of that buffer: the buffer goes to the WRITE (back to the pool when its op has
+   * Decodes the request of `n` bytes in the read buffer and dispatches it. A big WRITE's data
+   * stays a view of that buffer: the buffer goes to the WRITE (back to the pool when its op has
    * settled) and later requests are read into a spare one.
    */
   #handle(n: number): void {
@@ -268,8 +274,11 @@ export class FuseSession {
     }
     let held: Uint8Array<ArrayBuffer> | undefined;
     if (req.body.op === "write") {
-      held = buf;
-      this.#buf = this.#pool.take();
+      if (req.body.data.length < WRITE_VIEW_MIN) req.body.data = req.body.data.slice();
+      else {
+        held = buf;
+        this.#buf = this.#pool.take();
+      }
     }
     this.#dispatch(req, held).catch((err) => {
       log.error(`fuse ${this.#opts.name}: dispatch failed: ${(err as Error)?.stack ?? err}`);
