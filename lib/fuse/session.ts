@@ -5,9 +5,10 @@
  * each request concurrently to a {@link FuseOps} and writes the reply (large bodies with writev,
  * uncopied). A big WRITE's payload is lent to the op as a view of the receive buffer, uncopied,
  * while later requests are read into a spare buffer from a small lazily filled
- * {@link BufferPool}. After a reply with nothing else in flight the JS thread sleeps up to 200 µs
- * in ppoll on the fd, so a caller working file by file gets its next request taken at once, as
- * by a thread blocked in read(2), without the poller's round trip. INTERRUPT aborts the
+ * {@link BufferPool}. After a reply with nothing else in flight the JS thread tries a few
+ * nonblocking reads, then sleeps up to 200 µs in ppoll on the fd, so a caller working file by
+ * file gets its next request taken at once, as by a thread blocked in read(2), without the
+ * poller's round trip. INTERRUPT aborts the
  * request's signal (read-only requests are answered EINTR at once, others after a grace period
  * if still running); FORGET/BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends
  * the session cleanly. Any thrown value becomes an errno through {@link errnoOf}: never a crash,
@@ -96,6 +97,8 @@ const SPARE_BUFFERS = 4;
 /** Reply bodies at least this long are written with writev behind the header (no copy). */
 const WRITEV_MIN = 4096;
 
+/** Nonblocking reads tried after a reply before sleeping in ppoll (about a microsecond each). */
+const SPIN_READS = 40;
 /**
  * How long the JS thread waits (asleep in ppoll, not spinning) for a follow-up request after a
  * reply when nothing else is in flight, in µs.
@@ -237,13 +240,27 @@ export class FuseSession {
   /**
    * Called after a reply when nothing else is in flight: a process that works through files one
    * call at a time (stat, create, unlink loops) sends its next request within microseconds, so
-   * the JS thread sleeps in ppoll on this fd for up to {@link NEXT_WAIT_US} and takes it at once
-   * (as rclone's goroutine blocked in read(2) does), without the round trip through the
-   * poller's thread and without burning CPU a loaded machine needs for the caller. Bounded per
-   * wait and per streak, so the event loop (other mounts, timers) still gets its turns.
+   * the JS thread first tries {@link SPIN_READS} nonblocking reads (about a microsecond each:
+   * on an idle machine the request often arrives before a sleeping thread could even be woken,
+   * and waking an idle virtual CPU costs tens of µs), then sleeps in ppoll on this fd for up to
+   * {@link NEXT_WAIT_US} and takes the request at once (as rclone's goroutine blocked in read(2)
+   * does), without the round trip through the poller's thread. Measured on this 2-core VM,
+   * 10,000 stats with the attribute cache expired: ppoll alone 9–14k/s, spin then ppoll
+   * 22–33k/s idle and 26–50k/s with two busy loops running (rclone 7–15k/s). Bounded per wait
+   * and per streak, so the event loop (other mounts, timers) still gets its turns.
    */
   #spin(): void {
     if (this.#fd < 0 || this.#spinStreak >= SPIN_STREAK_MAX) return;
+    for (let i = 0; i < SPIN_READS; i++) {
+      const n = libc.read(this.#fd, this.#buf);
+      if (n > 0) {
+        this.#spinStreak++;
+        this.#handle(n);
+        return;
+      }
+      // EAGAIN: nothing yet; anything else (ENODEV, EINTR…) is left to the poller's path
+      if (n < 0 && -n !== libc.Sys.EAGAIN) return;
+    }
     if ((libc.pollWait(this.#fd, libc.Sys.POLLIN, NEXT_WAIT_US) & libc.Sys.POLLIN) === 0) return;
     const n = libc.read(this.#fd, this.#buf);
     // EAGAIN (another reader was quicker) or an error (ENODEV…) is left to the poller's path
