@@ -16,7 +16,9 @@
 
 import { Buffer } from "node:buffer";
 import {
+  chachaKeys,
   gcmIvIncrement,
+  gcmKeyIv,
   seqnoNonce,
   type SodiumSshFunctions as Symbols,
   sshSodium,
@@ -102,9 +104,7 @@ export class SodiumChaChaPolyCipher extends SodiumCipher {
   ) {
     super(seqno, onWrite, 8);
     this.#fn = fn;
-    if (key.length !== 64) throw new RangeError("chacha20-poly1305 needs a 64-byte key");
-    this.#keyMain = key.slice(0, 32);
-    this.#keyLen = key.slice(32, 64);
+    ({ main: this.#keyMain, len: this.#keyLen } = chachaKeys(key));
   }
 
   /** Length field with K_1, body with K_2 from block 1, Poly1305 over both with block 0's key. */
@@ -142,11 +142,7 @@ export class SodiumAesGcmCipher extends SodiumCipher {
   ) {
     super(seqno, onWrite, 16);
     this.#fn = fn;
-    if (key.length !== 32 || iv.length !== 12) {
-      throw new RangeError("aes256-gcm needs a 32-byte key and a 12-byte IV");
-    }
-    this.#key = key.slice();
-    this.#iv = iv.slice();
+    ({ key: this.#key, iv: this.#iv } = gcmKeyIv(key, iv));
   }
 
   /** Clear length field, then the body sealed with it as AAD; steps the IV's counter. */

@@ -19,7 +19,9 @@
 import { Buffer } from "node:buffer";
 import { Errno, FsError } from "../../errors.ts";
 import {
+  chachaKeys,
   gcmIvIncrement,
+  gcmKeyIv,
   MAX_PACKET_SIZE,
   seqnoNonce,
   type SodiumSshFunctions as Symbols,
@@ -144,9 +146,7 @@ export class SodiumChaChaPolyDecipher extends SodiumDecipher {
   ) {
     super(seqno, onPayload);
     this.#fn = fn;
-    if (key.length !== 64) throw new RangeError("chacha20-poly1305 needs a 64-byte key");
-    this.#keyMain = key.slice(0, 32);
-    this.#keyLen = key.slice(32, 64);
+    ({ main: this.#keyMain, len: this.#keyLen } = chachaKeys(key));
   }
 
   #setNonce(): void {
@@ -196,11 +196,7 @@ export class SodiumAesGcmDecipher extends SodiumDecipher {
   ) {
     super(seqno, onPayload);
     this.#fn = fn;
-    if (key.length !== 32 || iv.length !== 12) {
-      throw new RangeError("aes256-gcm needs a 32-byte key and a 12-byte IV");
-    }
-    this.#key = key.slice();
-    this.#iv = iv.slice();
+    ({ key: this.#key, iv: this.#iv } = gcmKeyIv(key, iv));
   }
 
   /** Reads the clear length field. */

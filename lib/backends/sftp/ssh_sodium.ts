@@ -130,3 +130,20 @@ export function gcmIvIncrement(iv: Uint8Array): void {
     if (iv[i] !== 0) return;
   }
 }
+
+/**
+ * ssh2's 64-byte `chacha20-poly1305@openssh.com` key split into copies of K_2 (payload and
+ * Poly1305 key, the first half) and K_1 (the length field, the second half).
+ */
+export function chachaKeys(key: Uint8Array): { main: Uint8Array; len: Uint8Array } {
+  if (key.length !== 64) throw new RangeError("chacha20-poly1305 needs a 64-byte key");
+  return { main: key.slice(0, 32), len: key.slice(32, 64) };
+}
+
+/** Checked copies of an `aes256-gcm@openssh.com` key (32 bytes) and IV (12 bytes). */
+export function gcmKeyIv(key: Uint8Array, iv: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
+  if (key.length !== 32 || iv.length !== 12) {
+    throw new RangeError("aes256-gcm needs a 32-byte key and a 12-byte IV");
+  }
+  return { key: key.slice(), iv: iv.slice() };
+}
