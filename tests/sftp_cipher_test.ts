@@ -12,33 +12,11 @@ import { deepStrictEqual as assertEquals, ok as assert, strictEqual } from "node
 import { Buffer } from "node:buffer";
 // @ts-types="@types/ssh2"
 import { Client, type SFTPWrapper } from "ssh2";
-import { buildAuth } from "../lib/backends/sftp/auth.ts";
 import { installSodiumTransport, sodiumInUse } from "../lib/backends/sftp/sodium_transport.ts";
 import { sodiumSshSupport } from "../lib/backends/sftp/ssh_sodium.ts";
-import { chooseAlgorithms } from "../lib/backends/sftp/ssh_algorithms.ts";
-import { sftpCall, SshConnection } from "../lib/backends/sftp/ssh_connection.ts";
-import { obscure } from "../lib/config/obscure.ts";
+import { sftpCall } from "../lib/backends/sftp/ssh_connection.ts";
 import { patternBytes } from "./helpers/xorshift_bytes.ts";
-import type { SshdServer } from "./helpers/sshd.ts";
-import { sftpTest } from "./sftp_fixtures.ts";
-
-async function connect(s: SshdServer, cipher: string): Promise<SshConnection> {
-  return await SshConnection.open({
-    host: s.host,
-    port: s.port,
-    user: s.user,
-    auth: await buildAuth({ pass: obscure(s.password) }, {}),
-    algorithms: chooseAlgorithms({
-      ciphers: cipher,
-      keyExchange: "",
-      macs: "",
-      hostKeyAlgorithms: "",
-      useInsecureCipher: false,
-    }),
-    connectTimeoutMs: 10_000,
-    keepaliveMs: 0,
-  });
-}
+import { bareConnection, sftpTest } from "./sftp_fixtures.ts";
 
 const support = sodiumSshSupport();
 const CASES: [string, boolean][] = [
@@ -55,7 +33,7 @@ sftpTest(
     const root = await s.newRoot();
     const data = patternBytes(5 * 1024 * 1024 + 4321, 77);
     for (const [cipher, sodium] of CASES) {
-      const conn = await connect(s, cipher);
+      const conn = await bareConnection(s, cipher);
       t.track(conn);
       assertEquals(conn.sodium, { cipher: sodium, decipher: sodium }, cipher);
       const path = `${root}/f-${cipher}`;

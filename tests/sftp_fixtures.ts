@@ -94,15 +94,18 @@ export function sftpTest(
   });
 }
 
-/** Opens a bare connection to `s` with password login. */
-export async function bareConnection(s: SshdServer): Promise<SshConnection> {
+/**
+ * Opens a bare connection to `s` with password login, offering `ciphers` (rclone's
+ * comma-separated `ciphers` option; empty: the default list).
+ */
+export async function bareConnection(s: SshdServer, ciphers = ""): Promise<SshConnection> {
   return await SshConnection.open({
     host: s.host,
     port: s.port,
     user: s.user,
     auth: await buildAuth({ pass: obscure(s.password) }, {}),
     algorithms: chooseAlgorithms({
-      ciphers: "",
+      ciphers,
       keyExchange: "",
       macs: "",
       hostKeyAlgorithms: "",
