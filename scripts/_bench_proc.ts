@@ -75,8 +75,14 @@ export async function quiesceDisk(quietMs = 1000, maxMs = 30_000): Promise<numbe
   return performance.now() - t0;
 }
 
-/** Drops the kernel page cache so the next read goes through FUSE. */
+/**
+ * Writes dirty pages out, then drops the kernel page cache, so the next read goes through FUSE
+ * and to the disk. Without the sync, dirty pages survive the drop: a tool that never syncs its
+ * cache files (rclone) then reads them back from memory while one that makes them durable
+ * (denoclone's batched syncfs) reads them from the disk.
+ */
 export async function dropCaches(): Promise<void> {
+  await run("sync", []);
   await Deno.writeTextFile("/proc/sys/vm/drop_caches", "3").catch(() => {});
 }
 
