@@ -14,7 +14,7 @@
  * Then: `docker plugin create NAME OUTDIR && docker plugin enable NAME` (see scripts/README.md).
  * Tests import {@link buildPlugin} to make a plugin directory from an existing build.
  */
-import { SODIUM_LIBRARY } from "../lib/backends/crypt/sodium.ts";
+import { SODIUM_LIBRARY } from "../lib/backends/_libsodium.ts";
 import { RUN_PERMISSIONS } from "./permissions.ts";
 
 /** Where the program lives inside the plugin's rootfs. */

@@ -16,11 +16,9 @@
  * same bytes.
  */
 
-/** The soname of the library, resolved by the dynamic loader's usual search path. */
-export const SODIUM_LIBRARY = "libsodium.so.23";
+import { dlopenSodium, sodiumDisabled } from "../_libsodium.ts";
 
 const SYMBOLS = {
-  sodium_init: { parameters: [], result: "i32" },
   seal: {
     name: "crypto_secretbox_easy",
     parameters: ["buffer", "buffer", "u64", "buffer", "buffer"],
@@ -118,18 +116,8 @@ let loaded: Sodium | null | undefined;
 
 /** Opens the library; undefined when it cannot be opened or initialised. */
 export function openSodium(): Sodium | undefined {
-  let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
-  try {
-    lib = Deno.dlopen(SODIUM_LIBRARY, SYMBOLS);
-  } catch {
-    return undefined;
-  }
-  // 0: initialised now, 1: already initialised; -1: failure.
-  if (lib.symbols.sodium_init() < 0) {
-    lib.close();
-    return undefined;
-  }
-  return new Sodium(lib);
+  const lib = dlopenSodium(SYMBOLS);
+  return lib ? new Sodium(lib) : undefined;
 }
 
 /**
@@ -139,11 +127,7 @@ export function openSodium(): Sodium | undefined {
 export function loadSodium(): Sodium | undefined {
   if (loaded !== undefined) return loaded ?? undefined;
   loaded = null;
-  try {
-    if (Deno.env.get("DENOCLONE_NO_SODIUM") === "1") return undefined;
-  } catch {
-    // No env permission: the setting cannot have been asked for.
-  }
+  if (sodiumDisabled()) return undefined;
   loaded = openSodium() ?? null;
   return loaded ?? undefined;
 }

@@ -12,11 +12,9 @@
  * PCLMUL).
  */
 
-/** The soname of the library, as crypt's `sodium.ts` opens it. */
-const SODIUM_LIBRARY = "libsodium.so.23";
+import { dlopenSodium, sodiumDisabled } from "../_libsodium.ts";
 
 const SYMBOLS = {
-  sodium_init: { parameters: [], result: "i32" },
   /** crypto_stream_chacha20_xor_ic(c, m, mlen, n[8], ic, k[32]): DJB ChaCha20, 64-bit nonce. */
   chachaXorIc: {
     name: "crypto_stream_chacha20_xor_ic",
@@ -91,21 +89,10 @@ let loaded: SodiumSsh | null | undefined;
 export function sshSodium(): SodiumSsh | undefined {
   if (loaded !== undefined) return loaded ?? undefined;
   loaded = null;
-  try {
-    if (Deno.env.get("DENOCLONE_NO_SODIUM") === "1") return undefined;
-  } catch {
-    // No env permission: the setting cannot have been asked for.
-  }
-  try {
-    const lib = Deno.dlopen(SODIUM_LIBRARY, SYMBOLS);
-    if (lib.symbols.sodium_init() < 0) {
-      lib.close();
-      return undefined;
-    }
-    loaded = { fn: lib.symbols, gcm: lib.symbols.gcmAvailable() === 1 };
-  } catch {
-    return undefined;
-  }
+  if (sodiumDisabled()) return undefined;
+  const lib = dlopenSodium(SYMBOLS);
+  if (!lib) return undefined;
+  loaded = { fn: lib.symbols, gcm: lib.symbols.gcmAvailable() === 1 };
   return loaded;
 }
 
