@@ -9,6 +9,7 @@
 import {
   envName,
   flagName,
+  type OptionDef,
   type OptionGroup,
   type OptionValue,
   parseOptionValue,
@@ -36,6 +37,11 @@ function boolGiven(opts: Record<string, unknown>, flag: string): boolean | undef
   if (!flag.startsWith("--no-")) return opts[attrName(flag)] as boolean | undefined;
   const v = opts[attrName(`--${flag.slice(5)}`)];
   return v === undefined ? undefined : !v;
+}
+
+/** The value commander parsed for option `def` of `group` (its `flag`), or undefined. */
+function givenValue(opts: Record<string, unknown>, def: OptionDef, flag: string): unknown {
+  return def.type === "bool" ? boolGiven(opts, flag) : opts[attrName(flag)];
 }
 
 /**
@@ -85,7 +91,7 @@ export function groupValues(
   const out: Record<string, OptionValue> = {};
   for (const def of group.options) {
     const flag = flagName(group, def);
-    const given = def.type === "bool" ? boolGiven(opts, flag) : opts[attrName(flag)];
+    const given = givenValue(opts, def, flag);
     const ev = envName(group, def);
     try {
       if (given !== undefined) {
@@ -119,7 +125,7 @@ export function givenRawValues(
   const out: Record<string, string> = {};
   for (const def of group.options) {
     const flag = flagName(group, def);
-    const given = def.type === "bool" ? boolGiven(opts, flag) : opts[attrName(flag)];
+    const given = givenValue(opts, def, flag);
     if (given !== undefined) out[def.name] = String(given);
     else if (env[envName(group, def)]) out[def.name] = env[envName(group, def)]!;
   }
