@@ -8,6 +8,19 @@ import { VfsCache } from "./vfs_cache.ts";
 
 const TUNING = { retryMinMs: 10, retryMaxMs: 50, closeDeadlineMs: 2000 };
 
+/** open(2) flags O_WRONLY | O_CREAT | O_TRUNC. */
+const O_WRONLY_CREAT_TRUNC = 0o1101;
+
+/** A writes-mode cache in `dir` over `backend` whose uploads wait an hour (until sync()). */
+function openHeldWrites(backend: MemoryBackend, dir: string): Promise<VfsCache> {
+  return VfsCache.open({
+    backend,
+    cacheDir: dir,
+    options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+    tuning: TUNING,
+  });
+}
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
@@ -43,12 +56,7 @@ Deno.test("VfsCache.open() repairs a short data file and discards entries withou
     await Deno.writeFile(paths.data("orphan"), new Uint8Array(10));
     await Deno.writeTextFile(paths.meta("foreign"), '{"ModTime":"x"}');
     await Deno.writeFile(paths.data("foreign"), new Uint8Array(3));
-    const cache = await VfsCache.open({
-      backend,
-      cacheDir: dir,
-      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
-      tuning: TUNING,
-    });
+    const cache = await openHeldWrites(backend, dir);
     try {
       assertEquals(cache.pendingEntry("short")?.size, 100);
       assertEquals(cache.pendingEntry("nodata"), undefined);
@@ -84,12 +92,7 @@ Deno.test("VfsCache.open() recreates a dirty empty file's data and drops a cut-s
     await Deno.writeFile(paths.meta("cut"), new Uint8Array(0));
     await Deno.mkdir(paths.dataRoot, { recursive: true });
     await Deno.writeFile(paths.data("cut"), new Uint8Array(5).fill(1));
-    const cache = await VfsCache.open({
-      backend,
-      cacheDir: dir,
-      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
-      tuning: TUNING,
-    });
+    const cache = await openHeldWrites(backend, dir);
     try {
       assertEquals(cache.pendingEntry("sub/empty")?.size, 0);
       assertEquals(cache.pendingEntry("cut"), undefined);
@@ -107,13 +110,7 @@ Deno.test("VfsCache.open() recreates a dirty empty file's data and drops a cut-s
 Deno.test("VfsCache creates an empty file's data file only at its first write", async () => {
   await withDir(async (dir) => {
     const backend = new MemoryBackend();
-    const cache = await VfsCache.open({
-      backend,
-      cacheDir: dir,
-      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
-      tuning: TUNING,
-    });
-    const O_WRONLY_CREAT_TRUNC = 0o1101;
+    const cache = await openHeldWrites(backend, dir);
     const O_RDWR = 2;
     try {
       const paths = cache.paths;
@@ -146,13 +143,7 @@ Deno.test("VfsCache creates an empty file's data file only at its first write", 
 Deno.test("VfsCache.overlaysIn() is true only while a file directly inside is dirty or open", async () => {
   await withDir(async (dir) => {
     const backend = new MemoryBackend();
-    const cache = await VfsCache.open({
-      backend,
-      cacheDir: dir,
-      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
-      tuning: TUNING,
-    });
-    const O_WRONLY_CREAT_TRUNC = 0o1101;
+    const cache = await openHeldWrites(backend, dir);
     try {
       assertEquals(cache.overlaysIn("d/sub"), false, "nothing cached");
       const w = await cache.open("d/sub/g", O_WRONLY_CREAT_TRUNC, undefined);
@@ -356,12 +347,7 @@ Deno.test("VfsCache.open() removes directories a previous run left at a new file
     const paths = new CachePaths(dir, backend.name);
     await Deno.mkdir(paths.data("left/empty"), { recursive: true });
     await Deno.mkdir(paths.meta("left"), { recursive: true });
-    const cache = await VfsCache.open({
-      backend,
-      cacheDir: dir,
-      options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
-      tuning: TUNING,
-    });
+    const cache = await openHeldWrites(backend, dir);
     try {
       const h = await cache.open("left", 0o101, undefined);
       await h.write(0, new Uint8Array([5, 6]));
