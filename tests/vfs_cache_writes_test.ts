@@ -2,6 +2,34 @@ import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { NotFoundError } from "../lib/errors.ts";
 import { readMeta } from "../lib/vfs/cache/item_meta.ts";
 import { O, pattern, readRemote, until, withCache, writeRemote } from "./vfs_cache_helpers.ts";
+import { MemoryBackend } from "../lib/backends/memory.ts";
+import type { OptionValue } from "../lib/config/option_schema.ts";
+import type { CachePaths } from "../lib/vfs/cache/cache_paths.ts";
+import { VfsCache } from "../lib/vfs/cache/vfs_cache.ts";
+import { FaultyBackend } from "./helpers/faulty_backend.ts";
+
+/**
+ * Writes `text` to `name` through a cache opened on `cacheDir` over `inner`, uploads it and
+ * closes the cache; returns the cache's paths.
+ */
+async function uploadThenClose(
+  inner: MemoryBackend,
+  cacheDir: string,
+  options: Record<string, OptionValue>,
+  name: string,
+  text: string,
+): Promise<CachePaths> {
+  const cache = await VfsCache.open({ backend: inner, cacheDir, options });
+  try {
+    const h = await cache.open(name, O.WRONLY | O.CREAT, undefined);
+    await h.write(0, new TextEncoder().encode(text));
+    await h.release();
+    await cache.sync();
+    return cache.paths;
+  } finally {
+    await cache.close();
+  }
+}
 
 const WRITES = { vfs_cache_mode: "writes", vfs_write_back: 50 };
 
@@ -300,8 +328,6 @@ Deno.test("VfsCache.stats() counts uploads in flight", async () => {
 });
 
 Deno.test("VfsCache reports uploads through onUploaded and releases through onRelease", async () => {
-  const { MemoryBackend } = await import("../lib/backends/memory.ts");
-  const { VfsCache } = await import("../lib/vfs/cache/vfs_cache.ts");
   const cacheDir = await Deno.makeTempDir();
   const uploaded: string[] = [];
   let released = 0;
@@ -349,9 +375,6 @@ Deno.test("VfsCache replaces a clean cached file when the path becomes a directo
 });
 
 Deno.test("VfsCache reports an upload that landed although a rename cancelled it, then uploads the new name", async () => {
-  const { MemoryBackend } = await import("../lib/backends/memory.ts");
-  const { VfsCache } = await import("../lib/vfs/cache/vfs_cache.ts");
-  const { FaultyBackend } = await import("./helpers/faulty_backend.ts");
   const cacheDir = await Deno.makeTempDir();
   const remote = new FaultyBackend(new MemoryBackend());
   const landed: string[] = [];
@@ -481,22 +504,14 @@ Deno.test("VfsCache close(2) stores the data and the dirty state before returnin
 });
 
 Deno.test("VfsCache close() stores what changed since the last save: a read's access time, an upload's clean state", async () => {
-  const { MemoryBackend } = await import("../lib/backends/memory.ts");
-  const { VfsCache } = await import("../lib/vfs/cache/vfs_cache.ts");
   const cacheDir = await Deno.makeTempDir();
   const inner = new MemoryBackend();
   const options = { vfs_cache_mode: "full", vfs_write_back: 0 };
   try {
-    let cache = await VfsCache.open({ backend: inner, cacheDir, options });
-    const h = await cache.open("f.txt", O.WRONLY | O.CREAT, undefined);
-    await h.write(0, new TextEncoder().encode("kept"));
-    await h.release();
-    await cache.sync();
-    const file = cache.paths.meta("f.txt");
-    await cache.close();
+    const file = (await uploadThenClose(inner, cacheDir, options, "f.txt", "kept")).meta("f.txt");
     const before = await readMeta(file);
     assertEquals(before.dirty, false);
-    cache = await VfsCache.open({ backend: inner, cacheDir, options });
+    const cache = await VfsCache.open({ backend: inner, cacheDir, options });
     await new Promise((r) => setTimeout(r, 5));
     const r = await cache.open("f.txt", O.RDONLY, await inner.stat("f.txt"));
     assertEquals(new TextDecoder().decode(await r.read(0, 10)), "kept");
@@ -511,23 +526,16 @@ Deno.test("VfsCache close() stores what changed since the last save: a read's ac
 });
 
 Deno.test("VfsCache drops a clean entry whose in-place metadata write a crash cut short, and reads the file from the remote again", async () => {
-  const { MemoryBackend } = await import("../lib/backends/memory.ts");
-  const { VfsCache } = await import("../lib/vfs/cache/vfs_cache.ts");
   const cacheDir = await Deno.makeTempDir();
   const inner = new MemoryBackend();
   const options = { vfs_cache_mode: "full", vfs_write_back: 0 };
   try {
-    let cache = await VfsCache.open({ backend: inner, cacheDir, options });
-    const h = await cache.open("up.txt", O.WRONLY | O.CREAT, undefined);
-    await h.write(0, new TextEncoder().encode("uploaded"));
-    await h.release();
-    await cache.sync();
-    const meta = cache.paths.meta("up.txt");
-    const data = cache.paths.data("up.txt");
-    await cache.close();
+    const paths = await uploadThenClose(inner, cacheDir, options, "up.txt", "uploaded");
+    const meta = paths.meta("up.txt");
+    const data = paths.data("up.txt");
     // What a kill between the truncation and the write of the clean state leaves behind.
     await Deno.truncate(meta, 0);
-    cache = await VfsCache.open({ backend: inner, cacheDir, options });
+    const cache = await VfsCache.open({ backend: inner, cacheDir, options });
     try {
       assertEquals(exists(meta) || exists(data), false);
       assertEquals(cache.stats().dirtyFiles, 0);
