@@ -45,6 +45,7 @@ import {
   type ResultRow,
 } from "./_bench_report.ts";
 import { flagValue } from "./_bench_args.ts";
+import { steadyMemory } from "./_bench_memory.ts";
 import type { IoArgs, IoResult } from "./_bench_io.ts";
 
 const MiB = 1024 * 1024;
@@ -417,7 +418,16 @@ const rows: ResultRow[] = [];
 const notesOut: string[] = [];
 const prepNotes: string[] = [];
 const staging = await Deno.makeTempDir({ prefix: "bench-staging-" });
+const memory = await steadyMemory();
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => {
+    memory.restore();
+    Deno.exit(130);
+  });
+}
+prepNotes.push(memory.note);
 try {
+  console.log(memory.note);
   console.log(`staging fixtures in ${staging}…`);
   await makeStaging(staging);
   for (const tname of targetNames) {
@@ -484,6 +494,7 @@ try {
     }
   }
 } finally {
+  memory.restore();
   await Deno.remove(staging, { recursive: true }).catch(() => {});
   await program.cleanup();
 }

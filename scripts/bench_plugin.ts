@@ -33,6 +33,7 @@ import {
   type ResultRow,
 } from "./_bench_report.ts";
 import { flagValue } from "./_bench_args.ts";
+import { steadyMemory } from "./_bench_memory.ts";
 import { dockerUnavailable, ensureBusyboxImage, startDockerd } from "../tests/helpers/dockerd.ts";
 import { descendants } from "../tests/helpers/proc_tree.ts";
 
@@ -470,6 +471,14 @@ const notes: Record<Tool, string[]> = { dc: [], rc: [] };
 const dockerNotes: string[] = [];
 const res: Partial<Record<Tool, Measures>> = {};
 let docker: Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>> = {};
+const memory = await steadyMemory();
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => {
+    memory.restore();
+    Deno.exit(130);
+  });
+}
+console.log(memory.note);
 try {
   for (const tool of ["dc", "rc"] as Tool[]) {
     console.log(`${TOOL_NAMES[tool]} serve docker…`);
@@ -482,6 +491,7 @@ try {
     console.log(JSON.stringify(docker));
   }
 } finally {
+  memory.restore();
   for (const w of Object.values(worlds)) {
     await detachUnder(w.base);
     await Deno.remove(w.work, { recursive: true }).catch(() => {});
@@ -586,6 +596,7 @@ const lines = [
   ...reportBody(rows, `plugin-${stamp}.png`, chartErr),
   "## Notes",
   "",
+  `- memory: ${memory.note}`,
   ...[...notes.dc.map((n) => `- denoclone: ${n}`), ...notes.rc.map((n) => `- rclone: ${n}`)],
   ...dockerNotes.map((n) => `- docker: ${n}`),
   "",
