@@ -56,6 +56,14 @@ export interface ConnInfo {
   maxWrite: number;
 }
 
+/** A WRITE accepted by {@link FuseOps.acceptWrite}: the count to reply, then `commit`. */
+export interface AcceptedWrite {
+  /** The byte count of the reply. */
+  count: number;
+  /** Stores the data; called right after the reply, never throws (failures are reported later). */
+  commit(): void;
+}
+
 /** Inode-level FUSE operations; every method is optional. Node ids are plain numbers. */
 export interface FuseOps {
   /** Called once INIT is answered. */
@@ -121,6 +129,20 @@ export interface FuseOps {
     offset: number,
     data: Uint8Array,
   ): Promise<number>;
+  /**
+   * Optional fast path of {@link write}, tried first: accepts a WRITE synchronously (no await
+   * needed, nothing left that can fail but storing the bytes) or returns undefined for the
+   * async {@link write}; a thrown error is the reply. The session replies with `count`, then
+   * calls `commit` in the same JS turn before it reads another request, so no later request
+   * overtakes the write; `data` is valid until `commit` returns. A failing `commit` must keep
+   * its error for the file's next write, flush and fsync (write-back semantics).
+   */
+  acceptWrite?(
+    ino: number,
+    fh: number,
+    offset: number,
+    data: Uint8Array,
+  ): AcceptedWrite | undefined;
   /** Called on each close(2) of a file descriptor. */
   flush?(ctx: RequestContext, ino: number, fh: number): Promise<void>;
   /** fsync(2)/fdatasync(2) of a file (or directory when `dir`). */

@@ -3,15 +3,16 @@
  * The FUSE session: reads requests from a `/dev/fuse` fd (through the shared {@link fdPoller},
  * so one blocking-pool thread serves every mount of the process), negotiates INIT, dispatches
  * each request concurrently to a {@link FuseOps} and writes the reply (large bodies with writev,
- * uncopied). A big WRITE's payload is lent to the op as a view of the receive buffer, uncopied,
- * while later requests are read into a spare buffer from a small lazily filled
- * {@link BufferPool}. After a reply with nothing else in flight the JS thread tries a few
- * nonblocking reads, then sleeps up to 200 µs in ppoll on the fd, so a caller working file by
- * file gets its next request taken at once, as by a thread blocked in read(2), without the
- * poller's round trip. INTERRUPT aborts the
- * request's signal (read-only requests are answered EINTR at once, others after a grace period
- * if still running); FORGET/BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends
- * the session cleanly. Any thrown value becomes an errno through {@link errnoOf}: never a crash,
+ * uncopied). A WRITE the op accepts synchronously (`FuseOps.acceptWrite`) is answered first and
+ * stored right after, before the next request is read, so the writer's next write(2) overlaps
+ * our storing of this one. Otherwise a big WRITE's payload is lent to the op as a view of the
+ * receive buffer, uncopied, while later requests are read into a spare buffer from a small
+ * lazily filled {@link BufferPool}. After a reply with nothing else in flight the JS thread
+ * tries a few nonblocking reads, then sleeps up to 200 µs in ppoll on the fd, so a caller
+ * working file by file gets its next request taken at once, as by a thread blocked in read(2),
+ * without the poller's round trip. INTERRUPT aborts the request's signal (read-only requests
+ * are answered EINTR at once, others after a grace period if still running); FORGET and
+ * BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends the session cleanly. Any thrown value becomes an errno through {@link errnoOf}: never a crash,
  * never an unanswered request.
  */
 
@@ -289,6 +290,9 @@ export class FuseSession {
       }
       return;
     }
+    if (req.body.op === "write" && this.#ops.acceptWrite && this.#inited && this.#accept(req)) {
+      return;
+    }
     let held: Uint8Array<ArrayBuffer> | undefined;
     if (req.body.op === "write") {
       if (req.body.data.length < WRITE_VIEW_MIN) req.body.data = req.body.data.slice();
@@ -300,6 +304,46 @@ export class FuseSession {
     this.#dispatch(req, held).catch((err) => {
       log.error(`fuse ${this.#opts.name}: dispatch failed: ${(err as Error)?.stack ?? err}`);
     });
+  }
+
+  /**
+   * The synchronous WRITE path ({@link FuseOps.acceptWrite}): when the op accepts the write,
+   * the reply goes out first and the op's `commit` stores the data right after, in this same
+   * JS turn: the writer's kernel thread copies its next request while we store this one, and
+   * no later request (READ, SETATTR, FLUSH, FSYNC) is read before the data is stored. The data
+   * stays a view of the receive buffer, which is not read into again before `commit` returns.
+   * False when the op wants the async path.
+   */
+  #accept(req: FuseRequest): boolean {
+    const { header: h, body } = req;
+    if (body.op !== "write") return false;
+    let accepted;
+    try {
+      accepted = this.#ops.acceptWrite!(h.nodeid, body.fh, body.offset, body.data);
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (errno === Errno.EIO) log.error(`fuse WRITE: ${(err as Error)?.message ?? err}`);
+      if (this.#opts.debug) log.debug(`fuse: -> WRITE #${h.unique} errno ${errno} (accept)`);
+      this.#send(h.unique, errno);
+      if (this.#inflight.size === 0) this.#spin();
+      return true;
+    }
+    if (!accepted) return false;
+    if (this.#opts.debug) {
+      log.debug(
+        `fuse: <- WRITE #${h.unique} node ${h.nodeid} ${body.data.length}B at ${body.offset}, ` +
+          `accepted ${accepted.count}B`,
+      );
+    }
+    this.#send(h.unique, 0, encodeWriteOut(accepted.count));
+    try {
+      accepted.commit();
+    } catch (err) {
+      // the contract says commit never throws; never let one break the session
+      log.error(`fuse WRITE commit failed: ${(err as Error)?.stack ?? err}`);
+    }
+    if (this.#inflight.size === 0) this.#spin();
+    return true;
   }
 
   #end(why: string): void {

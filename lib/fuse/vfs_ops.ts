@@ -13,6 +13,7 @@ import type { Vfs, VfsAttr, VfsHandle } from "../vfs/vfs.ts";
 import { InodeTable } from "./inode_table.ts";
 import { Fopen, RenameFlag, ROOT_ID } from "./opcodes.ts";
 import type {
+  AcceptedWrite,
   AttrResult,
   CreateResult,
   EntryOut,
@@ -267,6 +268,20 @@ export class VfsOps implements FuseOps {
     data: Uint8Array,
   ): Promise<number> {
     return await this.#file(fh).handle.write(offset, data);
+  }
+
+  /**
+   * Accepts a write synchronously when the open handle can store it without waiting (cached
+   * files, see `VfsHandle.acceptWrite`); undefined for every other case (unknown handle,
+   * streaming handles), which {@link write} then serves or fails.
+   */
+  acceptWrite(
+    _ino: number,
+    fh: number,
+    offset: number,
+    data: Uint8Array,
+  ): AcceptedWrite | undefined {
+    return this.#files.get(fh)?.handle.acceptWrite?.(offset, data);
   }
 
   /** close(2) of one descriptor. */

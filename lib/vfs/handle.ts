@@ -16,12 +16,33 @@ export interface VfsHandle {
    * that keeps the bytes longer must copy them.
    */
   write(offset: number, data: Uint8Array): Promise<number>;
+  /**
+   * Optional fast path of {@link write}: accepts the write synchronously when nothing about it
+   * needs waiting for, else returns undefined (the caller then calls {@link write}). Throws
+   * (synchronously) an error to report instead. The caller answers the writer with `count`,
+   * then calls `commit` in the same JS turn, before anything else touches the file; `data`
+   * stays valid until `commit` returns. So write(2) may return before the bytes are stored: a
+   * failed `commit` is reported by later writes, flush and fsync (see {@link AcceptedWrite}).
+   */
+  acceptWrite?(offset: number, data: Uint8Array): AcceptedWrite | undefined;
   /** Called on each close(2) of a descriptor of this handle; may upload. */
   flush(): Promise<void>;
   /** Makes written data durable as far as the mode allows. */
   fsync(): Promise<void>;
   /** The last close: finishes uploads and frees resources. */
   release(): Promise<void>;
+}
+
+/** A write accepted by {@link VfsHandle.acceptWrite}, to be stored by `commit`. */
+export interface AcceptedWrite {
+  /** The byte count to answer the writer with. */
+  count: number;
+  /**
+   * Stores the data. Never throws: a failure is kept as a sticky error of the file, logged
+   * once and reported by its next write, flush (close(2)) and fsync, as Linux reports a
+   * failed write-back; the bytes that failed are not recorded as written.
+   */
+  commit(): void;
 }
 
 /** A handle as the VFS tracks it: optional hooks for truncate, rename and size overlay. */

@@ -20,11 +20,17 @@
  * never leaves a mark that would upload stale or removed data. A file closed while written to
  * again afterwards is uploaded as found after a crash (as a dirty entry with metadata is). The
  * marks are used only where a probe at start-up shows the file system keeps mode bits.
+ *
+ * A write may also be accepted synchronously ({@link CacheItem.acceptWrite}) and stored right
+ * after the writer has been answered; a failure to store it is a sticky error that later
+ * writes, close(2) and fsync(2) report.
  */
 
 import { dirname, join } from "node:path";
 import type { Backend, Entry } from "../../backends/backend.ts";
-import { Errno, FsError } from "../../errors.ts";
+import { Errno, errnoOf, FsError } from "../../errors.ts";
+import { log } from "../../util/log.ts";
+import type { AcceptedWrite } from "../handle.ts";
 import type { CacheOptions } from "./cache_options.ts";
 import type { CachePaths } from "./cache_paths.ts";
 import {
@@ -135,6 +141,13 @@ export class CacheItem {
   #waiters = new Set<() => void>();
   #removed = false;
   #dirtySaved: Promise<void> | undefined;
+  /** Whether {@link #dirtySaved} has resolved: the dirty state it stores is on disk. */
+  #dirtyReady = false;
+  /**
+   * The failure of a write that was accepted before it was stored ({@link acceptWrite}): sticky
+   * until the last writable handle closes, reported by every write, flush and fsync until then.
+   */
+  #writeError: FsError | undefined;
   #saveChain: Promise<void> = Promise.resolve();
   /** Metadata changed since it was last saved. */
   #metaDirty = false;
@@ -164,7 +177,10 @@ export class CacheItem {
     this.#ranges.truncate(meta.size);
     this.#gen = meta.dirty ? 1 : 0;
     this.#cleanGen = 0;
-    if (meta.dirty) this.#dirtySaved = Promise.resolve();
+    if (meta.dirty) {
+      this.#dirtySaved = Promise.resolve();
+      this.#dirtyReady = true;
+    }
     this.#metaOnDisk = stored;
     // Stored metadata of a new local file: its data file may have been marked before.
     this.#marked = stored && meta.fingerprint === null;
@@ -333,6 +349,8 @@ export class CacheItem {
   async close(writable: boolean): Promise<void> {
     this.#opens--;
     if (writable) this.#writers--;
+    // Every writer has been told (at its flush) about a failed accepted write.
+    if (this.#writers === 0) this.#writeError = undefined;
     if (this.#opens === 0) {
       for (const f of this.#fetches) if (f.paced) f.abort();
     }
@@ -622,7 +640,14 @@ export class CacheItem {
       this.#gen++;
       // Stored metadata that says "clean" must say "dirty" before the data changes; with no
       // stored metadata, a crash leaves only an orphan data file (removed on the next open).
-      this.#dirtySaved = this.#metaOnDisk ? this.saveMeta() : Promise.resolve();
+      const saved = this.#metaOnDisk ? this.saveMeta() : Promise.resolve();
+      this.#dirtySaved = saved;
+      this.#dirtyReady = !this.#metaOnDisk;
+      if (!this.#dirtyReady) {
+        saved.then(() => {
+          if (this.#dirtySaved === saved) this.#dirtyReady = true;
+        }, () => {});
+      }
       this.#metaDirty = true;
     } else {
       this.#gen++;
@@ -638,14 +663,76 @@ export class CacheItem {
   /**
    * Writes `data` at `offset` (an open handle is required). Returns the bytes written. `data` is
    * written to the cache file before the promise settles and never kept afterwards (callers may
-   * reuse its buffer then).
+   * reuse its buffer then). Fails with the sticky error of an earlier accepted write that could
+   * not be stored ({@link acceptWrite}).
    */
   async write(offset: number, data: Uint8Array): Promise<number> {
+    this.#throwWriteError();
     await this.#markDirty();
+    this.#throwWriteError();
     if (this.#fileUsers === 0) {
       throw new FsError(`write to a closed cache item ${this.#path}`, Errno.EBADF);
     }
     this.#openFileSync();
+    this.#store(offset, data);
+    return data.length;
+  }
+
+  /**
+   * Accepts a write synchronously when nothing about it needs waiting for: an open handle, the
+   * dirty state already on disk (no metadata write pending), the data file open. Returns the
+   * byte count and a `commit` that stores the data; undefined when the write must take the
+   * async path ({@link write}). Throws the sticky error of an earlier failed commit.
+   *
+   * The caller replies before it calls `commit`, in the same JS turn (no other request can be
+   * handled in between, so reads, truncates, flushes and fsyncs still see the write). The
+   * changed guarantee: write(2) may return before the bytes are in the cache file. A `commit`
+   * that fails (ENOSPC, EIO) never throws: it records a sticky error, logged once, which every
+   * later write, flush (close(2)) and fsync of the file reports until its last writable handle
+   * closes, as Linux reports a failed write-back. The failed bytes are never recorded as
+   * present nor extend the size: what is uploaded is what was stored, the same as after a write
+   * that failed synchronously. Nothing that close(2) or fsync(2) returned success for is lost.
+   */
+  acceptWrite(offset: number, data: Uint8Array): AcceptedWrite | undefined {
+    this.#throwWriteError();
+    if (!this.dirty || !this.#dirtySaved || !this.#dirtyReady || this.#fileUsers === 0) {
+      return undefined;
+    }
+    this.#openFileSync();
+    return { count: data.length, commit: () => this.#commit(offset, data) };
+  }
+
+  /** Stores an accepted write; a failure becomes the sticky write error. */
+  #commit(offset: number, data: Uint8Array): void {
+    try {
+      this.#store(offset, data);
+    } catch (err) {
+      const e = new FsError(
+        `writing ${data.length} bytes at ${offset} of ${JSON.stringify(this.#path)} to the ` +
+          `cache failed: ${(err as Error)?.message ?? err}`,
+        errnoOf(err),
+        { cause: err },
+      );
+      this.#writeError = e;
+      log.error(`vfs cache: ${e.message} (reported at the next write, close or fsync)`);
+    }
+  }
+
+  /** Throws the sticky error of a failed accepted write, if any. */
+  #throwWriteError(): void {
+    if (this.#writeError) throw this.#writeError;
+  }
+
+  /**
+   * The sticky error of an accepted write that could not be stored (see {@link acceptWrite}),
+   * until the last writable handle closes.
+   */
+  get writeError(): FsError | undefined {
+    return this.#writeError;
+  }
+
+  /** Writes `data` at `offset` into the open data file and records it (present, size, times). */
+  #store(offset: number, data: Uint8Array): void {
     this.#gen++;
     this.#metaDirty = true;
     this.#dataDirty = true;
@@ -655,7 +742,6 @@ export class CacheItem {
     this.#size = Math.max(this.#size, offset + data.length);
     this.#mtimeMs = Date.now();
     this.#atimeMs = this.#mtimeMs;
-    return data.length;
   }
 
   /** Changes the size (an open handle is required); growth reads as zeros. */

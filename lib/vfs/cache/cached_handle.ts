@@ -3,12 +3,14 @@
  * The {@link VfsHandle} of a file opened through the VFS cache: reads and writes go to the
  * cache item; close(2) (`flush`) writes changes to the cache atomically (a batched sync makes
  * them durable against power loss shortly after); `fsync` makes them durable at once, then
- * uploads and waits (with a logged deadline); the last close (`release`) hands the item back to the cache,
- * which schedules the write-back upload.
+ * uploads and waits (with a logged deadline); the last close (`release`) hands the item back to
+ * the cache, which schedules the write-back upload. A write may be accepted synchronously and
+ * stored right after the reply (`acceptWrite`); if storing it fails, flush and fsync report it.
  */
 
 import { Errno, FsError } from "../../errors.ts";
 import { log } from "../../util/log.ts";
+import type { AcceptedWrite } from "../handle.ts";
 import type { CacheItem, ReadState } from "./cache_item.ts";
 
 /** The open-file contract of the VFS (`lib/vfs/handle.ts`), repeated here structurally. */
@@ -19,6 +21,8 @@ export interface VfsHandle {
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Writes `data` at `offset`; returns the bytes written. `data` is valid until it settles. */
   write(offset: number, data: Uint8Array): Promise<number>;
+  /** Optional synchronous fast path of `write` (see `VfsHandle.acceptWrite`). */
+  acceptWrite?(offset: number, data: Uint8Array): AcceptedWrite | undefined;
   /** Called on each close(2) of a descriptor of this handle. */
   flush(): Promise<void>;
   /** Makes written data durable. */
@@ -94,19 +98,38 @@ export class CachedHandle implements VfsHandle {
   }
 
   /**
+   * Accepts a write synchronously when the item can store it without waiting (see
+   * `CacheItem.acceptWrite`); undefined (a released or read-only handle, an item whose dirty
+   * state is not on disk yet) sends the caller to {@link write}, which reports any error.
+   */
+  acceptWrite(offset: number, data: Uint8Array): AcceptedWrite | undefined {
+    if (this.#released || !this.#writable) return undefined;
+    return this.#item.acceptWrite(this.#append ? this.#item.size : offset, data);
+  }
+
+  /**
    * close(2): writes the data and metadata of a changed file to the cache (atomically, safe
    * from a killed process); durability against power loss follows in a batched sync.
    */
   async flush(): Promise<void> {
     this.#check();
     if (this.#item.dirty) await this.#item.persist(true, { defer: true });
+    // A write accepted before it was stored failed: close(2) reports it (what was stored stays).
+    const failed = this.#item.writeError;
+    if (failed) throw failed;
   }
 
-  /** fsync(2): durable in the cache, then uploaded (waits up to the fsync deadline). */
+  /**
+   * fsync(2): durable in the cache, then uploaded (waits up to the fsync deadline). A write
+   * accepted before it was stored that failed is reported after the stored data is made
+   * durable, without an upload.
+   */
   async fsync(): Promise<void> {
     this.#check();
     if (!this.#item.dirty) return;
     await this.#item.persist(true);
+    const failed = this.#item.writeError;
+    if (failed) throw failed;
     await this.#host.syncDeferred();
     await this.#host.uploadAndWait(this.#item);
   }

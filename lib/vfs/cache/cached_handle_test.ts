@@ -1,0 +1,130 @@
+import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:assert/strict";
+import { MemoryBackend } from "../../backends/memory.ts";
+import { Errno, FsError } from "../../errors.ts";
+import { CachePaths } from "./cache_paths.ts";
+import { VfsCache } from "./vfs_cache.ts";
+
+const TUNING = { retryMinMs: 10, retryMaxMs: 50, closeDeadlineMs: 2000 };
+
+/** open(2) flags O_RDWR | O_CREAT | O_TRUNC. */
+const O_RDWR_CREAT_TRUNC = 0o1102;
+/** open(2) flags O_RDWR. */
+const O_RDWR = 0o2;
+/** open(2) flags O_RDONLY. */
+const O_RDONLY = 0;
+
+/** A writes-mode cache in `dir` over `backend` whose uploads wait an hour (until sync()). */
+function openHeldWrites(backend: MemoryBackend, dir: string): Promise<VfsCache> {
+  return VfsCache.open({
+    backend,
+    cacheDir: dir,
+    options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
+    tuning: TUNING,
+  });
+}
+
+async function withCache(
+  fn: (cache: VfsCache, backend: MemoryBackend, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const backend = new MemoryBackend();
+  const cache = await openHeldWrites(backend, dir);
+  try {
+    await fn(cache, backend, dir);
+  } finally {
+    await cache.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function remoteBytes(backend: MemoryBackend, path: string): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(await backend.read(path)).arrayBuffer());
+}
+
+function errnoIs(errno: number): (err: unknown) => boolean {
+  return (err: unknown) => err instanceof FsError && err.errno === errno;
+}
+
+Deno.test("CachedHandle.acceptWrite() answers first; commit() stores the bytes for reads and the upload", async () => {
+  await withCache(async (cache, backend) => {
+    const h = await cache.open("a", O_RDWR_CREAT_TRUNC, undefined);
+    const data = new TextEncoder().encode("hello world");
+    const acc = h.acceptWrite(0, data);
+    ok(acc, "a new file opened for writing takes the synchronous path");
+    assertEquals(acc.count, data.length);
+    // Nothing is stored before commit().
+    assertEquals(h.currentSize(), 0);
+    acc.commit();
+    assertEquals(h.currentSize(), data.length);
+    assertEquals(await h.read(0, 100), data);
+    // A second write at the end, then the upload carries both.
+    const more = h.acceptWrite(data.length, new TextEncoder().encode("!"));
+    ok(more);
+    more.commit();
+    await h.flush();
+    await h.release();
+    await cache.sync();
+    assertEquals(new TextDecoder().decode(await remoteBytes(backend, "a")), "hello world!");
+  });
+});
+
+Deno.test("CachedHandle.acceptWrite() sends read-only, released and not-yet-dirty handles to write()", async () => {
+  await withCache(async (cache, backend) => {
+    const w = await cache.open("b", O_RDWR_CREAT_TRUNC, undefined);
+    await w.write(0, new Uint8Array([1, 2, 3]));
+    await w.flush();
+    await w.release();
+    assertEquals(w.acceptWrite(0, new Uint8Array([9])), undefined, "released");
+    await cache.sync();
+    const entry = await backend.stat("b");
+    const r = await cache.open("b", O_RDONLY, entry);
+    assertEquals(r.acceptWrite(0, new Uint8Array([9])), undefined, "read-only");
+    await r.release();
+    // A clean file with stored metadata: its dirty flag must reach disk first (async path).
+    const rw = await cache.open("b", O_RDWR, entry);
+    assertEquals(rw.acceptWrite(0, new Uint8Array([9])), undefined, "clean item");
+    assertEquals(await rw.write(0, new Uint8Array([4])), 1);
+    // Now dirty on disk: later writes are accepted synchronously.
+    const acc = rw.acceptWrite(1, new Uint8Array([5]));
+    ok(acc);
+    acc.commit();
+    await rw.flush();
+    await rw.release();
+    await cache.sync();
+    assertEquals(await remoteBytes(backend, "b"), new Uint8Array([4, 5, 3]));
+  });
+});
+
+Deno.test("CachedHandle: a failed commit() is a sticky error for write, flush and fsync; the failed bytes are not uploaded", async () => {
+  await withCache(async (cache, backend, dir) => {
+    const h = await cache.open("c", O_RDWR_CREAT_TRUNC, undefined);
+    // The data file is created by the first write: make it /dev/full, which fails every write
+    // with ENOSPC, as a full cache file system does.
+    const paths = new CachePaths(dir, backend.name);
+    await Deno.mkdir(paths.dataRoot, { recursive: true });
+    await Deno.symlink("/dev/full", paths.data("c"));
+    const acc = h.acceptWrite(0, new Uint8Array(4096).fill(1));
+    ok(acc);
+    assertEquals(acc.count, 4096);
+    acc.commit(); // never throws: the error is kept
+    assertEquals(h.currentSize(), 0, "the failed bytes are not recorded");
+    throws(() => h.acceptWrite(4096, new Uint8Array(10)), errnoIs(Errno.ENOSPC));
+    await rejects(h.write(4096, new Uint8Array(10)), errnoIs(Errno.ENOSPC));
+    await rejects(h.fsync(), errnoIs(Errno.ENOSPC));
+    await rejects(h.flush(), errnoIs(Errno.ENOSPC));
+    // Still reported to every close(2) until the last writable handle is released.
+    await rejects(h.flush(), errnoIs(Errno.ENOSPC));
+    await h.release();
+    await cache.sync();
+    // What was stored (nothing) is uploaded: never the bytes that failed.
+    assertEquals((await remoteBytes(backend, "c")).length, 0);
+    // The error ended with the last writer: a new open writes normally.
+    await Deno.remove(paths.data("c"));
+    const again = await cache.open("c", O_RDWR_CREAT_TRUNC, await backend.stat("c"));
+    assertEquals(await again.write(0, new Uint8Array([7])), 1);
+    await again.flush();
+    await again.release();
+    await cache.sync();
+    assertEquals(await remoteBytes(backend, "c"), new Uint8Array([7]));
+  });
+});
