@@ -1,11 +1,12 @@
 /**
  * @module
  * The few libc calls FUSE needs, through `Deno.dlopen("libc.so.6")`: open/close/read/write,
- * poll, eventfd, mount/umount2, socketpair/recvmsg/fcntl and errno. Synchronous calls run on
- * the JS thread, so `errno` is read right after them; the only calls marked `nonblocking`
- * (poll, recvmsg) run on Deno's blocking pool, where errno is lost, so callers only use their
- * return value. Every buffer handed to a nonblocking call or referenced by a raw pointer is made
- * from an explicit `ArrayBuffer` (off the V8 heap, it never moves).
+ * poll, eventfd, mount/umount2, socketpair/recvmsg/fcntl, errno, and glibc's malloc tuning
+ * (mallopt, malloc_trim: `libc.so.6` is glibc, whose malloc Deno and V8 use). Synchronous
+ * calls run on the JS thread, so `errno` is read right after them; the only calls marked
+ * `nonblocking` (poll, recvmsg) run on Deno's blocking pool, where errno is lost, so callers
+ * only use their return value. Every buffer handed to a nonblocking call or referenced by a raw
+ * pointer is made from an explicit `ArrayBuffer` (off the V8 heap, it never moves).
  */
 
 const SYMBOLS = {
@@ -25,6 +26,8 @@ const SYMBOLS = {
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
+  mallopt: { parameters: ["i32", "i32"], result: "i32" },
+  malloc_trim: { parameters: ["usize"], result: "i32" },
 } as const;
 
 let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -307,4 +310,24 @@ export async function recvFd(sock: number): Promise<number> {
   if (clen < 20 || cv.getInt32(8, true) !== Sys.SOL_SOCKET) return -1;
   if (cv.getInt32(12, true) !== Sys.SCM_RIGHTS) return -1;
   return cv.getInt32(16, true);
+}
+
+/** glibc's `mallopt` parameter numbers (malloc.h). */
+export const Malloc = {
+  M_TRIM_THRESHOLD: -1,
+  M_MMAP_THRESHOLD: -3,
+} as const;
+
+/** glibc `mallopt(param, value)`; returns true if glibc accepted it. */
+export function mallopt(param: number, value: number): boolean {
+  return libc().mallopt(param, value) === 1;
+}
+
+/**
+ * glibc `malloc_trim(0)`: gives the free memory of every malloc arena back to the kernel (the
+ * top of the heap is shrunk, free pages inside it are discarded with MADV_DONTNEED). Returns
+ * true if any memory was released.
+ */
+export function mallocTrim(): boolean {
+  return libc().malloc_trim(0n) === 1;
 }

@@ -3,7 +3,9 @@
  * The real {@link Mounter}: a volume's backend is built with `newBackend` at Create (so a bad
  * host or password fails there), a {@link Vfs} is made on first mount and kept warm until the
  * driver says the volume is idle, and `mountVfs` puts it on the mountpoint. Flushing is
- * `vfs.sync()`: every pending write is on the remote when it resolves.
+ * `vfs.sync()`: every pending write is on the remote when it resolves. The mounter tunes malloc
+ * for many FUSE sessions, and memory freed by a mount, unmount or idle VFS is handed back to the
+ * kernel once the daemon is quiet (`daemon_memory.ts`).
  */
 import { newBackend } from "../backends/new_backend.ts";
 import type { Backend } from "../backends/backend.ts";
@@ -12,6 +14,7 @@ import { NotFoundError } from "../errors.ts";
 import { type FuseMount, mountVfs } from "../fuse/mount_vfs.ts";
 import { log } from "../util/log.ts";
 import { Vfs } from "../vfs/vfs.ts";
+import { IdleRelease, tuneMallocForMounts } from "./daemon_memory.ts";
 import type { Mounter, RuntimeStatus, VolumeRuntime, VolumeSetup } from "./mounter.ts";
 
 /** Settings of a {@link FuseMounter}. */
@@ -25,6 +28,9 @@ export interface FuseMounterOptions {
   /** Environment for `RCLONE_*` lookups (default: the process environment). */
   env?: Record<string, string | undefined>;
 }
+
+/** One quiet-period release for every volume of the process. */
+const idleRelease = new IdleRelease();
 
 class FuseRuntime implements VolumeRuntime {
   #setup: VolumeSetup;
@@ -51,6 +57,7 @@ class FuseRuntime implements VolumeRuntime {
     if (!opts.devname) opts.devname = this.#setup.displayRemote;
     const fuse = await mountVfs(this.#vfs, mountpoint, opts);
     this.#fuse = fuse;
+    idleRelease.poke();
     fuse.closed.then(() => {
       if (this.#fuse !== fuse) return;
       this.#fuse = undefined;
@@ -67,6 +74,7 @@ class FuseRuntime implements VolumeRuntime {
     if (!fuse) return;
     this.#fuse = undefined;
     await fuse.unmount({ deadlineMs });
+    idleRelease.poke();
   }
 
   async idle(): Promise<void> {
@@ -74,6 +82,7 @@ class FuseRuntime implements VolumeRuntime {
     if (!vfs || this.#fuse) return;
     this.#vfs = undefined;
     await vfs.shutdown();
+    idleRelease.poke();
   }
 
   async close(): Promise<void> {
@@ -120,6 +129,7 @@ export class FuseMounter implements Mounter {
   /** A mounter reading rclone.conf from `opts.configPath`. */
   constructor(opts: FuseMounterOptions) {
     this.#opts = opts;
+    tuneMallocForMounts();
   }
 
   /**

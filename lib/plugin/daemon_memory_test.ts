@@ -1,0 +1,87 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { IdleRelease, MMAP_THRESHOLD, tuneMallocForMounts } from "./daemon_memory.ts";
+
+const RECEIVE_BUFFER_SIZE = (1 << 20) + 64 * 1024;
+
+/** glibc's malloc/free, to look at where blocks of a given size come from. */
+const glibc = Deno.dlopen("libc.so.6", {
+  malloc: { parameters: ["usize"], result: "pointer" },
+  free: { parameters: ["pointer"], result: "void" },
+});
+
+/** Runs `fn` with a referenced timer: IdleRelease's own timer does not keep the test alive. */
+async function keepingAlive(fn: () => Promise<void>): Promise<void> {
+  const keep = setInterval(() => {}, 1000);
+  try {
+    await fn();
+  } finally {
+    clearInterval(keep);
+  }
+}
+
+/**
+ * Whether glibc serves a `size`-byte block from its own mapping: the chunk's size word, just
+ * before the pointer malloc returns, has IS_MMAPPED (0x2) set.
+ */
+function mmapped(size: number): boolean {
+  const p = glibc.symbols.malloc(BigInt(size));
+  if (!p) throw new Error(`malloc(${size}) failed`);
+  try {
+    const sizeWord = new Deno.UnsafePointerView(Deno.UnsafePointer.offset(p, -8)!).getBigUint64();
+    return (sizeWord & 2n) !== 0n;
+  } finally {
+    glibc.symbols.free(p);
+  }
+}
+
+Deno.test("tuneMallocForMounts() keeps receive buffers in their own mappings, 1 MiB blocks on the heap", () => {
+  // Freeing a mapped 16 MiB block raises glibc's dynamic threshold to 16 MiB: untuned, a
+  // receive buffer would then come from the heap (where calloc makes a recycled block resident).
+  mmapped(16 << 20);
+  assertEquals(tuneMallocForMounts(), true);
+  assertEquals(tuneMallocForMounts(), true, "a second call changes nothing");
+  assertEquals(mmapped(RECEIVE_BUFFER_SIZE), true);
+  assertEquals(mmapped(MMAP_THRESHOLD), true);
+  assertEquals(mmapped(1 << 20), false, "a 1 MiB READ reply still comes from the heap");
+  mmapped(16 << 20);
+  assertEquals(mmapped(RECEIVE_BUFFER_SIZE), true, "no longer raised by frees");
+});
+
+Deno.test("IdleRelease runs once after the last of several pokes", () =>
+  keepingAlive(async () => {
+    const released = Promise.withResolvers<void>();
+    let calls = 0;
+    const idle = new IdleRelease(30, () => {
+      calls++;
+      released.resolve();
+    });
+    idle.poke();
+    idle.poke();
+    assertEquals(idle.pending, true);
+    idle.poke();
+    await released.promise;
+    assertEquals(calls, 1);
+    assertEquals(idle.pending, false);
+    // A later poke starts a new quiet period.
+    const again = Promise.withResolvers<void>();
+    const idle2 = new IdleRelease(10, () => again.resolve());
+    idle2.poke();
+    await again.promise;
+    assertEquals(idle2.pending, false);
+  }));
+
+Deno.test("IdleRelease.cancel() drops a pending release", () =>
+  keepingAlive(async () => {
+    let calls = 0;
+    const idle = new IdleRelease(10, () => calls++);
+    idle.poke();
+    idle.cancel();
+    assertEquals(idle.pending, false);
+    // A second release with the same quiet period fires; the cancelled one never did.
+    const done = Promise.withResolvers<void>();
+    const other = new IdleRelease(10, () => done.resolve());
+    other.poke();
+    await done.promise;
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(calls, 0);
+  }));
