@@ -731,12 +731,25 @@ export class CacheItem {
     return this.#writeError;
   }
 
-  /** Writes `data` at `offset` into the open data file and records it (present, size, times). */
+  /**
+   * Writes `data` at `offset` into the open data file and records it (present, size, times).
+   * A failed write records nothing; what it may have written past the end is cut off, so a
+   * later growing truncate reads zeros there, not part of the failed write.
+   */
   #store(offset: number, data: Uint8Array): void {
     this.#gen++;
     this.#metaDirty = true;
     this.#dataDirty = true;
-    this.#pwrite(offset, data);
+    try {
+      this.#pwrite(offset, data);
+    } catch (err) {
+      if (offset + data.length > this.#size) {
+        try {
+          this.#file!.truncateSync(this.#size);
+        } catch { /* the write's error is the one to report */ }
+      }
+      throw err;
+    }
     if (offset > this.#size) this.#ranges.add(this.#size, offset);
     this.#ranges.add(offset, offset + data.length);
     this.#size = Math.max(this.#size, offset + data.length);
