@@ -6,6 +6,7 @@
  */
 import { readTextFileSync } from "../fuse/libc.ts";
 import { log } from "../util/log.ts";
+import { rmdir } from "./rmdir.ts";
 
 /** One line of `/proc/self/mountinfo` reduced to what we need. */
 export interface MountInfo {
@@ -128,16 +129,18 @@ export async function prepareMountpoint(
 }
 
 /**
- * Removes a volume's mountpoint directory if it is empty and not mounted (best effort). A
- * mounted one is left alone without being touched (a hung FUSE server there must not block
- * us). An unmounted one is a plain directory of the local base dir, removed on Deno's thread
- * pool: the mount table is read at once, and the removal runs alongside whatever the caller
- * does next (Remove writes the state file then), since on a busy ext4 rmdir(2) waits for the
- * journal as long as the state file's rename does, and the two waits then overlap.
+ * Removes a volume's mountpoint directory if it is empty and not mounted (best effort). The
+ * removal is a bare rmdir(2) on Deno's thread pool ({@link rmdir}), under way when this
+ * returns, so it runs alongside whatever the caller does next (Remove writes the state file
+ * then: on a busy ext4 rmdir(2) waits for the journal as long as the state file's rename
+ * does, and the two waits overlap). A mounted directory is never entered (rmdir(2) of a
+ * mountpoint fails with EBUSY from the parent's entry; no stat first): a hung FUSE server
+ * there can't block us. Only when rmdir fails does the mount table say why: mounted (left
+ * alone, silently), already gone (fine) or anything else (logged).
  */
 export async function removeMountpoint(path: string): Promise<void> {
+  if (await rmdir(path)) return;
   try {
-    // Synchronous up to the removal's start, so it is under way when this returns.
     if (mountAtSync(path)) return;
     await Deno.remove(path);
   } catch (err) {

@@ -50,3 +50,36 @@ Deno.test("escapeMountinfo() escapes like the kernel; mountAt() finds real mount
     await Deno.remove(dir);
   }
 });
+
+Deno.test("removeMountpoint() leaves a non-empty directory, accepts a missing one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/full`);
+    await Deno.writeTextFile(`${dir}/full/x`, "x");
+    await removeMountpoint(`${dir}/full`);
+    assertEquals(await Deno.readTextFile(`${dir}/full/x`), "x");
+    await removeMountpoint(`${dir}/missing`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "removeMountpoint() leaves a mounted directory and its mount alone",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const mp = `${dir}/vol`;
+    await Deno.mkdir(mp);
+    const mounted = await new Deno.Command("mount", { args: ["-t", "tmpfs", "none", mp] })
+      .output();
+    try {
+      assertEquals(mounted.success, true);
+      await removeMountpoint(mp);
+      assertEquals((await mountAt(mp))?.fstype, "tmpfs");
+    } finally {
+      if (mounted.success) await new Deno.Command("umount", { args: [mp] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

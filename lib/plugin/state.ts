@@ -12,15 +12,16 @@
  *   either the old or the new complete file, never a torn one.
  * - The fsyncs that make it survive a power loss (the file's data, then the directory entry)
  *   run in the background {@link SYNC_DELAY_MS} after the first unsynced save, batched: saves
- *   made in that window or while a sync runs share the next one. The delay keeps a burst of
- *   API calls (Docker Compose creating or removing volumes one after the other) from meeting
- *   a journal commit on every call: a sync started right after each answer made the next
- *   call's file creation, rename and rmdir wait for it (ext4 orders them behind the commit),
- *   ~0.3 ms each. {@link StateFile.durable} skips the delay and waits for the sync (the exit
- *   sequence calls it).
+ *   made in that window share that sync, saves made while a sync runs share the next one,
+ *   {@link SYNC_DELAY_MS} after it (at most one sync per delay). The delay keeps a burst or
+ *   a steady stream of API calls (Docker Compose creating or removing volumes one after the
+ *   other) from meeting a journal commit on every call: a sync started right after each
+ *   answer (or after the previous sync) made the next call's file creation, rename and rmdir
+ *   wait for it (ext4 orders them behind the commit), ~0.3 ms each. {@link StateFile.durable}
+ *   skips the delays and waits for the syncs (the exit sequence calls it).
  *
  * What this gives up compared with fsync-before-answer: a power loss (or kernel crash) within
- * {@link SYNC_DELAY_MS} plus a few milliseconds between an answer and its fsync can bring back
+ * {@link SYNC_DELAY_MS} plus the time of two syncs between an answer and its fsync can bring back
  * the previous state, or —
  * on a file system that does not order a rename after the data it replaces (ext4 does, with
  * its default `auto_da_alloc`) — an empty file, which {@link StateFile.load} moves aside.
@@ -112,7 +113,9 @@ export class StateFile {
   #syncing?: Promise<void>;
   #startSync?: () => void;
   #unsynced = false;
+  #hurry = false;
   #dirReady = false;
+  #syncRounds = 0;
 
   /** A state file at `path` (nothing is read or written yet). */
   constructor(path: string) {
@@ -193,9 +196,15 @@ export class StateFile {
     return this.#syncing !== undefined;
   }
 
+  /** How many background sync rounds (file data, then directory) have started so far. */
+  get syncRounds(): number {
+    return this.#syncRounds;
+  }
+
   /** Resolves once every save made so far is on stable storage (fsynced), without delay. */
   async durable(): Promise<void> {
     while (this.#syncing) {
+      this.#hurry = true;
       this.#startSync?.();
       await this.#syncing;
     }
@@ -226,21 +235,27 @@ export class StateFile {
   }
 
   /**
-   * After {@link SYNC_DELAY_MS} (or at once when {@link StateFile.durable} asks), fsyncs the
-   * file's data and its directory until no save is left unsynced.
+   * Fsyncs the file's data and its directory, each round {@link SYNC_DELAY_MS} after the
+   * previous one ended (at once when {@link StateFile.durable} asks), until no save is left
+   * unsynced. The pause between rounds keeps a steady stream of saves (a Remove every
+   * millisecond) from meeting a journal commit on every call, as the first delay does for a
+   * burst: back to back, the fsyncs made each save's rename wait for them.
    */
   async #syncLoop(): Promise<void> {
     try {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, SYNC_DELAY_MS);
-        this.#startSync = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#startSync = undefined;
       while (this.#unsynced) {
+        if (!this.#hurry) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, SYNC_DELAY_MS);
+            this.#startSync = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.#startSync = undefined;
+        }
         this.#unsynced = false;
+        this.#syncRounds++;
         try {
           const f = await Deno.open(this.path, { read: true });
           try {
@@ -255,6 +270,7 @@ export class StateFile {
       }
     } finally {
       this.#syncing = undefined;
+      this.#hurry = false;
     }
   }
 }

@@ -139,6 +139,27 @@ Deno.test("StateFile: the background fsync of a burst of saves runs by itself af
   }
 });
 
+Deno.test("StateFile: a steady stream of saves gets at most one sync round per delay", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sf = new StateFile(`${dir}/docker-plugin.state`);
+    const t0 = performance.now();
+    // Saves every ~2 ms for 4 delays: back-to-back rounds would run one per fsync.
+    for (let i = 0; performance.now() - t0 < 4 * SYNC_DELAY_MS; i++) {
+      await sf.save([vol(`v${i}`)]);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const rounds = sf.syncRounds;
+    const elapsed = performance.now() - t0;
+    ok(rounds <= Math.ceil(elapsed / SYNC_DELAY_MS) + 1, `${rounds} rounds in ${elapsed} ms`);
+    await sf.durable();
+    assertEquals(sf.syncPending, false);
+    ok(sf.syncRounds >= 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("StateFile.save() rejects when the file can't be replaced and keeps the old one", async () => {
   const dir = await Deno.makeTempDir();
   try {
