@@ -174,6 +174,9 @@ function joinOpts(v: { fs: string; type: string; path: string; options: Record<s
   return out;
 }
 
+/** How long queued reachability probes wait, so that a run of Gets starts them together. */
+export const PROBE_BATCH_MS = 100;
+
 async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -194,6 +197,8 @@ export class Driver {
   #volumes = new Map<string, Volume>();
   #locks = new Map<string, Mutex>();
   #releasing = new Map<string, Promise<void>>();
+  #probes = new Map<Volume, VolumeRuntime>();
+  #probeTimer?: ReturnType<typeof setTimeout>;
   #closing = false;
 
   /** Creates a driver; call {@link Driver.restore} to load the state file. */
@@ -576,8 +581,11 @@ export class Driver {
   }
 
   /**
-   * Starts a reachability probe if the last one is older than the probe interval. It starts
-   * on a later turn of the event loop, so the answer that asked for it goes out first.
+   * Queues a reachability probe if the last one is older than the probe interval. Queued
+   * probes start together {@link PROBE_BATCH_MS} after the first of them, on one timer: the
+   * answer that asked goes out first, and a run of Gets (`docker volume ls` then inspect, a
+   * Compose project starting) pays for its probes once instead of every next call meeting
+   * the previous Get's timer and `stat` on the event loop.
    */
   #maybeProbe(vol: Volume): void {
     const runtime = vol.runtime;
@@ -585,7 +593,20 @@ export class Driver {
     if (Date.now() - vol.lastProbe < this.#opts.probeIntervalMs) return;
     vol.probing = true;
     vol.lastProbe = Date.now();
-    setTimeout(() => {
+    this.#probes.set(vol, runtime);
+    this.#probeTimer ??= setTimeout(() => this.#runProbes(), PROBE_BATCH_MS);
+  }
+
+  /** Starts every queued probe; each records its volume's reachability when it settles. */
+  #runProbes(): void {
+    this.#probeTimer = undefined;
+    const queued = [...this.#probes];
+    this.#probes.clear();
+    for (const [vol, runtime] of queued) {
+      if (this.#volumes.get(vol.name) !== vol || vol.runtime !== runtime) {
+        vol.probing = false; // Removed or rebuilt meanwhile: its next Get probes again.
+        continue;
+      }
       withDeadline(runtime.probe(), 10_000, "probe").then(
         () => vol.reachable = true,
         (err) => {
@@ -593,7 +614,7 @@ export class Driver {
           vol.lastError = `remote unreachable: ${(err as Error).message}`;
         },
       ).finally(() => vol.probing = false);
-    }, 0);
+    }
   }
 
   /** `VolumeDriver.Get`: Status has the mount IDs plus health and write-back figures. */
@@ -786,6 +807,10 @@ export class Driver {
    */
   async shutdown(deadlineMs = 30_000): Promise<void> {
     this.#closing = true;
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
+    for (const vol of this.#probes.keys()) vol.probing = false;
+    this.#probes.clear();
     await Promise.all([...this.#volumes.values()].map(async (vol) => {
       this.#stopTimers(vol);
       const work = async () => {

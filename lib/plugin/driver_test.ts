@@ -292,3 +292,33 @@ Deno.test("Driver: named remotes resolve from a plain and from an encrypted rclo
     await t.cleanup();
   }
 });
+
+Deno.test("Driver: Gets queue reachability probes that run together and report per volume", async () => {
+  const t = await testEnv();
+  try {
+    const status = async (name: string) =>
+      (await t.call("/VolumeDriver.Get", { Name: name })).json.Volume.Status;
+    for (const name of ["up1", "up2", "down"]) {
+      await Deno.mkdir(`${t.dir}/data/${name}`, { recursive: true });
+      await t.call("/VolumeDriver.Create", {
+        Name: name,
+        Opts: { remote: `${t.dir}/data/${name}` },
+      });
+    }
+    t.mounter.failProbe.set("down", "connection refused");
+    // The first Get answers before its probe ran.
+    for (const name of ["up1", "up2", "down"]) {
+      assertEquals((await status(name)).Reachable, "unknown");
+    }
+    for (let i = 0; i < 200 && (await status("down")).Reachable === "unknown"; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assertEquals((await status("up1")).Reachable, true);
+    assertEquals((await status("up2")).Reachable, true);
+    const down = await status("down");
+    assertEquals(down.Reachable, false);
+    match(down.LastError, /remote unreachable: connection refused/);
+  } finally {
+    await t.cleanup();
+  }
+});
