@@ -14,7 +14,7 @@ import type { OptionValue } from "../config/option_schema.ts";
 import { Msg, type VolumeInfo } from "./api.ts";
 import type { Mounter, VolumeRuntime } from "./mounter.ts";
 import { Mutex } from "./mutex.ts";
-import { StateFile, type StateVolume } from "./state.ts";
+import { byName, encodeEntry, encodeHead, StateFile } from "./state.ts";
 import {
   connectionString,
   type OptionContext,
@@ -114,6 +114,8 @@ interface Volume {
   probing: boolean;
   /** `created` formatted for Docker's CreatedAt, computed on first use. */
   createdAt?: string;
+  /** The state file's entry for this volume up to its mounts ({@link encodeHead}), cached. */
+  stateHead?: string;
 }
 
 /** Checks a Docker volume name; rclone accepts `a/b` and `../x` (escaping the base dir). */
@@ -318,21 +320,15 @@ export class Driver {
     return true;
   }
 
-  #snapshot(): StateVolume[] {
-    return [...this.#volumes.values()].map((v) => ({
-      name: v.name,
-      mountpoint: v.mountpoint,
-      created: v.created,
-      fs: v.fs,
-      ...(v.type ? { type: v.type } : {}),
-      ...(v.path ? { path: v.path } : {}),
-      options: { ...v.options },
-      mounts: [...v.mounts],
-    }));
-  }
-
+  /**
+   * Saves every volume: each entry is its cached {@link encodeHead} (encoded once per volume
+   * object) plus its current mounts, so a save re-encodes only what can change.
+   */
   async #save(): Promise<void> {
-    await this.#opts.state.save(this.#snapshot());
+    const vols = [...this.#volumes.values()].sort(byName);
+    await this.#opts.state.saveEntries(
+      vols.map((v) => encodeEntry(v.stateHead ??= encodeHead(v), v.mounts)),
+    );
   }
 
   /** `VolumeDriver.Create`. */
@@ -692,6 +688,7 @@ export class Driver {
       };
       delete next.runtime;
       delete next.spec;
+      delete next.stateHead;
       delete next.persistName;
       delete next.lastError;
       this.#stopTimers(vol);

@@ -155,6 +155,8 @@ Deno.test("Driver: admin update changes an unmounted volume and is refused while
     assertEquals(r.json.Volumes.map((v: { name: string }) => v.name), ["u"]);
     const saved = JSON.parse(await Deno.readTextFile(t.statePath));
     assertEquals(saved[0].path, "b");
+    assertEquals(saved[0].options, { "vfs-cache-mode": "writes" });
+    assertEquals(saved[0].mounts, ["x"]);
   } finally {
     await t.cleanup();
   }

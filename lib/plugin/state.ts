@@ -90,10 +90,13 @@ function checkVolume(v: unknown): StateVolume | undefined {
   };
 }
 
-/** Serialises volumes exactly as the file holds them (compact, sorted by name). */
-export function encodeState(volumes: readonly StateVolume[]): string {
-  const sorted = [...volumes].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  return JSON.stringify(sorted.map((v) => ({
+/**
+ * A volume's entry in the state file up to its mounts, as JSON without the closing brace: the
+ * part that changes only when the volume is created or updated, so the driver encodes it once
+ * per volume and {@link encodeEntry} completes it on every save.
+ */
+export function encodeHead(v: Omit<StateVolume, "mounts" | "version">): string {
+  return JSON.stringify({
     name: v.name,
     mountpoint: v.mountpoint,
     created: v.created,
@@ -101,9 +104,27 @@ export function encodeState(volumes: readonly StateVolume[]): string {
     ...(v.type ? { type: v.type } : {}),
     ...(v.path ? { path: v.path } : {}),
     options: v.options,
-    mounts: [...v.mounts].sort(),
-    version: STATE_VERSION,
-  })));
+  }).slice(0, -1);
+}
+
+/** One entry of the state file: `head` ({@link encodeHead}), the sorted mounts, the version. */
+export function encodeEntry(head: string, mounts: Iterable<string>): string {
+  const m = [...mounts];
+  return `${head},"mounts":${
+    m.length ? JSON.stringify(m.sort()) : "[]"
+  },"version":${STATE_VERSION}}`;
+}
+
+/** Orders volumes (or anything named) by name, as the state file lists them. */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Serialises volumes exactly as the file holds them (compact, sorted by name). */
+export function encodeState(volumes: readonly StateVolume[]): string {
+  return `[${
+    [...volumes].sort(byName).map((v) => encodeEntry(encodeHead(v), v.mounts)).join(",")
+  }]`;
 }
 
 /** Reads and writes the state file. */
@@ -181,8 +202,20 @@ export class StateFile {
    * `failed to save state: …` if the file could not be replaced; the old file is then intact.
    */
   save(volumes: readonly StateVolume[]): Promise<void> {
+    return this.#commit(encodeState(volumes));
+  }
+
+  /**
+   * {@link StateFile.save} of entries already encoded ({@link encodeEntry}), in name order
+   * ({@link byName}): the driver's path, which reuses each volume's {@link encodeHead}.
+   */
+  saveEntries(entries: readonly string[]): Promise<void> {
+    return this.#commit(`[${entries.join(",")}]`);
+  }
+
+  #commit(text: string): Promise<void> {
     try {
-      this.#replace(encodeState(volumes));
+      this.#replace(text);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -1,5 +1,13 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
-import { encodeState, StateFile, type StateVolume, SYNC_DELAY_MS } from "./state.ts";
+import {
+  byName,
+  encodeEntry,
+  encodeHead,
+  encodeState,
+  StateFile,
+  type StateVolume,
+  SYNC_DELAY_MS,
+} from "./state.ts";
 
 const RCLONE_160 =
   `[{"name":"t1","mountpoint":"/tmp/rt/vols/t1","created":"2026-11-21T12:48:56.169053586Z","fs":"","type":"local","path":"/tmp/rt/data/path1","options":{"--no-modtime":"1","Mount_Type":"mount","allow_other":"true","local-no-check-updated":"true","vfs-cache-mode":"full"},"mounts":[]}]`;
@@ -24,6 +32,33 @@ Deno.test("encodeState() writes rclone's compact sorted array plus a version", (
     '[{"name":"a","mountpoint":"/b/a","created":"2026-11-21T12:00:00Z","fs":"","type":"memory","path":"p","options":{},"mounts":[],"version":1},' +
       '{"name":"b","mountpoint":"/b/b","created":"2026-11-21T12:00:00Z","fs":"","type":"memory","options":{},"mounts":["a","z"],"version":1}]',
   );
+});
+
+Deno.test("StateFile.saveEntries() of cached heads writes what save() writes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const vols = [
+      vol("b", { mounts: ["z", "a"], options: { "vfs-cache-mode": "full", 'a"b': "\u00e9\n" } }),
+      vol("a", { path: "p", type: "" }),
+      vol("c", { fs: ":local:/x", mounts: ["m"] }),
+    ];
+    const sf = new StateFile(`${dir}/docker-plugin.state`);
+    await sf.save(vols);
+    const viaSave = await Deno.readTextFile(sf.path);
+    const heads = new Map(vols.map((v) => [v.name, encodeHead(v)]));
+    await sf.saveEntries(
+      [...vols].sort(byName).map((v) => encodeEntry(heads.get(v.name)!, v.mounts)),
+    );
+    assertEquals(await Deno.readTextFile(sf.path), viaSave);
+    assertEquals(viaSave, encodeState(vols));
+    assertEquals((await sf.load()).map((v) => [v.name, v.mounts]), [["a", []], ["b", ["a", "z"]], [
+      "c",
+      ["m"],
+    ]]);
+    await sf.durable();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("StateFile.load() reads a state file written by rclone 1.60", async () => {
