@@ -135,3 +135,32 @@ Deno.test("VfsOps refuses names longer than 255 UTF-8 bytes, however short in UT
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("VfsOps.acceptWrite() takes cached writes synchronously and leaves the rest to write()", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denoclone-vfsops-" });
+  const cached = new Vfs(new MemoryBackend(), { vfs_cache_mode: "writes" }, { cacheDir: dir });
+  const streamed = new Vfs(new MemoryBackend(), { vfs_cache_mode: "off" }, { cacheDir: dir });
+  try {
+    const ops = new VfsOps(cached, { attrTimeoutMs: 1000 });
+    const c = await ops.create(ctx, ROOT_ID, "a", 0o644, OpenFlag.O_RDWR | O_CREAT, 0o022);
+    const ino = c.entry.attr.ino;
+    const acc = ops.acceptWrite(ino, c.fh, 0, new TextEncoder().encode("abc"));
+    eq(acc?.count, 3, "accepted count");
+    acc!.commit();
+    eq(new TextDecoder().decode(await ops.read(ctx, ino, c.fh, 0, 10)), "abc", "read after commit");
+    eq(ops.acceptWrite(ino, c.fh + 100, 0, new Uint8Array(1)), undefined, "unknown handle");
+    await ops.flush(ctx, ino, c.fh);
+    await ops.release(ctx, ino, c.fh);
+    // Off mode streams to the remote: no synchronous path.
+    const off = new VfsOps(streamed, { attrTimeoutMs: 1000 });
+    const s = await off.create(ctx, ROOT_ID, "b", 0o644, O_WRONLY | O_CREAT, 0o022);
+    eq(off.acceptWrite(s.entry.attr.ino, s.fh, 0, new Uint8Array(1)), undefined, "off mode");
+    await off.write(ctx, s.entry.attr.ino, s.fh, 0, new Uint8Array(1));
+    await off.flush(ctx, s.entry.attr.ino, s.fh);
+    await off.release(ctx, s.entry.attr.ino, s.fh);
+  } finally {
+    await cached.shutdown();
+    await streamed.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
