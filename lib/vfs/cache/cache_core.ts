@@ -12,6 +12,9 @@
  * `cache_item.ts`): opening the cache again queues such files for upload like dirty entries.
  * Removing a clean file deletes its cache files in the background (and prunes the emptied
  * directories once per burst); whatever creates cache files waits for those deletions first.
+ * The roots of the data and metadata trees are marked as tops of directory hierarchies
+ * (`top_dirs.ts`), so ext4 puts the cached directories in block groups of their own, where new
+ * files are cheap to create, rather than beside whatever was deleted near the cache directory.
  */
 
 import { dirname, join } from "node:path";
@@ -33,6 +36,7 @@ import { freeSpace, planEviction } from "./evictor.ts";
 import { ItemIndex } from "./item_index.ts";
 import { IncompleteMetaError, readMeta } from "./item_meta.ts";
 import { SyncBatch } from "./sync_batch.ts";
+import { markTopDir } from "./top_dirs.ts";
 import { UploadQueue } from "./upload_queue.ts";
 
 /** Linux open(2) flags the cache looks at. */
@@ -97,6 +101,9 @@ export interface VfsCacheStats {
   /** The last upload error, until uploads succeed again. */
   lastError?: string;
 }
+
+/** How often a wait for uploads schedules again the files that left the upload queue (ms). */
+const RESCHEDULE_MS = 250;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -243,6 +250,7 @@ export class CacheCore {
   async #load(): Promise<void> {
     await Deno.remove(this.paths.tmpDir, { recursive: true }).catch(() => {});
     await Deno.mkdir(this.paths.tmpDir, { recursive: true });
+    await this.#spreadTrees();
     const marks = localMarksWork(this.paths.tmpDir);
     this.#ctx.localMarks = marks;
     if (!marks) {
@@ -329,6 +337,20 @@ export class CacheCore {
     }
     if (requeued > 0) {
       log.notice(`vfs cache: ${requeued} file(s) left dirty by a previous run queued for upload`);
+    }
+  }
+
+  /**
+   * Makes the roots of the data and metadata trees, each (and its parent, ours too) marked as a
+   * top of directory hierarchies, so ext4 puts every directory cached below it in a block group
+   * of its own rather than beside recently deleted files (see `top_dirs.ts`). Best effort.
+   */
+  async #spreadTrees(): Promise<void> {
+    for (const root of [this.paths.dataRoot, this.paths.metaRoot]) {
+      for (const dir of [dirname(root), root]) {
+        await Deno.mkdir(dir, { recursive: true });
+        await markTopDir(dir);
+      }
     }
   }
 
@@ -540,23 +562,39 @@ export class CacheCore {
     }
   }
 
-  /** Waits until `targets` reached their generation on the remote; returns those that did not. */
+  /**
+   * Waits until `targets` reached their generation on the remote; returns those that did not.
+   * Uploads end roughly in queue order, so each wake-up checks the first target not done yet
+   * and moves past those done since (not every target on every upload: a sync of thousands of
+   * files would cost quadratic time); targets no longer queued are scheduled again by a sweep
+   * every {@link RESCHEDULE_MS}.
+   */
   async #waitUploaded(targets: [CacheItem, number][], deadline: number): Promise<CacheItem[]> {
+    // An upload still running is waited out too: its clean state is written after cleanGen
+    // moves (in place, off the JS thread), and the queue forgets the item only at its end.
+    const done = ([item, gen]: [CacheItem, number]) =>
+      item.removed || (item.cleanGen >= gen && !this.#queue.isRunning(item));
+    let first = 0;
+    let sweptAt = -Infinity;
     for (;;) {
-      // An upload still running is waited out too: its clean state is written after cleanGen
-      // moves (in place, off the JS thread), and the queue forgets the item only at its end.
-      const left = targets
-        .filter(([item, gen]) =>
-          !item.removed && (item.cleanGen < gen || this.#queue.isRunning(item))
-        )
-        .map(([item]) => item);
-      if (left.length === 0 || Date.now() >= deadline) return left;
-      for (const item of left) {
-        if (!this.#queue.has(item)) this.#queue.schedule(item, { delayMs: 0, force: true });
+      while (first < targets.length && done(targets[first]!)) first++;
+      if (first === targets.length) return [];
+      const now = Date.now();
+      if (now >= deadline) {
+        return targets.slice(first).filter((t) => !done(t)).map(([item]) => item);
+      }
+      if (now - sweptAt >= RESCHEDULE_MS) {
+        sweptAt = now;
+        for (let i = first; i < targets.length; i++) {
+          const t = targets[i]!;
+          if (!done(t) && !this.#queue.has(t[0])) {
+            this.#queue.schedule(t[0], { delayMs: 0, force: true });
+          }
+        }
       }
       await Promise.race([
         this.#queue.changed(),
-        sleep(Math.max(1, Math.min(1000, deadline - Date.now()))),
+        sleep(Math.max(1, Math.min(RESCHEDULE_MS, deadline - now))),
       ]);
     }
   }

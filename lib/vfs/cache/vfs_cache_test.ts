@@ -1,9 +1,11 @@
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { dirname } from "node:path";
 import { MemoryBackend } from "../../backends/memory.ts";
 import { Errno, FsError } from "../../errors.ts";
 import { CachePaths } from "./cache_paths.ts";
 import { type ItemMeta, readMeta, writeMeta } from "./item_meta.ts";
 import { hasLocalMark } from "./cache_item.ts";
+import { dirFlags, FS_TOPDIR_FL } from "./top_dirs.ts";
 import { VfsCache } from "./vfs_cache.ts";
 
 const TUNING = { retryMinMs: 10, retryMaxMs: 50, closeDeadlineMs: 2000 };
@@ -134,6 +136,31 @@ Deno.test("VfsCache creates an empty file's data file only at its first write", 
       await r.release();
       await rejects(Deno.stat(paths.data("d/gone")), Deno.errors.NotFound);
       assertEquals([...Deno.readDirSync(paths.tmpDir)], []);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+Deno.test("VfsCache.open() marks the cache trees' roots as tops of directory hierarchies", async () => {
+  await withDir(async (dir) => {
+    const backend = new MemoryBackend();
+    const cache = await openHeldWrites(backend, dir);
+    try {
+      const p = cache.paths;
+      const dirs = [dirname(p.dataRoot), p.dataRoot, dirname(p.metaRoot), p.metaRoot];
+      const type = await new Deno.Command("stat", { args: ["-f", "-c", "%T", dir] }).output();
+      const ext4 = new TextDecoder().decode(type.stdout).trim().startsWith("ext2");
+      for (const d of dirs) {
+        assertEquals((await Deno.stat(d)).isDirectory, true);
+        if (ext4) assertEquals(((await dirFlags(d)) ?? 0) & FS_TOPDIR_FL, FS_TOPDIR_FL);
+      }
+      // Nothing else changes: a new file below them is written and uploaded as usual.
+      const h = await cache.open("t/d/f", O_WRONLY_CREAT_TRUNC, undefined);
+      await h.write(0, new Uint8Array([1, 2]));
+      await h.release();
+      await cache.sync();
+      assertEquals((await backend.stat("t/d/f")).size, 2);
     } finally {
       await cache.close();
     }
