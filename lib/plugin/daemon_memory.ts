@@ -17,7 +17,10 @@
  *   daemon has been quiet for a second: a full V8 collection when the runtime exposes `gc` (Deno
  *   started with `--v8-flags=--expose-gc`), then `malloc_trim(0)` to hand the freed pages of the
  *   malloc heap back to the kernel. Nothing is lost: only free memory is released, and only
- *   once per quiet period.
+ *   once per quiet period. The collection stops the JS thread, and with it every mount's FUSE
+ *   requests, for ~15-30 ms here (an 8 MiB heap). Measured with 50 mounted volumes: 72-77 MiB
+ *   resident before both, 64-68 MiB with the thresholds and malloc_trim, 57-60 MiB with the
+ *   collection too.
  */
 import * as libc from "../fuse/libc.ts";
 import { log } from "../util/log.ts";
