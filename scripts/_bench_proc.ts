@@ -6,6 +6,7 @@
  * `denoclone mount` / `rclone mount` and stopping them by PID, and reading a process's RSS.
  */
 import { denocloneArgv } from "../tests/helpers/cli.ts";
+import { RUN_V8_FLAGS } from "./permissions.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -133,9 +134,16 @@ export async function denocloneProgram(profileDir?: string): Promise<DenoclonePr
     prof.push(`--cpu-prof-dir=${profileDir}`, "--cpu-prof-md");
   }
   // Warm Deno's transpile cache for the new paths so start-up times are not first-run times.
-  await run(Deno.execPath(), ["run", "-A", "--quiet", `${dir}/main.ts`, "version"]);
+  await run(Deno.execPath(), [
+    "run",
+    "-A",
+    ...RUN_V8_FLAGS,
+    "--quiet",
+    `${dir}/main.ts`,
+    "version",
+  ]);
   return {
-    argv: [Deno.execPath(), ["run", "-A", "--quiet", ...prof, `${dir}/main.ts`]],
+    argv: [Deno.execPath(), ["run", "-A", ...RUN_V8_FLAGS, "--quiet", ...prof, `${dir}/main.ts`]],
     describe: `commit ${head}, \`deno run -A main.ts\`${profileDir ? " with --cpu-prof" : ""}`,
     cleanup: () => Deno.remove(dir, { recursive: true }),
   };

@@ -11,7 +11,7 @@
  * x86_64-unknown-linux-gnu` and `--target aarch64-unknown-linux-gnu` download it. See
  * `scripts/README.md`.
  */
-import { RUN_PERMISSIONS } from "./permissions.ts";
+import { RUN_FLAGS } from "./permissions.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const dist = `${root}/dist`;
@@ -122,14 +122,12 @@ await Deno.writeTextFile(
 here=$(dirname "$(readlink -f "$0")")
 deno="\${DENOCLONE_DENO:-$here/../node_modules/.bin/deno}"
 [ -x "$deno" ] || deno="$here/deno"
-exec "$deno" run --quiet --no-prompt --no-config ${
-    RUN_PERMISSIONS.join(" ")
-  } "$here/denoclone.js" "$@"
+exec "$deno" run --quiet --no-prompt --no-config ${RUN_FLAGS.join(" ")} "$here/denoclone.js" "$@"
 `,
 );
 await Deno.chmod(launcher, 0o755);
 console.log(
-  `build: made ${bundle} and launcher ${launcher} (runs with ${RUN_PERMISSIONS.join(" ")})`,
+  `build: made ${bundle} and launcher ${launcher} (runs with ${RUN_FLAGS.join(" ")})`,
 );
 // Runs the artifact once: a build that doesn't start fails here, and Deno's code cache (in this
 // user's DENO_DIR) gets the start-up modules now, so the first `serve docker` after a build
@@ -162,7 +160,7 @@ if (!denort) {
   const arch = Deno.build.arch === "x86_64" ? "amd64" : "arm64";
   const exe = `${dist}/denoclone-${arch}`;
   const ok = await run(
-    ["compile", "--no-check", ...RUN_PERMISSIONS, "-o", exe, "main.ts"],
+    ["compile", "--no-check", ...RUN_FLAGS, "-o", exe, "main.ts"],
     denort.endsWith(".zip") ? {} : { DENORT_BIN: denort },
   );
   console.log(

@@ -15,7 +15,7 @@
  * Tests import {@link buildPlugin} to make a plugin directory from an existing build.
  */
 import { SODIUM_LIBRARY } from "../lib/backends/_libsodium.ts";
-import { RUN_PERMISSIONS } from "./permissions.ts";
+import { RUN_PERMISSIONS, RUN_V8_FLAGS } from "./permissions.ts";
 
 /** Where the program lives inside the plugin's rootfs. */
 export const PLUGIN_LIB_DIR = "/usr/lib/denoclone";
@@ -232,6 +232,7 @@ export async function buildPlugin(opts: PluginBuildOptions): Promise<PluginBuild
       "--no-prompt",
       "--no-config",
       ...(opts.permissions ?? RUN_PERMISSIONS),
+      ...RUN_V8_FLAGS,
       `${PLUGIN_LIB_DIR}/denoclone.js`,
       "serve",
       "docker",

@@ -38,10 +38,10 @@ else
   install -m 0644 dist/*.js "$lib/" # the entry point and its on-demand chunks
   install -m 0755 "$(readlink -f "$deno")" "$lib/deno"
   perms=$("$deno" eval --quiet \
-    'import { RUN_PERMISSIONS } from "./scripts/permissions.ts"; console.log(RUN_PERMISSIONS.join(" "))')
+    'import { RUN_FLAGS } from "./scripts/permissions.ts"; console.log(RUN_FLAGS.join(" "))')
   cat >"$lib/denoclone" <<EOF
 #!/bin/sh
-# denoclone: the bundle run by the Deno it was built with, with exactly these permissions.
+# denoclone: the bundle run by the Deno it was built with, with exactly these permissions and flags.
 exec "$lib/deno" run --quiet --no-prompt --no-config $perms "$lib/denoclone.js" "\$@"
 EOF
   chmod 0755 "$lib/denoclone"

@@ -1,7 +1,8 @@
 /**
  * @module
- * The exact Deno permissions denoclone runs with (no `-A`): the build writes them into the
- * launcher and `deno compile`, and the managed plugin uses the same list.
+ * The exact Deno permissions and runtime flags denoclone runs with (no `-A`): the build writes
+ * them into the launcher and `deno compile`, and the managed plugin and installer use the same
+ * lists.
  */
 
 /** Permission flags for `deno run` / `deno compile`. FFI is needed for `/dev/fuse` and mount(2). */
@@ -14,3 +15,13 @@ export const RUN_PERMISSIONS: readonly string[] = [
   "--allow-sys",
   "--allow-run",
 ];
+
+/**
+ * V8 flags for every way denoclone is started. `--expose-gc` lets the plugin daemon run a
+ * memory-reducing collection once its volumes are quiet (`lib/plugin/daemon_memory.ts`: with 50
+ * mounted volumes ~64 → ~59 MiB resident); it runs no untrusted code, so exposing `gc` is safe.
+ */
+export const RUN_V8_FLAGS: readonly string[] = ["--v8-flags=--expose-gc"];
+
+/** Everything after `deno run` / `deno compile` and before the script: permissions, V8 flags. */
+export const RUN_FLAGS: readonly string[] = [...RUN_PERMISSIONS, ...RUN_V8_FLAGS];

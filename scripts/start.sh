@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/deno ] || npm ci --no-audit --no-fund
-exec node_modules/.bin/deno run --allow-all main.ts serve docker "$@"
+# --expose-gc: the daemon hands memory back once its volumes are quiet (scripts/permissions.ts).
+exec node_modules/.bin/deno run --allow-all --v8-flags=--expose-gc main.ts serve docker "$@"

@@ -1,8 +1,11 @@
 /**
  * @module
  * Runs denoclone as a black box: the built artifact `dist/denoclone` when `DENOCLONE_BIN`
- * points at it (the test command builds it first), else `deno run -A main.ts` from the tree.
+ * points at it (the test command builds it first), else `deno run -A main.ts` from the tree
+ * (with the shipped V8 flags).
  */
+
+import { RUN_V8_FLAGS } from "../../scripts/permissions.ts";
 
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -10,7 +13,7 @@ const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 export function denocloneArgv(): [string, string[]] {
   const bin = Deno.env.get("DENOCLONE_BIN");
   if (bin) return [bin, []];
-  return [Deno.execPath(), ["run", "-A", "--quiet", `${root}/main.ts`]];
+  return [Deno.execPath(), ["run", "-A", ...RUN_V8_FLAGS, "--quiet", `${root}/main.ts`]];
 }
 
 /** A `Deno.Command` that runs `denoclone <args>`. */
