@@ -249,7 +249,6 @@ export class CacheCore {
 
   async #load(): Promise<void> {
     await Deno.remove(this.paths.tmpDir, { recursive: true }).catch(() => {});
-    await Deno.mkdir(this.paths.tmpDir, { recursive: true });
     await this.#spreadTrees();
     const marks = localMarksWork(this.paths.tmpDir);
     this.#ctx.localMarks = marks;
@@ -341,12 +340,13 @@ export class CacheCore {
   }
 
   /**
-   * Makes the roots of the data and metadata trees, each (and its parent, ours too) marked as a
-   * top of directory hierarchies, so ext4 puts every directory cached below it in a block group
-   * of its own rather than beside recently deleted files (see `top_dirs.ts`). Best effort.
+   * Makes the roots of the data, metadata and temporary trees, each (and its parent, ours too)
+   * marked as a top of directory hierarchies, so ext4 puts every directory cached below them,
+   * and the temporary directory made afresh here, in a block group of its own rather than beside
+   * recently deleted files (see `top_dirs.ts`). The marks are best effort.
    */
   async #spreadTrees(): Promise<void> {
-    for (const root of [this.paths.dataRoot, this.paths.metaRoot]) {
+    for (const root of [this.paths.dataRoot, this.paths.metaRoot, this.paths.tmpDir]) {
       for (const dir of [dirname(root), root]) {
         await Deno.mkdir(dir, { recursive: true });
         await markTopDir(dir);

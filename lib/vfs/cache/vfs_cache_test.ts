@@ -148,7 +148,7 @@ Deno.test("VfsCache.open() marks the cache trees' roots as tops of directory hie
     const cache = await openHeldWrites(backend, dir);
     try {
       const p = cache.paths;
-      const dirs = [dirname(p.dataRoot), p.dataRoot, dirname(p.metaRoot), p.metaRoot];
+      const dirs = [p.dataRoot, p.metaRoot, p.tmpDir].flatMap((d) => [dirname(d), d]);
       const type = await new Deno.Command("stat", { args: ["-f", "-c", "%T", dir] }).output();
       const ext4 = new TextDecoder().decode(type.stdout).trim().startsWith("ext2");
       for (const d of dirs) {
