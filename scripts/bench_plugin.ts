@@ -2,8 +2,8 @@
  * @module
  * `deno run -A scripts/bench_plugin.ts [flags]`: the Docker volume plugin benchmark. Runs
  * `denoclone serve docker` and Debian's `rclone serve docker` (1.60) in one run, each on its
- * own unix socket (`/run/docker/plugins/dcbench.sock`, `rcbench.sock`) with its own base dir,
- * cache dir and config, and measures: the HTTP round trip of every plugin endpoint, a
+ * own unix socket (`/run/docker/plugins/dcbench<pid>.sock`, `rcbench<pid>.sock`) with its own
+ * base dir, cache dir and config, and measures: the HTTP round trip of every plugin endpoint, a
  * Create→Mount→Unmount→Remove cycle on the local backend, time until the socket answers after
  * start with 0 and 50 volumes in the state file, `docker run --rm -v vol:/data busybox true`
  * overhead over the built-in local volume driver (private dockerd), and daemon RSS idle and
@@ -49,7 +49,11 @@ const dockerRuns = quick ? 4 : 12;
 const volumesInState = 50;
 const withDocker = !args.includes("--no-docker");
 const outDir = flag("out", `${root}/bench/results`);
-const PLUGIN_NAMES: Record<Tool, string> = { dc: "dcbench", rc: "rcbench" };
+/** Socket (and Docker driver) names, unique per run so two runs never take each other's. */
+const PLUGIN_NAMES: Record<Tool, string> = {
+  dc: `dcbench${Deno.pid}`,
+  rc: `rcbench${Deno.pid}`,
+};
 const SOCKET_DIR = "/run/docker/plugins";
 
 function median(xs: number[]): number {
@@ -372,8 +376,21 @@ async function benchTool(w: World, program: DenocloneProgram, notes: string[]): 
       await ok(p, "VolumeDriver.Mount", { Name: `m${i}`, ID: "mem" });
     }
     for (let i = 0; i < volumesInState; i++) {
-      // Touch each mount once so every volume has a live VFS.
-      await Deno.readDir(`${w.base}/m${i}`)[Symbol.asyncIterator]().next();
+      // Touch each mount once so every volume has a live VFS. Bounded: a daemon that hangs
+      // (rclone 1.60 has deadlocked here) fails this part instead of stalling the whole run.
+      let timer = 0;
+      const listed = Deno.readDir(`${w.base}/m${i}`)[Symbol.asyncIterator]().next();
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`listing mounted volume m${i} hung for 30 s`)),
+          30_000,
+        );
+      });
+      try {
+        await Promise.race([listed, hung]);
+      } finally {
+        clearTimeout(timer);
+      }
     }
     await new Promise((res) => setTimeout(res, 2000));
     r.rss50 = rssMiB(p.pid);
