@@ -378,7 +378,7 @@ async function benchTool(w: World, program: DenocloneProgram, notes: string[]): 
     for (let i = 0; i < volumesInState; i++) {
       // Touch each mount once so every volume has a live VFS. Bounded: a daemon that hangs
       // (rclone 1.60 has deadlocked here) fails this part instead of stalling the whole run.
-      let timer = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const listed = Deno.readDir(`${w.base}/m${i}`)[Symbol.asyncIterator]().next();
       const hung = new Promise<never>((_, reject) => {
         timer = setTimeout(
