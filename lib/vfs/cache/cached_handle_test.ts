@@ -2,9 +2,8 @@ import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:asser
 import { MemoryBackend } from "../../backends/memory.ts";
 import { Errno, FsError } from "../../errors.ts";
 import { CachePaths } from "./cache_paths.ts";
+import { openHeldWrites } from "./_test_caches.ts";
 import { VfsCache } from "./vfs_cache.ts";
-
-const TUNING = { retryMinMs: 10, retryMaxMs: 50, closeDeadlineMs: 2000 };
 
 /** open(2) flags O_RDWR | O_CREAT | O_TRUNC. */
 const O_RDWR_CREAT_TRUNC = 0o1102;
@@ -12,16 +11,6 @@ const O_RDWR_CREAT_TRUNC = 0o1102;
 const O_RDWR = 0o2;
 /** open(2) flags O_RDONLY. */
 const O_RDONLY = 0;
-
-/** A writes-mode cache in `dir` over `backend` whose uploads wait an hour (until sync()). */
-function openHeldWrites(backend: MemoryBackend, dir: string): Promise<VfsCache> {
-  return VfsCache.open({
-    backend,
-    cacheDir: dir,
-    options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
-    tuning: TUNING,
-  });
-}
 
 async function withCache(
   fn: (cache: VfsCache, backend: MemoryBackend, dir: string) => Promise<void>,

@@ -6,22 +6,11 @@ import { CachePaths } from "./cache_paths.ts";
 import { type ItemMeta, readMeta, writeMeta } from "./item_meta.ts";
 import { hasLocalMark } from "./cache_item.ts";
 import { dirFlags, FS_TOPDIR_FL } from "./top_dirs.ts";
+import { openHeldWrites, TUNING } from "./_test_caches.ts";
 import { VfsCache } from "./vfs_cache.ts";
-
-const TUNING = { retryMinMs: 10, retryMaxMs: 50, closeDeadlineMs: 2000 };
 
 /** open(2) flags O_WRONLY | O_CREAT | O_TRUNC. */
 const O_WRONLY_CREAT_TRUNC = 0o1101;
-
-/** A writes-mode cache in `dir` over `backend` whose uploads wait an hour (until sync()). */
-function openHeldWrites(backend: MemoryBackend, dir: string): Promise<VfsCache> {
-  return VfsCache.open({
-    backend,
-    cacheDir: dir,
-    options: { vfs_cache_mode: "writes", vfs_write_back: 3_600_000 },
-    tuning: TUNING,
-  });
-}
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
