@@ -18,6 +18,8 @@
  * directory when the cache is opened; without glibc nothing is done.
  */
 
+import { lazyLibc } from "../../util/lazy_libc.ts";
+
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32", nonblocking: true },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32", nonblocking: true },
@@ -32,18 +34,7 @@ export const FS_TOPDIR_FL = 0x00020000;
 /** O_RDONLY | O_CLOEXEC (the same value on x86-64 and arm64). */
 const O_RDONLY_CLOEXEC = 0o2000000;
 
-let libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | null | undefined;
-
-function symbols(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | null {
-  if (libc === undefined) {
-    try {
-      libc = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-    } catch {
-      libc = null;
-    }
-  }
-  return libc;
-}
+const symbols = lazyLibc(SYMBOLS);
 
 /**
  * The inode flags of the directory `dir` (`lsattr -d`), or undefined when they can't be read
@@ -75,7 +66,7 @@ export async function markTopDir(dir: string): Promise<boolean> {
 /** Runs `fn` with `dir` open and an 8-byte buffer for the ioctl; undefined if it can't open. */
 async function withDir<T>(
   dir: string,
-  fn: (c: NonNullable<typeof libc>, fd: number, buf: Uint8Array) => Promise<T>,
+  fn: (c: NonNullable<ReturnType<typeof symbols>>, fd: number, buf: Uint8Array) => Promise<T>,
 ): Promise<T | undefined> {
   const c = symbols();
   if (!c) return undefined;
