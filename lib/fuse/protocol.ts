@@ -694,13 +694,29 @@ export class DirentBuffer {
   /** Whether an entry with this name would still fit (the name is encoded in place). */
   fits(name: string): boolean {
     this.#placed = undefined;
+    const buf = this.#buf;
     const at = this.#used + this.#fixed();
-    if (at >= this.#buf.length) return false;
-    const r = enc.encodeInto(name, this.#buf.subarray(at));
-    if (r.read < name.length) return false;
-    if (this.#used + ((this.#fixed() + r.written + 7) & ~7) > this.#buf.length) return false;
+    if (at >= buf.length) return false;
+    const n = name.length;
+    let written = -1;
+    if (at + n <= buf.length) {
+      // ASCII names (the usual case) are copied by hand: no view and no encoder call per entry
+      let i = 0;
+      for (; i < n; i++) {
+        const c = name.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === n) written = n;
+    }
+    if (written < 0) {
+      const r = enc.encodeInto(name, buf.subarray(at));
+      if (r.read < n) return false;
+      written = r.written;
+    }
+    if (this.#used + ((this.#fixed() + written + 7) & ~7) > buf.length) return false;
     this.#placed = name;
-    this.#placedLen = r.written;
+    this.#placedLen = written;
     return true;
   }
 

@@ -302,3 +302,22 @@ Deno.test("DirentBuffer: UTF-8 names, fits() then add(), zero padding after a fa
   assertEq([...bytes.subarray(32 + 24, 64)], [120, 0, 0, 0, 0, 0, 0, 0], "name and zero padding");
   assertEq(d.fits("y"), false, "full");
 });
+
+Deno.test("DirentBuffer: ASCII names copied by hand, a name turning non-ASCII midway, exact fit", () => {
+  const d = new DirentBuffer(96, false);
+  assertEq(d.add({ ino: 5, off: 1, name: "abcdefgh", mode: 0o100644 }), true, "ascii");
+  assertEq(d.add({ ino: 6, off: 2, name: "ab😀c", mode: 0o100644 }), true, "mixed");
+  assertEq(d.fits("abcdefghijklmnopq"), false, "24 + 17 > 32 left");
+  assertEq(d.add({ ino: 7, off: 3, name: "12345678", mode: 0o100644 }), true, "exactly fills");
+  assertEq(d.length, 96, "32 + 32 + 32");
+  const bytes = d.bytes();
+  const dv = new DataView(bytes.buffer);
+  const dec = new TextDecoder();
+  assertEq(dv.getUint32(16, true), 8, "first namelen");
+  assertEq(dec.decode(bytes.subarray(24, 32)), "abcdefgh", "first name");
+  assertEq(dv.getUint32(32 + 16, true), 7, "2 + 4 + 1 bytes");
+  assertEq(dec.decode(bytes.subarray(56, 63)), "ab😀c", "second name");
+  assertEq(bytes[63], 0, "padding");
+  assertEq(dec.decode(bytes.subarray(88, 96)), "12345678", "third name");
+  assertEq(d.fits("z"), false, "full");
+});

@@ -80,18 +80,22 @@ export interface VfsStatus {
   lastError?: string;
 }
 
-/** Builds the attributes of a backend entry at a VFS path. */
+/**
+ * Builds the attributes of a backend entry at a VFS path; `name` is the path's last segment
+ * (given by callers that already have it, e.g. listings).
+ */
 export function entryAttr(
   path: string,
   entry: Pick<Entry, "isDir" | "size" | "mtimeMs">,
   cfg: VfsConfig,
   startTimeMs: number,
+  name: string = baseName(path),
 ): VfsAttr {
   const mtime = cfg.noModtime ? startTimeMs : entry.mtimeMs;
   const perms = (entry.isDir ? cfg.dirPerms : cfg.filePerms) & ~cfg.umask & 0o7777;
   return {
     path,
-    name: baseName(path),
+    name,
     isDir: entry.isDir,
     size: entry.isDir ? 0 : entry.size,
     mtimeMs: mtime,

@@ -9,6 +9,7 @@
 import type { Backend, Entry } from "../backends/backend.ts";
 import { baseName, isWithin, joinPath, parentOf } from "./path_util.ts";
 
+/** One cached listing; every entry's `path` is the directory joined with its name (its key). */
 interface CachedDir {
   entries: Map<string, Entry>;
   fetchedAt: number;
@@ -115,10 +116,14 @@ export class DirCache {
       const list = await this.#backend.list(dir);
       const entries = new Map<string, Entry>();
       for (const e of list) {
-        const name = baseName(e.path);
+        const p = e.path;
+        const slash = p.lastIndexOf("/");
+        const name = slash < 0 ? p : p.slice(slash + 1);
         if (name === "") continue;
-        const path = joinPath(dir, name);
-        entries.set(name, e.path === path ? e : { ...e, path });
+        // The backend's entry is kept as it is when its path already is `dir/name` (the usual
+        // case): no new path string per entry, which listings of 10,000 files notice.
+        const same = dir === "" ? slash < 0 : slash === dir.length && p.startsWith(dir);
+        entries.set(name, same ? e : { ...e, path: joinPath(dir, name) });
       }
       if ((this.#epoch.get(dir) ?? 0) === before) {
         this.#dirs.set(dir, { entries, fetchedAt });

@@ -5,6 +5,7 @@
 
 import { assertEquals } from "../../tests/vfs_assert.ts";
 import { memoryBackend, putFile } from "../../tests/vfs_helpers.ts";
+import type { Backend, Entry } from "../backends/backend.ts";
 import { DirCache } from "./dir_cache.ts";
 
 Deno.test("DirCache.list() shares one backend call between concurrent lookups", async () => {
@@ -52,4 +53,34 @@ Deno.test("DirCache does not keep a listing that raced with a change", async () 
   await p;
   assertEquals(b.counts.list, 2, "listed again after the invalidation");
   assertEquals(c.peek("") !== undefined, true);
+});
+
+Deno.test("DirCache keys entries by name and keeps each path its directory joined with it", async () => {
+  const kept: Entry = { path: "d/c", isDir: false, size: 1, mtimeMs: 1 };
+  const listings: Record<string, Entry[]> = {
+    d: [
+      kept,
+      { path: "a", isDir: false, size: 2, mtimeMs: 1 }, // a bare name
+      { path: "e/b", isDir: false, size: 3, mtimeMs: 1 }, // same length, other directory
+      { path: "x/d/é", isDir: true, size: 0, mtimeMs: 1 }, // a longer prefix
+    ],
+    "": [{ path: "q/r", isDir: false, size: 4, mtimeMs: 1 }, {
+      path: "s",
+      isDir: false,
+      size: 5,
+      mtimeMs: 1,
+    }],
+  };
+  const b = { list: (dir: string) => Promise.resolve(listings[dir] ?? []) } as unknown as Backend;
+  const c = new DirCache(b, 60_000);
+  const d = await c.list("d");
+  assertEquals([...d].map(([k, e]) => [k, e.path, e.size]), [
+    ["c", "d/c", 1],
+    ["a", "d/a", 2],
+    ["b", "d/b", 3],
+    ["é", "d/é", 0],
+  ]);
+  assertEquals(d.get("c") === kept, true, "an entry already at dir/name is kept as it is");
+  const root = await c.list("");
+  assertEquals([...root].map(([k, e]) => [k, e.path]), [["r", "r"], ["s", "s"]]);
 });

@@ -182,8 +182,12 @@ export class Vfs {
     const listed = await this.#dirs.list(p);
     if (this.#open.inDir(p).length === 0 && !this.#cache?.overlaysIn(p)) {
       // nothing to overlay (no open file in here, no dirty or open cache item): the listing
+      // (a cached entry's path is already `p` joined with its name: see DirCache)
       const sorted = [...listed.keys()].sort();
-      return sorted.map((name) => this.#attr(joinPath(p, name), listed.get(name)!));
+      return sorted.map((name) => {
+        const e = listed.get(name)!;
+        return entryAttr(e.path, e, this.#cfg, this.#startMs, name);
+      });
     }
     const out = new Map<string, VfsAttr>();
     const t = now();

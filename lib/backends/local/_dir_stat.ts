@@ -34,6 +34,8 @@ export class DirStat {
   readonly #c: LocalLibc;
   #fd: number;
   readonly #name = new Uint8Array(NAME_BUF);
+  /** Where names are encoded: all of {@link #name} but the byte kept for the NUL. */
+  readonly #nameRoom = this.#name.subarray(0, NAME_BUF - 1);
   readonly #buf = new Uint8Array(STATX_SIZE);
   readonly #dv = new DataView(this.#buf.buffer);
   /** Size in bytes of the file of the last {@link file} call that returned true. */
@@ -62,7 +64,7 @@ export class DirStat {
    */
   file(name: string): boolean {
     if (this.#fd < 0) return false;
-    const r = enc.encodeInto(name, this.#name.subarray(0, NAME_BUF - 1));
+    const r = enc.encodeInto(name, this.#nameRoom);
     if (r.read < name.length) return false;
     this.#name[r.written] = 0;
     if (this.#c.statx(this.#fd, this.#name, AT_SYMLINK_NOFOLLOW, STATX_MASK, this.#buf) !== 0) {
