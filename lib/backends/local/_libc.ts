@@ -7,6 +7,8 @@
  * loader returns null and callers keep Deno's own calls.
  */
 
+import { lazyLibc } from "../../util/lazy_libc.ts";
+
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -18,19 +20,8 @@ const SYMBOLS = {
 /** The loaded symbols. */
 export type LocalLibc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
-let libc: LocalLibc | null | undefined;
-
 /** The libc symbols, loaded on the first call; null when libc.so.6 or a symbol is missing. */
-export function localLibc(): LocalLibc | null {
-  if (libc === undefined) {
-    try {
-      libc = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-    } catch {
-      libc = null;
-    }
-  }
-  return libc;
-}
+export const localLibc: () => LocalLibc | null = lazyLibc(SYMBOLS);
 
 /** `struct statfs` is 120 bytes on 64-bit Linux; `f_type` is its first field. */
 const STATFS_SIZE = 120;
