@@ -49,7 +49,8 @@ for (let g = 0; g < ${gib}; g++) {
 /**
  * Pauses free page reporting (when the kernel has it and we may write its setting) and touches
  * up to `maxBytes` of memory (leaving 4 GiB available), so the run measures the tools and not
- * the host re-backing pages. Without the setting the run goes on unchanged and says so.
+ * the host re-backing pages; SIGINT/SIGTERM restore it and exit. Without the setting the run goes
+ * on unchanged and says so.
  */
 export async function steadyMemory(maxBytes = 12 * GiB): Promise<SteadyMemory> {
   let before: string;
@@ -74,6 +75,13 @@ export async function steadyMemory(maxBytes = 12 * GiB): Promise<SteadyMemory> {
       Deno.writeTextFileSync(ORDER_FILE, `${before}\n`);
     } catch { /* nothing more to do */ }
   };
+  // An interrupted run must not leave the machine without reporting either.
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => {
+      restore();
+      Deno.exit(130);
+    });
+  }
   const bytes = Math.max(0, Math.min(maxBytes, memAvailable() - 4 * GiB));
   const t0 = performance.now();
   try {

@@ -419,12 +419,6 @@ const notesOut: string[] = [];
 const prepNotes: string[] = [];
 const staging = await Deno.makeTempDir({ prefix: "bench-staging-" });
 const memory = await steadyMemory();
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(sig, () => {
-    memory.restore();
-    Deno.exit(130);
-  });
-}
 prepNotes.push(memory.note);
 try {
   console.log(memory.note);

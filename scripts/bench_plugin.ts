@@ -489,12 +489,6 @@ const dockerNotes: string[] = [];
 const res: Partial<Record<Tool, Measures>> = {};
 let docker: Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>> = {};
 const memory = await steadyMemory();
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(sig, () => {
-    memory.restore();
-    Deno.exit(130);
-  });
-}
 console.log(memory.note);
 try {
   for (const tool of ["dc", "rc"] as Tool[]) {
