@@ -8,9 +8,10 @@
  *   mmap only until the first one is freed: its dynamic threshold then rises above their size,
  *   later ones come from the heap, and calloc zeroes a recycled heap block, making all of it
  *   resident (measured: ~0.2 MiB more per mounted volume, and up to 1 MiB for a volume mounted
- *   after others were unmounted). A fixed mmap threshold just under the buffer size keeps every
- *   receive buffer in its own mapping (untouched pages cost nothing, a collected buffer goes
- *   straight back to the kernel) while READ replies (at most 1 MiB) still come from the heap as
+ *   after others were unmounted). A fixed mmap threshold just under the buffer size gives a
+ *   receive buffer its own mapping whenever the heap has no free block that big at hand (glibc
+ *   still serves a request from free heap space first; untouched pages of a mapping cost nothing
+ *   and a collected buffer goes straight back to the kernel) while READ replies (at most 1 MiB) still come from the heap as
  *   before; the trim threshold gets the value glibc's dynamic rule would give it (twice the mmap
  *   threshold), so the heap is not shrunk and regrown between requests.
  * - {@link IdleRelease}: after the volumes change (mount, unmount, a VFS shut down), once the

@@ -1,13 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { IdleRelease, MMAP_THRESHOLD, tuneMallocForMounts } from "./daemon_memory.ts";
+import { IdleRelease } from "./daemon_memory.ts";
 
 const RECEIVE_BUFFER_SIZE = (1 << 20) + 64 * 1024;
-
-/** glibc's malloc/free, to look at where blocks of a given size come from. */
-const glibc = Deno.dlopen("libc.so.6", {
-  malloc: { parameters: ["usize"], result: "pointer" },
-  free: { parameters: ["pointer"], result: "void" },
-});
 
 /** Runs `fn` with a referenced timer: IdleRelease's own timer does not keep the test alive. */
 async function keepingAlive(fn: () => Promise<void>): Promise<void> {
@@ -20,31 +14,61 @@ async function keepingAlive(fn: () => Promise<void>): Promise<void> {
 }
 
 /**
- * Whether glibc serves a `size`-byte block from its own mapping: the chunk's size word, just
- * before the pointer malloc returns, has IS_MMAPPED (0x2) set.
+ * Runs the malloc checks in a fresh Deno process: where glibc serves a block depends on the
+ * calling thread's arena, which other test modules running in this process (`--parallel`) churn.
  */
-function mmapped(size: number): boolean {
-  const p = glibc.symbols.malloc(BigInt(size));
-  if (!p) throw new Error(`malloc(${size}) failed`);
-  try {
-    const sizeWord = new Deno.UnsafePointerView(Deno.UnsafePointer.offset(p, -8)!).getBigUint64();
-    return (sizeWord & 2n) !== 0n;
-  } finally {
-    glibc.symbols.free(p);
-  }
+async function mallocChecksInFreshProcess(): Promise<Record<string, boolean>> {
+  const code = `
+    import { MMAP_THRESHOLD, tuneMallocForMounts } from ${
+    JSON.stringify(new URL("./daemon_memory.ts", import.meta.url).href)
+  };
+    const glibc = Deno.dlopen("libc.so.6", {
+      malloc: { parameters: ["usize"], result: "pointer" },
+      free: { parameters: ["pointer"], result: "void" },
+    });
+    // Whether glibc serves a size-byte block from its own mapping: the chunk's size word, just
+    // before the pointer malloc returns, has IS_MMAPPED (0x2) set.
+    const mmapped = (size) => {
+      const p = glibc.symbols.malloc(BigInt(size));
+      try {
+        const word = new Deno.UnsafePointerView(Deno.UnsafePointer.offset(p, -8)).getBigUint64();
+        return (word & 2n) !== 0n;
+      } finally {
+        glibc.symbols.free(p);
+      }
+    };
+    // Freeing a mapped 16 MiB block raises glibc's dynamic threshold to 16 MiB: untuned, a
+    // receive buffer would then come from the heap (where calloc makes a recycled block resident).
+    mmapped(16 << 20);
+    const r = {};
+    r.tuned = tuneMallocForMounts();
+    r.tunedAgain = tuneMallocForMounts();
+    r.receiveBuffer = mmapped(${RECEIVE_BUFFER_SIZE});
+    r.threshold = mmapped(MMAP_THRESHOLD);
+    mmapped(16 << 20);
+    r.receiveBufferAfterBigFree = mmapped(${RECEIVE_BUFFER_SIZE});
+    // Last: a freed 1 MiB heap block is free heap space that glibc serves later requests from.
+    r.oneMiB = mmapped(1 << 20);
+    console.log(JSON.stringify(r));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", code],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assertEquals(out.code, 0);
+  return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
-Deno.test("tuneMallocForMounts() keeps receive buffers in their own mappings, 1 MiB blocks on the heap", () => {
-  // Freeing a mapped 16 MiB block raises glibc's dynamic threshold to 16 MiB: untuned, a
-  // receive buffer would then come from the heap (where calloc makes a recycled block resident).
-  mmapped(16 << 20);
-  assertEquals(tuneMallocForMounts(), true);
-  assertEquals(tuneMallocForMounts(), true, "a second call changes nothing");
-  assertEquals(mmapped(RECEIVE_BUFFER_SIZE), true);
-  assertEquals(mmapped(MMAP_THRESHOLD), true);
-  assertEquals(mmapped(1 << 20), false, "a 1 MiB READ reply still comes from the heap");
-  mmapped(16 << 20);
-  assertEquals(mmapped(RECEIVE_BUFFER_SIZE), true, "no longer raised by frees");
+Deno.test("tuneMallocForMounts() keeps receive buffers in their own mappings, 1 MiB blocks on the heap", async () => {
+  assertEquals(await mallocChecksInFreshProcess(), {
+    tuned: true,
+    tunedAgain: true, // a second call changes nothing
+    receiveBuffer: true,
+    threshold: true,
+    oneMiB: false, // a 1 MiB READ reply still comes from the heap
+    receiveBufferAfterBigFree: true, // no longer raised by frees
+  });
 });
 
 Deno.test("IdleRelease runs once after the last of several pokes", () =>
