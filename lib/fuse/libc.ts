@@ -9,6 +9,8 @@
  * pointer is made from an explicit `ArrayBuffer` (off the V8 heap, it never moves).
  */
 
+import { cstr } from "../util/c_string.ts";
+
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -81,15 +83,8 @@ export class SysError extends Error {
   }
 }
 
-const enc = new TextEncoder();
-
-/** A NUL-terminated C string in an off-heap buffer. */
-export function cstr(s: string): Uint8Array<ArrayBuffer> {
-  const b = enc.encode(s);
-  const out = offHeap(b.length + 1);
-  out.set(b);
-  return out;
-}
+/** A NUL-terminated C string in a buffer that never moves (`lib/util/c_string.ts`). */
+export { cstr };
 
 /** A zeroed byte buffer whose memory never moves (safe for raw pointers and async FFI calls). */
 export function offHeap(n: number): Uint8Array<ArrayBuffer> {

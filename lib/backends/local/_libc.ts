@@ -7,6 +7,7 @@
  * loader returns null and callers keep Deno's own calls.
  */
 
+import { cstr } from "../../util/c_string.ts";
 import { lazyLibc } from "../../util/lazy_libc.ts";
 
 const SYMBOLS = {
@@ -34,11 +35,8 @@ export async function fsType(path: string): Promise<number | undefined> {
   const c = localLibc();
   if (!c) return undefined;
   // buffers handed to a call on another thread must not move: explicit ArrayBuffers
-  const p = new TextEncoder().encode(`${path}\0`);
-  const cpath = new Uint8Array(new ArrayBuffer(p.length));
-  cpath.set(p);
   const buf = new Uint8Array(new ArrayBuffer(STATFS_SIZE));
-  if ((await c.statfs(cpath, buf)) !== 0) return undefined;
+  if ((await c.statfs(cstr(path), buf)) !== 0) return undefined;
   return new DataView(buf.buffer).getUint32(0, true);
 }
 

@@ -18,6 +18,7 @@
  * directory when the cache is opened; without glibc nothing is done.
  */
 
+import { cstr } from "../../util/c_string.ts";
 import { lazyLibc } from "../../util/lazy_libc.ts";
 
 const SYMBOLS = {
@@ -71,10 +72,7 @@ async function withDir<T>(
   const c = symbols();
   if (!c) return undefined;
   // Buffers handed to a call on another thread must not move: explicit ArrayBuffers.
-  const bytes = new TextEncoder().encode(`${dir}\0`);
-  const path = new Uint8Array(new ArrayBuffer(bytes.length));
-  path.set(bytes);
-  const fd = await c.open(path, O_RDONLY_CLOEXEC, 0);
+  const fd = await c.open(cstr(dir), O_RDONLY_CLOEXEC, 0);
   if (fd < 0) return undefined;
   try {
     return await fn(c, fd, new Uint8Array(new ArrayBuffer(8)));
