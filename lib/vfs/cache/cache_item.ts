@@ -695,7 +695,8 @@ export class CacheItem {
    */
   acceptWrite(offset: number, data: Uint8Array): AcceptedWrite | undefined {
     this.#throwWriteError();
-    if (!this.dirty || !this.#dirtySaved || !this.#dirtyReady || this.#fileUsers === 0) {
+    // #dirtyReady is only ever true with #dirtySaved set (and resolved)
+    if (!this.dirty || !this.#dirtyReady || this.#fileUsers === 0) {
       return undefined;
     }
     this.#openFileSync();
