@@ -12,8 +12,9 @@
  * working file by file gets its next request taken at once, as by a thread blocked in read(2),
  * without the poller's round trip. INTERRUPT aborts the request's signal (read-only requests
  * are answered EINTR at once, others after a grace period if still running); FORGET and
- * BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends the session cleanly. Any thrown value becomes an errno through {@link errnoOf}: never a crash,
- * never an unanswered request.
+ * BATCH_FORGET are passed on without reply; ENODEV (unmounted) ends the session cleanly. Any
+ * thrown value becomes an errno through {@link errnoOf}: never a crash, never an unanswered
+ * request.
  */
 
 import { Errno, errnoOf, FsError } from "../errors.ts";
@@ -95,6 +96,13 @@ const WRITE_VIEW_MIN = 128 * 1024;
 /** Spare receive buffers a session keeps after WRITEs (each is max_write + 64 KiB). */
 const SPARE_BUFFERS = 4;
 
+/** The largest max_write (and the default): FUSE's limit of 256 pages per request. */
+export const MAX_WRITE = 1 << 20;
+/** Room in a receive buffer beyond max_write for the request header and `fuse_write_in`. */
+const RECEIVE_HEADROOM = 64 * 1024;
+/** Size of a session's receive buffer with the default max_write. */
+export const RECEIVE_BUFFER_SIZE = MAX_WRITE + RECEIVE_HEADROOM;
+
 /** Reply bodies at least this long are written with writev behind the header (no copy). */
 const WRITEV_MIN = 4096;
 
@@ -173,7 +181,7 @@ export class FuseSession {
   constructor(fd: number, ops: FuseOps, opts: SessionOptions = {}) {
     this.#fd = fd;
     this.#ops = ops;
-    const maxWrite = Math.min(1 << 20, Math.max(PAGE_SIZE, opts.maxWrite ?? 1 << 20));
+    const maxWrite = Math.min(MAX_WRITE, Math.max(PAGE_SIZE, opts.maxWrite ?? MAX_WRITE));
     this.#opts = {
       maxWrite: maxWrite - (maxWrite % PAGE_SIZE),
       maxReadahead: opts.maxReadahead ?? 1 << 20,
@@ -186,7 +194,7 @@ export class FuseSession {
       interruptGraceMs: opts.interruptGraceMs ?? 10_000,
     };
     // a WRITE request is header + fuse_write_in + max_write payload; leave generous room
-    this.#pool = new BufferPool(this.#opts.maxWrite + 64 * 1024, SPARE_BUFFERS);
+    this.#pool = new BufferPool(this.#opts.maxWrite + RECEIVE_HEADROOM, SPARE_BUFFERS);
     this.#buf = this.#pool.take();
     this.initialized = new Promise((r) => (this.#initResolve = r));
     this.closed = new Promise((r) => (this.#closedResolve = r));

@@ -11,9 +11,10 @@
  *   after others were unmounted). A fixed mmap threshold just under the buffer size gives a
  *   receive buffer its own mapping whenever the heap has no free block that big at hand (glibc
  *   still serves a request from free heap space first; untouched pages of a mapping cost nothing
- *   and a collected buffer goes straight back to the kernel) while READ replies (at most 1 MiB) still come from the heap as
- *   before; the trim threshold gets the value glibc's dynamic rule would give it (twice the mmap
- *   threshold), so the heap is not shrunk and regrown between requests.
+ *   and a collected buffer goes straight back to the kernel), while READ replies (at most
+ *   1 MiB) still come from the heap as before; the trim threshold gets the value glibc's dynamic
+ *   rule would give it (twice the mmap threshold), so the heap is not shrunk and regrown between
+ *   requests.
  * - {@link IdleRelease}: after the volumes change (mount, unmount, a VFS shut down), once the
  *   daemon has been quiet for a second: a full V8 collection when the runtime exposes `gc` (Deno
  *   started with `--v8-flags=--expose-gc`), then `malloc_trim(0)` to hand the freed pages of the
@@ -24,10 +25,9 @@
  *   collection too.
  */
 import * as libc from "../fuse/libc.ts";
+import { RECEIVE_BUFFER_SIZE } from "../fuse/session.ts";
 import { log } from "../util/log.ts";
 
-/** Size of a FUSE session's receive buffer: max_write (1 MiB) + 64 KiB (see `session.ts`). */
-const RECEIVE_BUFFER_SIZE = (1 << 20) + 64 * 1024;
 /** Blocks this big or bigger get their own mapping: under the receive buffers, over 1 MiB. */
 export const MMAP_THRESHOLD: number = RECEIVE_BUFFER_SIZE - 32 * 1024;
 

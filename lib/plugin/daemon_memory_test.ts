@@ -1,7 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { RECEIVE_BUFFER_SIZE } from "../fuse/session.ts";
 import { IdleRelease } from "./daemon_memory.ts";
-
-const RECEIVE_BUFFER_SIZE = (1 << 20) + 64 * 1024;
 
 /** Runs `fn` with a referenced timer: IdleRelease's own timer does not keep the test alive. */
 async function keepingAlive(fn: () => Promise<void>): Promise<void> {
