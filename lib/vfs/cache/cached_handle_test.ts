@@ -2,8 +2,7 @@ import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:asser
 import { MemoryBackend } from "../../backends/memory.ts";
 import { Errno, FsError } from "../../errors.ts";
 import { CachePaths } from "./cache_paths.ts";
-import { openHeldWrites } from "./_test_caches.ts";
-import { VfsCache } from "./vfs_cache.ts";
+import { withHeldWrites } from "./_test_caches.ts";
 
 /** open(2) flags O_RDWR | O_CREAT | O_TRUNC. */
 const O_RDWR_CREAT_TRUNC = 0o1102;
@@ -11,20 +10,6 @@ const O_RDWR_CREAT_TRUNC = 0o1102;
 const O_RDWR = 0o2;
 /** open(2) flags O_RDONLY. */
 const O_RDONLY = 0;
-
-async function withCache(
-  fn: (cache: VfsCache, backend: MemoryBackend, dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  const backend = new MemoryBackend();
-  const cache = await openHeldWrites(backend, dir);
-  try {
-    await fn(cache, backend, dir);
-  } finally {
-    await cache.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function remoteBytes(backend: MemoryBackend, path: string): Promise<Uint8Array> {
   return new Uint8Array(await new Response(await backend.read(path)).arrayBuffer());
@@ -35,7 +20,7 @@ function errnoIs(errno: number): (err: unknown) => boolean {
 }
 
 Deno.test("CachedHandle.acceptWrite() answers first; commit() stores the bytes for reads and the upload", async () => {
-  await withCache(async (cache, backend) => {
+  await withHeldWrites(async (cache, backend) => {
     const h = await cache.open("a", O_RDWR_CREAT_TRUNC, undefined);
     const data = new TextEncoder().encode("hello world");
     const acc = h.acceptWrite(0, data);
@@ -58,7 +43,7 @@ Deno.test("CachedHandle.acceptWrite() answers first; commit() stores the bytes f
 });
 
 Deno.test("CachedHandle.acceptWrite() sends read-only, released and not-yet-dirty handles to write()", async () => {
-  await withCache(async (cache, backend) => {
+  await withHeldWrites(async (cache, backend) => {
     const w = await cache.open("b", O_RDWR_CREAT_TRUNC, undefined);
     await w.write(0, new Uint8Array([1, 2, 3]));
     await w.flush();
@@ -85,7 +70,7 @@ Deno.test("CachedHandle.acceptWrite() sends read-only, released and not-yet-dirt
 });
 
 Deno.test("CachedHandle: a failed commit() is a sticky error for write, flush and fsync; the failed bytes are not uploaded", async () => {
-  await withCache(async (cache, backend, dir) => {
+  await withHeldWrites(async (cache, backend, dir) => {
     const h = await cache.open("c", O_RDWR_CREAT_TRUNC, undefined);
     // The data file is created by the first write: make it /dev/full, which fails every write
     // with ENOSPC, as a full cache file system does.

@@ -6,7 +6,7 @@ import { CachePaths } from "./cache_paths.ts";
 import { type ItemMeta, readMeta, writeMeta } from "./item_meta.ts";
 import { hasLocalMark } from "./cache_item.ts";
 import { dirFlags, FS_TOPDIR_FL } from "./top_dirs.ts";
-import { openHeldWrites, TUNING } from "./_test_caches.ts";
+import { openHeldWrites, TUNING, withHeldWrites } from "./_test_caches.ts";
 import { VfsCache } from "./vfs_cache.ts";
 
 /** open(2) flags O_WRONLY | O_CREAT | O_TRUNC. */
@@ -99,85 +99,67 @@ Deno.test("VfsCache.open() recreates a dirty empty file's data and drops a cut-s
 });
 
 Deno.test("VfsCache creates an empty file's data file only at its first write", async () => {
-  await withDir(async (dir) => {
-    const backend = new MemoryBackend();
-    const cache = await openHeldWrites(backend, dir);
+  await withHeldWrites(async (cache, backend) => {
     const O_RDWR = 2;
-    try {
-      const paths = cache.paths;
-      const h = await cache.open("d/empty", O_WRONLY_CREAT_TRUNC, undefined);
-      await h.flush();
-      await h.release();
-      assertEquals((await readMeta(paths.meta("d/empty"))).dirty, true);
-      await rejects(Deno.stat(paths.data("d/empty")), Deno.errors.NotFound);
-      await cache.sync();
-      assertEquals((await backend.stat("d/empty")).size, 0);
-      // The first write creates it.
-      const w = await cache.open("d/empty", O_RDWR, await backend.stat("d/empty"));
-      await w.write(3, new Uint8Array([1, 2]));
-      assertEquals(await w.read(0, 10), new Uint8Array([0, 0, 0, 1, 2]));
-      await w.release();
-      assertEquals((await Deno.stat(paths.data("d/empty"))).size, 5);
-      // An empty file removed while open keeps working on an anonymous file, not in the cache.
-      const r = await cache.open("d/gone", O_WRONLY_CREAT_TRUNC, undefined);
-      await cache.remove("d/gone");
-      await r.write(0, new Uint8Array([9]));
-      await r.release();
-      await rejects(Deno.stat(paths.data("d/gone")), Deno.errors.NotFound);
-      assertEquals([...Deno.readDirSync(paths.tmpDir)], []);
-    } finally {
-      await cache.close();
-    }
+    const paths = cache.paths;
+    const h = await cache.open("d/empty", O_WRONLY_CREAT_TRUNC, undefined);
+    await h.flush();
+    await h.release();
+    assertEquals((await readMeta(paths.meta("d/empty"))).dirty, true);
+    await rejects(Deno.stat(paths.data("d/empty")), Deno.errors.NotFound);
+    await cache.sync();
+    assertEquals((await backend.stat("d/empty")).size, 0);
+    // The first write creates it.
+    const w = await cache.open("d/empty", O_RDWR, await backend.stat("d/empty"));
+    await w.write(3, new Uint8Array([1, 2]));
+    assertEquals(await w.read(0, 10), new Uint8Array([0, 0, 0, 1, 2]));
+    await w.release();
+    assertEquals((await Deno.stat(paths.data("d/empty"))).size, 5);
+    // An empty file removed while open keeps working on an anonymous file, not in the cache.
+    const r = await cache.open("d/gone", O_WRONLY_CREAT_TRUNC, undefined);
+    await cache.remove("d/gone");
+    await r.write(0, new Uint8Array([9]));
+    await r.release();
+    await rejects(Deno.stat(paths.data("d/gone")), Deno.errors.NotFound);
+    assertEquals([...Deno.readDirSync(paths.tmpDir)], []);
   });
 });
 
 Deno.test("VfsCache.open() marks the cache trees' roots as tops of directory hierarchies", async () => {
-  await withDir(async (dir) => {
-    const backend = new MemoryBackend();
-    const cache = await openHeldWrites(backend, dir);
-    try {
-      const p = cache.paths;
-      const dirs = [p.dataRoot, p.metaRoot, p.tmpDir].flatMap((d) => [dirname(d), d]);
-      const type = await new Deno.Command("stat", { args: ["-f", "-c", "%T", dir] }).output();
-      const ext4 = new TextDecoder().decode(type.stdout).trim().startsWith("ext2");
-      for (const d of dirs) {
-        assertEquals((await Deno.stat(d)).isDirectory, true);
-        if (ext4) assertEquals(((await dirFlags(d)) ?? 0) & FS_TOPDIR_FL, FS_TOPDIR_FL);
-      }
-      // Nothing else changes: a new file below them is written and uploaded as usual.
-      const h = await cache.open("t/d/f", O_WRONLY_CREAT_TRUNC, undefined);
-      await h.write(0, new Uint8Array([1, 2]));
-      await h.release();
-      await cache.sync();
-      assertEquals((await backend.stat("t/d/f")).size, 2);
-    } finally {
-      await cache.close();
+  await withHeldWrites(async (cache, backend, dir) => {
+    const p = cache.paths;
+    const dirs = [p.dataRoot, p.metaRoot, p.tmpDir].flatMap((d) => [dirname(d), d]);
+    const type = await new Deno.Command("stat", { args: ["-f", "-c", "%T", dir] }).output();
+    const ext4 = new TextDecoder().decode(type.stdout).trim().startsWith("ext2");
+    for (const d of dirs) {
+      assertEquals((await Deno.stat(d)).isDirectory, true);
+      if (ext4) assertEquals(((await dirFlags(d)) ?? 0) & FS_TOPDIR_FL, FS_TOPDIR_FL);
     }
+    // Nothing else changes: a new file below them is written and uploaded as usual.
+    const h = await cache.open("t/d/f", O_WRONLY_CREAT_TRUNC, undefined);
+    await h.write(0, new Uint8Array([1, 2]));
+    await h.release();
+    await cache.sync();
+    assertEquals((await backend.stat("t/d/f")).size, 2);
   });
 });
 
 Deno.test("VfsCache.overlaysIn() is true only while a file directly inside is dirty or open", async () => {
-  await withDir(async (dir) => {
-    const backend = new MemoryBackend();
-    const cache = await openHeldWrites(backend, dir);
-    try {
-      assertEquals(cache.overlaysIn("d/sub"), false, "nothing cached");
-      const w = await cache.open("d/sub/g", O_WRONLY_CREAT_TRUNC, undefined);
-      assertEquals(cache.overlaysIn("d/sub"), true, "open for writing");
-      await w.write(0, new Uint8Array([1, 2, 3]));
-      await w.release();
-      assertEquals(cache.overlaysIn("d/sub"), true, "closed, not uploaded yet");
-      assertEquals(cache.overlaysIn("d"), false, "only direct children count");
-      assertEquals(cache.overlaysIn(""), false, "the root neither");
-      await cache.sync();
-      assertEquals(cache.overlaysIn("d/sub"), false, "uploaded and closed");
-      const r = await cache.open("d/sub/g", 0, await backend.stat("d/sub/g"));
-      assertEquals(cache.overlaysIn("d/sub"), true, "open for reading");
-      await r.release();
-      assertEquals(cache.overlaysIn("d/sub"), false, "closed again");
-    } finally {
-      await cache.close();
-    }
+  await withHeldWrites(async (cache, backend) => {
+    assertEquals(cache.overlaysIn("d/sub"), false, "nothing cached");
+    const w = await cache.open("d/sub/g", O_WRONLY_CREAT_TRUNC, undefined);
+    assertEquals(cache.overlaysIn("d/sub"), true, "open for writing");
+    await w.write(0, new Uint8Array([1, 2, 3]));
+    await w.release();
+    assertEquals(cache.overlaysIn("d/sub"), true, "closed, not uploaded yet");
+    assertEquals(cache.overlaysIn("d"), false, "only direct children count");
+    assertEquals(cache.overlaysIn(""), false, "the root neither");
+    await cache.sync();
+    assertEquals(cache.overlaysIn("d/sub"), false, "uploaded and closed");
+    const r = await cache.open("d/sub/g", 0, await backend.stat("d/sub/g"));
+    assertEquals(cache.overlaysIn("d/sub"), true, "open for reading");
+    await r.release();
+    assertEquals(cache.overlaysIn("d/sub"), false, "closed again");
   });
 });
 
