@@ -186,7 +186,7 @@ export class Vfs {
       const sorted = [...listed.keys()].sort();
       return sorted.map((name) => {
         const e = listed.get(name)!;
-        return entryAttr(e.path, e, this.#cfg, this.#startMs, name);
+        return this.#attr(e.path, e, name);
       });
     }
     const out = new Map<string, VfsAttr>();
@@ -650,8 +650,8 @@ export class Vfs {
     if (this.#cfg.readOnly) throw new ReadOnlyError(p);
   }
 
-  #attr(p: string, e: Pick<Entry, "isDir" | "size" | "mtimeMs">): VfsAttr {
-    return entryAttr(p, e, this.#cfg, this.#startMs);
+  #attr(p: string, e: Pick<Entry, "isDir" | "size" | "mtimeMs">, name?: string): VfsAttr {
+    return entryAttr(p, e, this.#cfg, this.#startMs, name);
   }
 
   /** Fixes up case of existing path components when `vfs_case_insensitive` is set. */
