@@ -67,6 +67,14 @@ export async function steadyMemory(maxBytes = 12 * GiB): Promise<SteadyMemory> {
       restore() {},
     };
   }
+  if (before === `${NO_REPORTING_ORDER}`) {
+    // Paused already (by whoever set it, or a run going on beside this one): pages backed since
+    // then stay backed, and touching more here would race the other run for memory.
+    return {
+      note: `free page reporting already paused (order ${before}); nothing touched`,
+      restore() {},
+    };
+  }
   let restored = false;
   const restore = () => {
     if (restored) return;
