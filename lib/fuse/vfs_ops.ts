@@ -6,11 +6,25 @@
  * consistent). Attribute and entry cache times come from the mount's `attr_timeout`.
  * Unsupported requests get a proper errno: RENAME_EXCHANGE/WHITEOUT → EINVAL, fallocate beyond
  * the file or with a mode → EOPNOTSUPP.
+ *
+ * Kernel page cache: the kernel drops a file's cached pages at every open unless the reply sets
+ * FOPEN_KEEP_CACHE. In cache mode `full` (not with `direct_io`) an open keeps them when the
+ * file's bytes provably did not change since the node's previous open (the kernel may hold pages
+ * from then on): both opens report the same `VfsHandle.contentVersion`, which every write,
+ * truncate and refetch of a changed remote version changes and which is unique across files (a
+ * rename moves a node and its cached file together; a new file at a path gets a new node id, and
+ * ids are never reused), and no other handle of the node open in between read other bytes
+ * (checked at the open and at each release). Re-reading a cached file then runs at page-cache
+ * speed, as on a local file system. The kernel keeps exactly what our cache would serve: a
+ * remote change the VFS has not noticed yet (directory cache, polling), or one that keeps size
+ * and modification time while the file stays cached, is hidden from both alike. In the other
+ * modes every open re-reads the remote, so the pages are always dropped. AUTO_INVAL_DATA
+ * (session INIT) also drops them when refreshed attributes show a new size or modification time.
  */
 
 import { Errno, FsError, InvalidError, NotFoundError, NotSupportedError } from "../errors.ts";
 import type { Vfs, VfsAttr, VfsHandle } from "../vfs/vfs.ts";
-import { InodeTable } from "./inode_table.ts";
+import { type InodeNode, InodeTable } from "./inode_table.ts";
 import { Fopen, RenameFlag, ROOT_ID } from "./opcodes.ts";
 import type {
   AcceptedWrite,
@@ -60,6 +74,17 @@ interface FileHandle {
   handle: VfsHandle;
 }
 
+/** Whether an open may keep the kernel's cached pages of a node (see the module doc). */
+export function mayKeepPages(
+  previous: number | undefined,
+  version: number | undefined,
+  others: Iterable<number | undefined>,
+): boolean {
+  if (version === undefined || previous !== version) return false;
+  for (const v of others) if (v !== version) return false;
+  return true;
+}
+
 function childPath(dir: string, name: string): string {
   if (name === "" || name === "." || name === ".." || name.includes("/")) {
     throw new InvalidError(`invalid name ${JSON.stringify(name)}`);
@@ -78,6 +103,11 @@ export class VfsOps implements FuseOps {
   readonly #inodes = new InodeTable();
   readonly #files = new Map<number, FileHandle>();
   readonly #dirs = new Map<number, DirHandle>();
+  /**
+   * Per node, the content version of its last open: the kernel may hold pages of that version
+   * (entries go with their node when the kernel forgets it).
+   */
+  readonly #pageVersions = new WeakMap<InodeNode, number>();
   #nextFh = 1;
 
   /** Creates the adapter for `vfs`. */
@@ -125,8 +155,43 @@ export class VfsOps implements FuseOps {
     return f;
   }
 
-  #openFlags(): number {
-    return this.#opts.directIo ? Fopen.DIRECT_IO : 0;
+  /**
+   * The FOPEN flags of an open of node `ino` by `handle`: DIRECT_IO with `direct_io`; in mode
+   * `full` KEEP_CACHE when the file's content version equals that of the node's previous open
+   * (see the module doc). Records the version for the next open.
+   */
+  #openFlags(ino: number, handle: VfsHandle): number {
+    if (this.#opts.directIo) return Fopen.DIRECT_IO;
+    if (this.#vfs.config.cacheMode !== "full") return 0;
+    const node = this.#inodes.node(ino);
+    const version = handle.contentVersion?.();
+    const previous = this.#pageVersions.get(node);
+    if (version === undefined) this.#pageVersions.delete(node);
+    else this.#pageVersions.set(node, version);
+    return mayKeepPages(previous, version, this.#otherVersions(ino, handle)) ? Fopen.KEEP_CACHE : 0;
+  }
+
+  /** Content versions of the other open handles of node `ino` (they may add pages too). */
+  *#otherVersions(ino: number, handle: VfsHandle): Generator<number | undefined> {
+    for (const f of this.#files.values()) {
+      if (f.ino === ino && f.handle !== handle) yield f.handle.contentVersion?.();
+    }
+  }
+
+  /**
+   * A handle of node `ino` is released: if the bytes it read (and may have put in the kernel's
+   * pages) are not those of the node's last open, the next open drops the pages.
+   */
+  #released(ino: number, handle: VfsHandle): void {
+    if (this.#vfs.config.cacheMode !== "full") return;
+    let node: InodeNode;
+    try {
+      node = this.#inodes.node(ino);
+    } catch {
+      return; // forgotten: the kernel holds no pages of it
+    }
+    const v = this.#pageVersions.get(node);
+    if (v !== undefined && handle.contentVersion?.() !== v) this.#pageVersions.delete(node);
   }
 
   /** Attributes of `path`, from the VFS's cached listing when it has one (no await then). */
@@ -228,7 +293,7 @@ export class VfsOps implements FuseOps {
     const handle = await this.#vfs.open(this.#inodes.path(ino), flags);
     const fh = this.#nextFh++;
     this.#files.set(fh, { ino, handle });
-    return { fh, openFlags: this.#openFlags() };
+    return { fh, openFlags: this.#openFlags(ino, handle) };
   }
 
   /** Creates and opens a file. */
@@ -245,7 +310,7 @@ export class VfsOps implements FuseOps {
     const entry = this.#entry(r.attr);
     const fh = this.#nextFh++;
     this.#files.set(fh, { ino: entry.attr.ino, handle: r.handle });
-    return { entry, fh, openFlags: this.#openFlags() };
+    return { entry, fh, openFlags: this.#openFlags(entry.attr.ino, r.handle) };
   }
 
   /** Reads from an open file. */
@@ -306,6 +371,7 @@ export class VfsOps implements FuseOps {
     const f = this.#files.get(fh);
     if (!f) return;
     this.#files.delete(fh);
+    this.#released(f.ino, f.handle);
     await f.handle.release();
   }
 

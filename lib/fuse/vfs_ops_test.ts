@@ -1,8 +1,8 @@
 import { MemoryBackend } from "../backends/memory.ts";
 import { Vfs } from "../vfs/vfs.ts";
-import { OpenFlag, ROOT_ID } from "./opcodes.ts";
+import { Fopen, OpenFlag, ROOT_ID } from "./opcodes.ts";
 import type { RequestContext } from "./ops.ts";
-import { VfsOps } from "./vfs_ops.ts";
+import { mayKeepPages, VfsOps } from "./vfs_ops.ts";
 
 const ctx: RequestContext = {
   unique: 1,
@@ -161,6 +161,111 @@ Deno.test("VfsOps.acceptWrite() takes cached writes synchronously and leaves the
   } finally {
     await cached.shutdown();
     await streamed.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("mayKeepPages() keeps pages only for the same known version, shared by every open handle", () => {
+  eq(mayKeepPages(7, 7, []), true, "same version, no other handle");
+  eq(mayKeepPages(7, 7, [7, 7]), true, "other handles of the same bytes");
+  eq(mayKeepPages(undefined, 7, []), false, "first open of the node");
+  eq(mayKeepPages(7, 8, []), false, "changed bytes");
+  eq(mayKeepPages(7, undefined, []), false, "unknown version (streaming handle)");
+  eq(mayKeepPages(undefined, undefined, []), false, "both unknown");
+  eq(mayKeepPages(7, 7, [7, 9]), false, "another handle reads other bytes");
+  eq(mayKeepPages(7, 7, [undefined]), false, "another handle of unknown bytes");
+});
+
+/** Opens `ino` read-only and releases it at once; returns the FOPEN flags of the reply. */
+async function openFlags(ops: VfsOps, ino: number, flags = 0): Promise<number> {
+  const o = await ops.open(ctx, ino, flags);
+  await ops.release(ctx, ino, o.fh);
+  return o.openFlags ?? 0;
+}
+
+Deno.test("VfsOps in full mode keeps the kernel's pages only while a node's bytes are unchanged", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denoclone-vfsops-" });
+  const backend = new MemoryBackend();
+  const vfs = new Vfs(backend, { vfs_cache_mode: "full" }, { cacheDir: dir });
+  const { KEEP_CACHE } = Fopen;
+  const put = (p: string, text: string, mtimeMs: number) =>
+    backend.write(p, new Blob([text]).stream(), { mtimeMs, size: text.length });
+  try {
+    const ops = new VfsOps(vfs, { attrTimeoutMs: 1000 });
+    const ino = await makeFile(ops, "f", "hello");
+    eq(await openFlags(ops, ino), 0, "first open after the writing create");
+    eq(await openFlags(ops, ino), KEEP_CACHE, "unchanged: keep");
+    eq(await openFlags(ops, ino, OpenFlag.O_RDWR), KEEP_CACHE, "a writable open alone keeps");
+
+    // a write through an open handle
+    const w = await ops.open(ctx, ino, OpenFlag.O_RDWR);
+    eq(w.openFlags, KEEP_CACHE, "writer opens unchanged bytes");
+    const r = await ops.open(ctx, ino, 0);
+    eq(r.openFlags, KEEP_CACHE, "second handle, same bytes");
+    await ops.write(ctx, ino, w.fh, 0, new TextEncoder().encode("J"));
+    eq(await openFlags(ops, ino), 0, "written while open: drop");
+    eq(await openFlags(ops, ino), KEEP_CACHE, "then keep again");
+    await ops.flush(ctx, ino, w.fh);
+    await ops.release(ctx, ino, w.fh);
+    await ops.release(ctx, ino, r.fh);
+    eq(await openFlags(ops, ino), KEEP_CACHE, "releases of handles of these bytes keep");
+
+    // truncate (setattr size) and O_TRUNC
+    await ops.setattr(ctx, ino, { valid: 0, size: 2 });
+    eq(await openFlags(ops, ino), 0, "truncated: drop");
+    eq(await openFlags(ops, ino, OpenFlag.O_WRONLY | OpenFlag.O_TRUNC), 0, "O_TRUNC: drop");
+    eq(await openFlags(ops, ino), KEEP_CACHE, "unchanged since the O_TRUNC open: keep");
+    await vfs.sync();
+    eq(await openFlags(ops, ino), KEEP_CACHE, "an upload does not change the bytes");
+
+    // a remote change the VFS notices (new size; then same size, new modification time)
+    await put("f", "remote!", 1_000_000);
+    vfs.forgetDirCache();
+    eq(await openFlags(ops, ino), 0, "remote size changed: drop");
+    eq(await openFlags(ops, ino), KEEP_CACHE, "remote unchanged since: keep");
+    await put("f", "REMOTE!", 2_000_000);
+    vfs.forgetDirCache();
+    eq(await openFlags(ops, ino), 0, "remote modification time changed: drop");
+    const o = await ops.open(ctx, ino, 0);
+    eq(new TextDecoder().decode(await ops.read(ctx, ino, o.fh, 0, 100)), "REMOTE!", "new bytes");
+    await ops.release(ctx, ino, o.fh);
+
+    // rename of another file onto the path: the name now has the moved node, with its pages
+    const other = await makeFile(ops, "g", "other!!");
+    eq(await openFlags(ops, other), 0, "g first open");
+    await ops.rename(ctx, ROOT_ID, "g", ROOT_ID, "f", 0);
+    const moved = (await ops.lookup(ctx, ROOT_ID, "f")).attr.ino;
+    eq(moved, other, "f is g's node");
+    eq(await openFlags(ops, moved), KEEP_CACHE, "the moved node's bytes are unchanged");
+
+    // remove and recreate: a new node, never an old one's pages
+    await ops.unlink(ctx, ROOT_ID, "f");
+    const again = await makeFile(ops, "f", "other!!");
+    eq(again === other || again === ino, false, "a new node id");
+    eq(await openFlags(ops, again), 0, "new node: drop");
+  } finally {
+    await vfs.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("VfsOps never keeps the kernel's pages outside full mode or with direct_io", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denoclone-vfsops-" });
+  const writes = new Vfs(new MemoryBackend(), { vfs_cache_mode: "writes" }, { cacheDir: dir });
+  const full = new Vfs(new MemoryBackend(), { vfs_cache_mode: "full" }, { cacheDir: dir });
+  try {
+    const w = new VfsOps(writes, { attrTimeoutMs: 1000 });
+    const wi = await makeFile(w, "f", "hello");
+    for (const flags of [0, 0, OpenFlag.O_RDWR, OpenFlag.O_RDWR]) {
+      eq(await openFlags(w, wi, flags), 0, `writes mode, open flags ${flags}`);
+    }
+    const d = new VfsOps(full, { attrTimeoutMs: 1000, directIo: true });
+    const di = await makeFile(d, "f", "hello");
+    eq(await openFlags(d, di), Fopen.DIRECT_IO, "direct_io");
+    eq(await openFlags(d, di), Fopen.DIRECT_IO, "direct_io again");
+  } finally {
+    await writes.shutdown();
+    await full.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 });

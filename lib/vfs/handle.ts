@@ -25,6 +25,15 @@ export interface VfsHandle {
    * failed `commit` is reported by later writes, flush and fsync (see {@link AcceptedWrite}).
    */
   acceptWrite?(offset: number, data: Uint8Array): AcceptedWrite | undefined;
+  /**
+   * Optional: an identity of the file's bytes as this handle reads them now, unique across the
+   * files of the process. Two calls (on any handles of the VFS) return the same number only if
+   * nothing changed those bytes in between: no write, truncate, or refetch of a changed remote
+   * version (the cache trusts the remote's fingerprint, as rclone's). Undefined or absent
+   * (streaming handles, which read the remote anew at every open): unknown, assume changed.
+   * The FUSE adapter keeps the kernel's page cache across opens while this stays the same.
+   */
+  contentVersion?(): number | undefined;
   /** Called on each close(2) of a descriptor of this handle; may upload. */
   flush(): Promise<void>;
   /** Makes written data durable as far as the mode allows. */

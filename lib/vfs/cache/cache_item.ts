@@ -118,6 +118,9 @@ export function localMarksWork(dir: string): boolean {
 /** Files up to this size are read for an upload in one synchronous read. */
 const SMALL_UPLOAD = 64 * 1024;
 
+/** The last content version handed out (see {@link CacheItem.contentVersion}). */
+let contentVersions = 0;
+
 /** A read starting this close to where the previous one ended still counts as sequential. */
 const SEQUENTIAL_SLACK = 256 * 1024;
 
@@ -163,6 +166,8 @@ export class CacheItem {
   #metaOnDisk: boolean;
   /** Whether the data file may carry {@link LOCAL_MARK}. */
   #marked = false;
+  /** See {@link contentVersion}. */
+  #contentVersion = ++contentVersions;
 
   private constructor(ctx: ItemContext, meta: ItemMeta, stored: boolean) {
     this.#ctx = ctx;
@@ -255,6 +260,17 @@ export class CacheItem {
   /** The generation last uploaded. */
   get cleanGen(): number {
     return this.#cleanGen;
+  }
+  /**
+   * An identity of the item's bytes, unique across all items of the process: a new item gets a
+   * new one, and so does every change of its data (each stored write, even one that fails, each
+   * truncate, a reset to a new remote version). Equal values mean the data read through the
+   * item has not changed in between (fetching missing ranges fills in the same remote version,
+   * and a rename keeps it). The FUSE adapter keeps the kernel's page cache of a file across
+   * opens only while this stays the same.
+   */
+  get contentVersion(): number {
+    return this.#contentVersion;
   }
   /** Whether local changes wait for upload. */
   get dirty(): boolean {
@@ -372,6 +388,7 @@ export class CacheItem {
 
   /** Drops the cached data and starts over as a copy of `entry` (clean items only). */
   reset(entry: Entry | undefined): void {
+    this.#contentVersion = ++contentVersions;
     for (const f of this.#fetches) f.abort();
     this.#fetches = [];
     this.#ranges = new RangeSet();
@@ -739,6 +756,9 @@ export class CacheItem {
    */
   #store(offset: number, data: Uint8Array): void {
     this.#gen++;
+    // before the write: a failed one may have changed part of the data file (and the
+    // kernel's page cache may hold the bytes of an accepted write that then failed)
+    this.#contentVersion = ++contentVersions;
     this.#metaDirty = true;
     this.#dataDirty = true;
     try {
@@ -765,6 +785,7 @@ export class CacheItem {
       throw new FsError(`truncate of a closed cache item ${this.#path}`, Errno.EBADF);
     }
     this.#gen++;
+    this.#contentVersion = ++contentVersions;
     this.#metaDirty = true;
     this.#dataDirty = true;
     // An empty item truncated to zero needs no data file (a stale one is cut when opened).

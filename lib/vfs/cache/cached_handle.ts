@@ -23,6 +23,8 @@ export interface VfsHandle {
   write(offset: number, data: Uint8Array): Promise<number>;
   /** Optional synchronous fast path of `write` (see `VfsHandle.acceptWrite`). */
   acceptWrite?(offset: number, data: Uint8Array): AcceptedWrite | undefined;
+  /** The identity of the bytes this handle reads (see `VfsHandle.contentVersion`). */
+  contentVersion?(): number | undefined;
   /** Called on each close(2) of a descriptor of this handle. */
   flush(): Promise<void>;
   /** Makes written data durable. */
@@ -147,6 +149,14 @@ export class CachedHandle implements VfsHandle {
         this.#onRelease?.();
       }
     }
+  }
+
+  /**
+   * The identity of the file's bytes as they are now (`CacheItem.contentVersion`): unchanged
+   * while nothing writes, truncates or refetches the file, whichever handle it is opened by.
+   */
+  contentVersion(): number {
+    return this.#item.contentVersion;
   }
 
   /** The size of the open file. */
