@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { DirStat } from "./_dir_stat.ts";
+import { DirStat, fileStats } from "./_dir_stat.ts";
+import { StatxRing, statxRing } from "./_statx_ring.ts";
 import { withTempDir } from "../../../tests/helpers/temp_dir.ts";
 
 Deno.test("DirStat reads size and mtime of regular files as Deno.lstatSync does", async () => {
@@ -53,5 +54,88 @@ Deno.test("DirStat.open of a missing directory or a file is undefined", async ()
     await Deno.writeTextFile(`${dir}/f`, "x");
     assertEquals(DirStat.open(`${dir}/missing`), undefined);
     assertEquals(DirStat.open(`${dir}/f`), undefined);
+  });
+});
+
+/** What {@link DirStat.file} answers for each name, as `[ok, size, mtimeMs]`. */
+function oneByOne(ds: DirStat, names: readonly string[]): [boolean, number, number][] {
+  return names.map((n) => ds.file(n) ? [true, ds.size, ds.mtimeMs] : [false, 0, 0]);
+}
+
+/** What {@link DirStat.files} answers for the same names through `ring`. */
+function batched(
+  ds: DirStat,
+  names: readonly string[],
+  ring: StatxRing | null | undefined,
+): [boolean, number, number][] {
+  const out = fileStats(names.length);
+  ds.files(names, names.map((_, i) => i), out, ring);
+  return names.map((_, i) => out.ok[i] ? [true, out.sizes[i]!, out.mtimesMs[i]!] : [false, 0, 0]);
+}
+
+Deno.test("DirStat.files through an io_uring answers as DirStat.file does", async () => {
+  await withTempDir("denoclone-dirstat-", async (dir) => {
+    const names: string[] = [];
+    // more files than the ring's slots, of different sizes and times
+    for (let i = 0; i < 40; i++) {
+      const name = `f${i} é`;
+      await Deno.writeTextFile(`${dir}/${name}`, "x".repeat(i));
+      await Deno.utime(`${dir}/${name}`, 1_700_000_000 + i, 1_600_000_000.5 + i);
+      names.push(name);
+    }
+    const big = await Deno.open(`${dir}/big`, { write: true, create: true });
+    await big.truncate(5 * 2 ** 32 + 7);
+    big.close();
+    await Deno.mkdir(`${dir}/sub`);
+    await Deno.symlink("f1 é", `${dir}/link`);
+    await Deno.writeTextFile(`${dir}/old`, "x");
+    await Deno.utime(`${dir}/old`, -86_400, -86_400);
+    // "gone" was listed but removed before its statx; the long name doesn't fit a slot
+    names.push("big", "sub", "link", "old", "gone", "y".repeat(300));
+    const ring = StatxRing.create(8);
+    assert(ring, "io_uring is available here");
+    const ds = DirStat.open(dir)!;
+    try {
+      const want = oneByOne(ds, names);
+      assertEquals(want.filter(([ok]) => ok).length, 41, "the 40 files and big");
+      assertEquals(batched(ds, names, ring), want);
+      assert(ring.usable);
+      // again on the same ring (slots reused), in another order and with a subset
+      const some = [...names].reverse().filter((_, i) => i % 3 !== 0);
+      assertEquals(batched(ds, some, ring), oneByOne(ds, some));
+      assertEquals(batched(ds, names, null), want, "one by one");
+      assertEquals(batched(ds, names, undefined), want, "the default (probe) path");
+    } finally {
+      ds.close();
+    }
+  });
+});
+
+Deno.test("DirStat.files of a large directory through the shared ring matches one by one", async () => {
+  await withTempDir("denoclone-dirstat-", async (dir) => {
+    const names: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      names.push(`n${i}`);
+      await Deno.writeFile(`${dir}/n${i}`, new Uint8Array(i % 7 === 0 ? i : 0));
+    }
+    for (let i = 0; i < 20; i++) await Deno.mkdir(`${dir}/d${i}`);
+    names.push(...Array.from({ length: 20 }, (_, i) => `d${i}`));
+    const ds = DirStat.open(dir)!;
+    try {
+      const ring = statxRing();
+      assert(ring, "io_uring is available here");
+      assertEquals(batched(ds, names, ring), oneByOne(ds, names));
+    } finally {
+      ds.close();
+    }
+  });
+});
+
+Deno.test("DirStat.files with a ring on a closed DirStat leaves everything alone", async () => {
+  await withTempDir("denoclone-dirstat-", async (dir) => {
+    await Deno.writeTextFile(`${dir}/f`, "x");
+    const ds = DirStat.open(dir)!;
+    ds.close();
+    assertEquals(batched(ds, ["f"], StatxRing.create(4)), [[false, 0, 0]]);
   });
 });
