@@ -8,6 +8,7 @@
 import "../lib/backends/all.ts";
 import { newBackend } from "../lib/backends/new_backend.ts";
 import { RcloneConf } from "../lib/config/rclone_conf.ts";
+import { findMount } from "../lib/fuse/mount.ts";
 import { mountVfs } from "../lib/fuse/mount_vfs.ts";
 import { Vfs } from "../lib/vfs/vfs.ts";
 import {
@@ -61,6 +62,13 @@ Deno.test({
     const vfs = new Vfs(backend, {}, { cacheDir: `${base}/cache` });
     try {
       await rejects(mountVfs(vfs, `${base}/nope`, {}), /Not found.*nope/, "missing mountpoint");
+      await Deno.writeTextFile(`${base}/file`, "x");
+      await rejects(mountVfs(vfs, `${base}/file`, {}), /Not a directory.*file/, "a file");
+      await rejects(
+        mountVfs(vfs, `${base}/file`, { allow_non_empty: true }),
+        /Not a directory.*file/,
+        "a file with allow_non_empty",
+      );
       await Deno.writeTextFile(`${mnt}/already`, "x");
       await rejects(mountVfs(vfs, mnt, {}), /not empty.*--allow-non-empty/, "non-empty");
       const m = await mountVfs(vfs, mnt, { allow_non_empty: true });
@@ -83,6 +91,34 @@ function eq(actual: unknown, expected: unknown, what: string): void {
     throw new Error(`${what}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
   }
 }
+
+/** The bdi readahead (KiB) of the mount at `mnt`, or undefined when not mounted. */
+function readAheadKb(mnt: string): number | undefined {
+  const m = findMount(mnt);
+  if (!m) return undefined;
+  return Number(Deno.readTextFileSync(`/sys/class/bdi/${m.dev}/read_ahead_kb`).trim());
+}
+
+Deno.test({
+  name: "mountVfs() raises the bdi readahead just after mounting; unmount leaves nothing mounted",
+  ignore: !IS_ROOT,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    for (const [opt, kb] of [[undefined, 1024], [256 * 1024, 256]] as const) {
+      const m = await mountInProcess(opt ? { mount: { max_read_ahead: opt } } : {});
+      try {
+        await waitFor(() => readAheadKb(m.mnt) === kb, 5000, `read_ahead_kb ${kb}`);
+        await shOk(`echo hi > ${m.mnt}/f && cat ${m.mnt}/f`);
+        await m.mount.unmount({ deadlineMs: 3000 });
+        eq(isMounted(m.mnt), false, "unmounted when unmount() resolves");
+        await m.mount.closed;
+      } finally {
+        await m.cleanup();
+      }
+    }
+  },
+});
 
 Deno.test({
   name: "several mounts in one process; unmount while busy detaches lazily",

@@ -27,6 +27,11 @@ export interface KernelMountOptions {
   autoUnmount?: boolean;
   /** Force the fusermount3 path (default: only when not root). */
   useFusermount?: boolean;
+  /**
+   * The mountpoint's file type bits (`0o40000` for a directory) when the caller has already
+   * checked them: mount(2) needs them as `rootmode`, and knowing them saves a stat.
+   */
+  rootMode?: number;
 }
 
 /** A mounted connection: the `/dev/fuse` fd to serve and how to undo the mount. */
@@ -123,9 +128,13 @@ export async function mountFuse(
 ): Promise<KernelMount> {
   const useHelper = opts.useFusermount ?? !isRoot();
   if (useHelper) return await mountWithFusermount(mountpoint, opts);
-  // async stat: the mountpoint may sit inside a mount this very thread serves
-  const st = await Deno.stat(mountpoint);
-  return mountDirect(mountpoint, (st.mode ?? 0o40755) & 0o170000, opts);
+  let rootMode = opts.rootMode;
+  if (rootMode === undefined) {
+    // async stat: the mountpoint may sit inside a mount this very thread serves
+    const st = await Deno.stat(mountpoint);
+    rootMode = st.mode ?? 0o40755;
+  }
+  return mountDirect(mountpoint, rootMode & 0o170000, opts);
 }
 
 function mountDirect(mountpoint: string, rootmode: number, opts: KernelMountOptions): KernelMount {
@@ -215,9 +224,12 @@ async function mountWithFusermount(
 }
 
 /**
- * Unmounts `mountpoint`: a normal unmount is retried while busy until `deadlineMs` has passed,
- * then the mount is detached lazily (it disappears now, and is freed once no longer busy).
- * Resolves once nothing is mounted there any more (or the mount was never ours to find).
+ * Unmounts the FUSE file system on top of `mountpoint`: a normal unmount is retried while busy
+ * until `deadlineMs` has passed, then the mount is detached lazily (it disappears now, and is
+ * freed once no longer busy). Resolves once that mount is gone: umount2(2) returned success (as
+ * root; the mount table is not read a second time, ~0.2 ms with a few dozen mounts), or the
+ * mount table shows no FUSE file system there any more (through fusermount3, or after a failed
+ * attempt). Nothing is done if the top mount there is not FUSE (or there is none).
  */
 export async function unmountFuse(
   mountpoint: string,
@@ -225,7 +237,8 @@ export async function unmountFuse(
 ): Promise<void> {
   const deadline = Date.now() + (opts.deadlineMs ?? 5000);
   const helper = opts.viaFusermount ?? !isRoot();
-  const attempt = async (lazy: boolean): Promise<void> => {
+  /** One attempt; true when umount2(2) itself reported the top mount gone. */
+  const attempt = async (lazy: boolean): Promise<boolean> => {
     if (helper) {
       await new Deno.Command("fusermount3", {
         args: lazy ? ["-u", "-z", "--", mountpoint] : ["-u", "--", mountpoint],
@@ -233,17 +246,16 @@ export async function unmountFuse(
         stdout: "null",
         stderr: "null",
       }).output();
-    } else {
-      await libc.umount2(mountpoint, lazy ? libc.Sys.MNT_DETACH : 0);
+      return false;
     }
+    return await libc.umount2(mountpoint, lazy ? libc.Sys.MNT_DETACH : 0);
   };
   while (isFuseMounted(mountpoint)) {
     if (Date.now() >= deadline) {
       await attempt(true);
       return;
     }
-    await attempt(false);
-    if (!isFuseMounted(mountpoint)) return;
+    if (await attempt(false) || !isFuseMounted(mountpoint)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
