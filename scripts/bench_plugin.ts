@@ -45,7 +45,11 @@ const iterations = Number(flag("iterations", quick ? "30" : "200"));
 const mountIterations = quick ? 5 : 20;
 const warmupCalls = Number(flag("warmup", quick ? "50" : "200"));
 const startRepeats = quick ? 2 : 5;
-const dockerRuns = quick ? 4 : 12;
+/**
+ * Timed `docker run` rounds. One run's spread here is ±50-120 ms, so a median of 12 decided a
+ * 3 ms difference by chance; a round costs under a second.
+ */
+const dockerRuns = quick ? 8 : 30;
 const volumesInState = 50;
 const withDocker = !args.includes("--no-docker");
 const outDir = flag("out", `${root}/bench/results`);
@@ -445,14 +449,16 @@ async function benchDocker(
         notes.push(`${TOOL_NAMES[tool]}: docker volume create failed: ${c.stderr.slice(0, 300)}`);
       } else vols[tool] = vol;
     }
-    // Round robin (local, dc, rc) so drift in the machine's load hits all three alike; the
+    // Round robin (local, then dc and rc in alternating order) so drift in the machine's load
+    // hits all three alike and neither plugin always runs right after the other (whose
+    // background work after a run, a state fsync or a collection, would land in its run); the
     // overhead is the median of each round's difference to its local-driver run.
     const times: Record<Tool | "local", number[]> = { local: [], dc: [], rc: [] };
     const over: Record<Tool, number[]> = { dc: [], rc: [] };
     for (let i = 0; i <= dockerRuns; i++) {
       const local = await runOnce("benchlocal");
       const round: Partial<Record<Tool, number>> = {};
-      for (const tool of ["dc", "rc"] as Tool[]) {
+      for (const tool of (i % 2 ? ["dc", "rc"] : ["rc", "dc"]) as Tool[]) {
         if (vols[tool]) round[tool] = await runOnce(vols[tool]!);
       }
       if (i === 0) continue; // warm-up round
@@ -464,6 +470,13 @@ async function benchDocker(
       }
     }
     out.local = median(times.local);
+    if (times.dc.length && times.dc.length === times.rc.length) {
+      const paired = median(times.dc.map((t, i) => t - times.rc[i]!));
+      notes.push(
+        `denoclone − rclone, same round: median ${paired.toFixed(1)} ms over ${times.dc.length} ` +
+          "rounds (negative: denoclone faster)",
+      );
+    }
     for (const tool of ["dc", "rc"] as Tool[]) {
       if (!times[tool].length) continue;
       out[tool] = median(times[tool]);
