@@ -1,6 +1,6 @@
 /**
- * The kernel page cache of a `denoclone mount --vfs-cache-mode full` (a child process; every
- * access from this process or its shells): an open keeps the pages of a file whose bytes did
+ * The kernel page cache of a `denoclone mount --vfs-cache-mode full` (served by a child process,
+ * read and written through shell commands): an open keeps the pages of a file whose bytes did
  * not change since its previous open (`FOPEN_KEEP_CACHE`, seen with `fincore`), and every change
  * is still seen by the next open: a remote change of size, or of modification time with the same
  * size (once the directory cache expires); a write and a truncate through the mount; another
@@ -60,6 +60,7 @@ Deno.test({
   fn: async () => {
     const { base, mnt, data } = await testDirs("keep-cache");
     let m: CliMount | undefined;
+    let code: number | undefined;
     try {
       const big = "k".repeat(64 * 1024);
       await Deno.writeTextFile(`${data}/f`, "first\n");
@@ -71,7 +72,7 @@ Deno.test({
         "--dir-cache-time",
         "1s",
         "--vfs-cache-max-age",
-        "2s",
+        "4s",
         "--vfs-cache-poll-interval",
         "500ms",
       ]);
@@ -116,9 +117,9 @@ Deno.test({
       await shOk(`printf 'NEW-BYTES' > ${data}/h && touch -d @1900000000 ${data}/h`);
       await untilReads(`${mnt}/h`, "NEW-BYTES", "same size and time after eviction");
     } finally {
-      const code = await m?.stop();
-      if (code !== undefined && code !== 0) console.error(`mount exited ${code}: ${m!.stderr()}`);
+      code = await m?.stop();
       await Deno.remove(base, { recursive: true });
     }
+    if (code !== 0) throw new Error(`mount exited ${code}: ${m?.stderr()}`);
   },
 });
