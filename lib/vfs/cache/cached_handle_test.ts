@@ -80,8 +80,11 @@ Deno.test("CachedHandle: a failed commit() is a sticky error for write, flush an
     const acc = h.acceptWrite(0, new Uint8Array(4096).fill(1));
     ok(acc);
     assertEquals(acc.count, 4096);
+    const version = h.contentVersion();
     acc.commit(); // never throws: the error is kept
     assertEquals(h.currentSize(), 0, "the failed bytes are not recorded");
+    // the writer was told the bytes were written (the kernel may cache them): a new version
+    ok(h.contentVersion() !== version, "a failed commit changes the content version");
     throws(() => h.acceptWrite(4096, new Uint8Array(10)), errnoIs(Errno.ENOSPC));
     await rejects(h.write(4096, new Uint8Array(10)), errnoIs(Errno.ENOSPC));
     await rejects(h.fsync(), errnoIs(Errno.ENOSPC));
@@ -100,5 +103,40 @@ Deno.test("CachedHandle: a failed commit() is a sticky error for write, flush an
     await again.release();
     await cache.sync();
     assertEquals(await remoteBytes(backend, "c"), new Uint8Array([7]));
+  });
+});
+
+Deno.test("CachedHandle.contentVersion() is shared by handles of one file and changes with its bytes", async () => {
+  await withHeldWrites(async (cache, backend) => {
+    const w = await cache.open("v", O_RDWR_CREAT_TRUNC, undefined);
+    await w.write(0, new TextEncoder().encode("12345"));
+    const r = await cache.open("v", O_RDONLY, undefined);
+    const v1 = w.contentVersion();
+    assertEquals(r.contentVersion(), v1, "two handles of the same bytes");
+    await r.read(0, 5);
+    assertEquals(r.contentVersion(), v1, "reading changes nothing");
+    await w.write(5, new Uint8Array([1]));
+    const v2 = r.contentVersion();
+    ok(v2 !== v1, "a write changes it");
+    await w.truncate(2);
+    const v3 = r.contentVersion();
+    ok(v3 !== v2 && v3 !== v1, "a truncate changes it");
+    await w.flush();
+    await w.release();
+    await r.release();
+    await cache.sync();
+    const entry = await backend.stat("v");
+    const again = await cache.open("v", O_RDONLY, entry);
+    assertEquals(again.contentVersion(), v3, "an upload keeps it");
+    await again.release();
+    const other = await cache.open("o", O_RDWR_CREAT_TRUNC, undefined);
+    ok(other.contentVersion() !== v3, "another file has another one");
+    await other.release();
+    // the remote changes: the cached copy is refetched from the new version
+    await backend.write("v", new Blob(["changed"]).stream(), { mtimeMs: 5_000, size: 7 });
+    const changed = await cache.open("v", O_RDONLY, await backend.stat("v"));
+    ok(changed.contentVersion() !== v3, "a refetch of a changed remote changes it");
+    assertEquals(new TextDecoder().decode(await changed.read(0, 100)), "changed");
+    await changed.release();
   });
 });
