@@ -51,6 +51,11 @@ function unescapeMountField(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
+/** `s` escaped as mountinfo writes a field (space, tab, newline and backslash as `\ooo`). */
+function escapeMountField(s: string): string {
+  return s.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+}
+
 /** One line of /proc/self/mountinfo. */
 export interface MountInfo {
   /** `major:minor` of the mounted device. */
@@ -63,27 +68,47 @@ export interface MountInfo {
   source: string;
 }
 
+/** One mountinfo line parsed, or undefined if it is malformed. */
+function parseMountLine(line: string): MountInfo | undefined {
+  const f = line.split(" ");
+  const sep = f.indexOf("-");
+  if (sep < 0 || f.length < sep + 3) return undefined;
+  return {
+    dev: f[2]!,
+    mountpoint: unescapeMountField(f[4]!),
+    fstype: f[sep + 1]!,
+    source: unescapeMountField(f[sep + 2]!),
+  };
+}
+
 /** The mounts of this process's namespace (parsed /proc/self/mountinfo). */
 export function readMountInfo(): MountInfo[] {
   const out: MountInfo[] = [];
   for (const line of libc.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    if (!line) continue;
-    const f = line.split(" ");
-    const sep = f.indexOf("-");
-    if (sep < 0 || f.length < sep + 3) continue;
-    out.push({
-      dev: f[2]!,
-      mountpoint: unescapeMountField(f[4]!),
-      fstype: f[sep + 1]!,
-      source: unescapeMountField(f[sep + 2]!),
-    });
+    const m = line ? parseMountLine(line) : undefined;
+    if (m) out.push(m);
   }
   return out;
 }
 
-/** The topmost mount at `mountpoint`, if any. */
+/**
+ * The topmost mount at `mountpoint`, if any. Only the lines where the escaped path appears as
+ * a whole field are parsed (a machine running Docker has dozens of mounts; this is called on
+ * every unmount).
+ */
 export function findMount(mountpoint: string): MountInfo | undefined {
-  return readMountInfo().filter((m) => m.mountpoint === mountpoint).at(-1);
+  const text = libc.readTextFileSync("/proc/self/mountinfo");
+  const needle = ` ${escapeMountField(mountpoint)} `;
+  let found: MountInfo | undefined;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at)) {
+    const start = text.lastIndexOf("\n", at) + 1;
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const m = parseMountLine(text.slice(start, end));
+    if (m?.mountpoint === mountpoint) found = m;
+    at = end;
+  }
+  return found;
 }
 
 /** Whether a FUSE file system is mounted at `mountpoint` (top of the stack). */
