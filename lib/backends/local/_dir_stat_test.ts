@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { DirStat, fileStats } from "./_dir_stat.ts";
+import { DirStat, DT_DIR, DT_LNK, DT_REG, fileStats } from "./_dir_stat.ts";
 import { StatxRing, statxRing } from "./_statx_ring.ts";
 import { withTempDir } from "../../../tests/helpers/temp_dir.ts";
 
@@ -137,5 +137,77 @@ Deno.test("DirStat.files with a ring on a closed DirStat leaves everything alone
     const ds = DirStat.open(dir)!;
     ds.close();
     assertEquals(batched(ds, ["f"], StatxRing.create(4)), [[false, 0, 0]]);
+  });
+});
+
+/** `DirStat.list(ring)` of `dir`, as sorted `[name, type, ok, size, mtimeMs]` rows. */
+function listed(dir: string, ring: StatxRing | null | undefined) {
+  const ds = DirStat.open(dir)!;
+  try {
+    const l = ds.list(ring);
+    assert(l, "getdents64 is available here");
+    return l.names.map((
+      n,
+      i,
+    ) => [n, l.types[i], l.stats.ok[i], l.stats.sizes[i], l.stats.mtimesMs[i]])
+      .sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  } finally {
+    ds.close();
+  }
+}
+
+/** The same rows from `Deno.readDirSync` and `DirStat.file`. */
+function expected(dir: string) {
+  const ds = DirStat.open(dir)!;
+  try {
+    return [...Deno.readDirSync(dir)].map((d) => {
+      const type = d.isFile ? DT_REG : d.isDirectory ? DT_DIR : d.isSymlink ? DT_LNK : 1;
+      const ok = d.isFile && ds.file(d.name);
+      return [d.name, type, ok ? 1 : 0, ok ? ds.size : 0, ok ? ds.mtimeMs : 0];
+    }).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  } finally {
+    ds.close();
+  }
+}
+
+Deno.test("DirStat.list reads names, types and file figures as readDirSync and file do", async () => {
+  await withTempDir("denoclone-dirstat-", async (dir) => {
+    // more entries than one getdents64 buffer and than the ring's slots
+    for (let i = 0; i < 2500; i++) {
+      await Deno.writeFile(`${dir}/file-${i}-${"n".repeat(i % 50)}`, new Uint8Array(i % 13));
+    }
+    await Deno.utime(`${dir}/file-7-${"n".repeat(7)}`, 1, 1_500_000_000.25);
+    await Deno.writeTextFile(`${dir}/old`, "x");
+    await Deno.utime(`${dir}/old`, -86_400, -86_400);
+    await Deno.mkdir(`${dir}/sub`);
+    await Deno.symlink("old", `${dir}/link`);
+    await Deno.symlink("missing", `${dir}/dangling`);
+    await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+    await Deno.writeTextFile(`${dir}/\ufeffbom é`, "bom");
+    // not UTF-8: replaced, as Deno.readDirSync does
+    const bad = new Uint8Array([...new TextEncoder().encode(`${dir}/bad`), 0xff, 0xfe, 0x41]);
+    const c = Deno.dlopen("libc.so.6", { creat: { parameters: ["buffer", "u32"], result: "i32" } });
+    assert(c.symbols.creat(new Uint8Array([...bad, 0]), 0o644) >= 0);
+    c.close();
+    const want = expected(dir);
+    assertEquals(want.length, 2500 + 7);
+    assert(want.some(([n]) => n === "bad\ufffd\ufffdA"));
+    assertEquals(listed(dir, null), want, "one by one");
+    const ring = StatxRing.create(16);
+    assert(ring);
+    assertEquals(listed(dir, ring), want, "through a ring");
+    assert(ring.usable);
+    assertEquals(listed(dir, undefined), want, "probe (warm: one by one)");
+  });
+});
+
+Deno.test("DirStat.list of an empty directory and of a closed DirStat", async () => {
+  await withTempDir("denoclone-dirstat-", async (dir) => {
+    assertEquals(listed(dir, StatxRing.create(4)), []);
+    await Deno.mkdir(`${dir}/only`);
+    assertEquals(listed(dir, StatxRing.create(4)), [["only", DT_DIR, 0, 0, 0]]);
+    const ds = DirStat.open(dir)!;
+    ds.close();
+    assertEquals(ds.list(), undefined);
   });
 });

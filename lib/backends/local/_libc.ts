@@ -2,7 +2,7 @@
  * @module
  * The libc calls of the local backend, through `Deno.dlopen("libc.so.6")` (loaded once per
  * process, when the first local backend is made, so no request pays for it): `open`/`close`/
- * `statx` for `DirStat` listings and {@link lstatMode} on the JS thread, and `statfs` on Deno's
+ * `getdents64`/`statx` for `DirStat` listings and {@link lstatMode} on the JS thread, and `statfs` on Deno's
  * blocking pool (it may enter a mounted file system, even one this process serves). Without glibc the
  * loader returns null and callers keep Deno's own calls.
  */
@@ -14,6 +14,7 @@ const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   statfs: { parameters: ["buffer", "buffer"], result: "i32", nonblocking: true },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;

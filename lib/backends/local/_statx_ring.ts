@@ -60,6 +60,7 @@ const EAGAIN = 11;
 const EBUSY = 16;
 const EINVAL = 22;
 const EOPNOTSUPP = 95;
+const ENAMETOOLONG = 36;
 /** `struct io_uring_params` and the offsets of its `sq_off` / `cq_off` members. */
 const PARAMS_SIZE = 120;
 const SQ_OFF = 40;
@@ -78,6 +79,19 @@ export const RING_SLOTS = 256;
  * and on success the statx buffer as `view` at byte offset `off` (valid during the call only).
  */
 export type StatxSink = (index: number, res: number, view: DataView, off: number) => void;
+
+/** A batch of statx calls under way on a {@link StatxRing}. */
+export interface StatxBatch {
+  /**
+   * Queues the statx of `name` as entry `index`; when every slot is busy it first waits for
+   * some to complete. False when the ring failed: this and later names are the caller's.
+   */
+  add(index: number, name: string): boolean;
+  /** Hands what was added to the kernel without waiting; false when the ring failed. */
+  submit(): boolean;
+  /** Waits for every request added; false when the ring failed (results may be missing). */
+  finish(): boolean;
+}
 
 /** An io_uring used only for batches of statx(2); see the module doc. */
 export class StatxRing {
@@ -102,6 +116,12 @@ export class StatxRing {
   readonly #owner: Int32Array;
   readonly #free: number[] = [];
   #retired = false;
+  // the batch under way (see batch())
+  #dirFd = -1;
+  #mask = 0;
+  #sink: StatxSink = () => {};
+  #inFlight = 0;
+  #unsubmitted = 0;
 
   private constructor(
     c: NonNullable<ReturnType<typeof ringLibc>>,
@@ -194,61 +214,93 @@ export class StatxRing {
     mask: number,
     sink: StatxSink,
   ): boolean {
-    if (this.#retired) return false;
-    const enc = encoder;
-    const sq = this.#sq;
-    const sqes = this.#sqes;
-    const free = this.#free;
-    let next = 0;
-    let inFlight = 0;
-    let unsubmitted = 0;
-    while (next < indices.length || inFlight > 0) {
-      let tail = this.#sqTail[0]!;
-      while (next < indices.length && free.length > 0) {
-        const i = indices[next++]!;
-        const name = names[i]!;
-        const s = free[free.length - 1]!;
-        const room = this.#nameRooms[s]!;
-        const r = enc.encodeInto(name, room);
-        if (r.read < name.length) {
-          sink(i, -EINVAL, this.#statView, 0);
-          continue;
-        }
-        this.#names[s * NAME_ROOM + r.written] = 0;
-        free.pop();
-        this.#owner[s] = i;
-        const o = s * SQE_SIZE;
-        sqes.setInt32(o + 4, dirFd, true);
-        sqes.setUint32(o + 24, mask, true);
-        sq.setUint32(this.#sqArray + 4 * (tail & this.#sqMask), s, true);
-        tail = (tail + 1) >>> 0;
-        unsubmitted++;
-        inFlight++;
-      }
-      Atomics.store(this.#sqTail, 0, tail);
-      if (inFlight === 0) break;
-      // wait for half the window so that the workers always have requests queued
-      const want = Math.min(inFlight, Math.max(1, this.#slots >>> 1));
-      const n = Number(
-        this.#c.io_uring_enter(
-          SYS_IO_URING_ENTER,
-          this.#fd,
-          unsubmitted,
-          want,
-          IORING_ENTER_GETEVENTS,
-          null,
-          0n,
-        ),
-      );
-      if (n < 0) {
-        const e = this.#errno();
-        if (e !== EINTR && e !== EAGAIN && e !== EBUSY) return this.#retire();
-      } else {
-        unsubmitted -= Math.min(n, unsubmitted);
-      }
-      inFlight -= this.#reap(sink);
+    const b = this.batch(dirFd, mask, sink);
+    if (!b) return false;
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      if (!b.add(i, names[i]!)) return false;
     }
+    return b.finish();
+  }
+
+  /**
+   * Starts a batch of statx calls relative to `dirFd` (see {@link statAll}) to which names are
+   * added as they come, so that the kernel stats the first ones while the caller is still
+   * reading the directory; undefined when the ring is retired. One batch at a time: finish it
+   * before starting another.
+   */
+  batch(dirFd: number, mask: number, sink: StatxSink): StatxBatch | undefined {
+    if (this.#retired) return undefined;
+    this.#dirFd = dirFd;
+    this.#mask = mask;
+    this.#sink = sink;
+    this.#inFlight = 0;
+    this.#unsubmitted = 0;
+    const add = (index: number, name: string) => this.#add(index, name);
+    return { add, submit: () => this.#enter(0), finish: () => this.#finish() };
+  }
+
+  #add(index: number, name: string): boolean {
+    if (this.#retired) return false;
+    if (this.#free.length === 0) {
+      // all slots busy: wait for half of them, so that the workers keep requests queued
+      if (!this.#enter(this.#slots >>> 1)) return false;
+    }
+    const s = this.#free[this.#free.length - 1]!;
+    const r = encoder.encodeInto(name, this.#nameRooms[s]!);
+    if (r.read < name.length) {
+      this.#sink(index, -ENAMETOOLONG, this.#statView, 0);
+      return true;
+    }
+    this.#names[s * NAME_ROOM + r.written] = 0;
+    this.#free.pop();
+    this.#owner[s] = index;
+    const o = s * SQE_SIZE;
+    this.#sqes.setInt32(o + 4, this.#dirFd, true);
+    this.#sqes.setUint32(o + 24, this.#mask, true);
+    const tail = this.#sqTail[0]!;
+    this.#sq.setUint32(this.#sqArray + 4 * (tail & this.#sqMask), s, true);
+    Atomics.store(this.#sqTail, 0, (tail + 1) >>> 0);
+    this.#unsubmitted++;
+    this.#inFlight++;
     return true;
+  }
+
+  /** Waits for every request of the batch; false when the ring failed (see {@link statAll}). */
+  #finish(): boolean {
+    while (this.#inFlight > 0) {
+      if (!this.#enter(this.#inFlight)) return false;
+    }
+    return !this.#retired;
+  }
+
+  /**
+   * Submits what was added and waits until `wait` requests (at most those in flight) have
+   * completed, then reaps; false when the ring failed.
+   */
+  #enter(wait: number): boolean {
+    if (this.#retired) return false;
+    const want = Math.min(wait, this.#inFlight);
+    if (this.#unsubmitted === 0 && want === 0) return true;
+    const n = Number(
+      this.#c.io_uring_enter(
+        SYS_IO_URING_ENTER,
+        this.#fd,
+        this.#unsubmitted,
+        want,
+        want > 0 ? IORING_ENTER_GETEVENTS : 0,
+        null,
+        0n,
+      ),
+    );
+    if (n < 0) {
+      const e = this.#errno();
+      if (e !== EINTR && e !== EAGAIN && e !== EBUSY) return this.#retire();
+    } else {
+      this.#unsubmitted -= Math.min(n, this.#unsubmitted);
+    }
+    this.#inFlight -= this.#reap(this.#sink);
+    return !this.#retired;
   }
 
   /** Hands every completion waiting in the ring to `sink`; returns how many there were. */

@@ -37,7 +37,7 @@ import { cleanPath, joinPath, parentOf } from "../_path.ts";
 import { hashStream } from "../_hash.ts";
 import { fileRangeStream } from "../_range_stream.ts";
 import { fromDenoError, fsCall } from "./_errors.ts";
-import { DirStat, fileStats } from "./_dir_stat.ts";
+import { DirStat, DT_DIR, DT_LNK, DT_REG, type FileStats, fileStats } from "./_dir_stat.ts";
 import { ENOENT, localLibc, lstatMode } from "./_libc.ts";
 import { ASYNC_CALLS, MetaCallGate, type MetaCalls } from "./_meta_calls.ts";
 
@@ -232,46 +232,55 @@ export class LocalBackend implements Backend {
     const rel = cleanPath(dir);
     const abs = this.#abs(rel);
     const calls = await this.#gate.forDir(abs);
-    const dirents: Deno.DirEntry[] = [];
-    await fsCall(rel, async () => {
-      const keep = (d: Deno.DirEntry) => {
-        if (!TEMP_NAME_RE.test(d.name)) dirents.push(d);
-      };
-      if (calls.sync) { for (const d of Deno.readDirSync(abs)) keep(d); }
-      else for await (const d of Deno.readDir(abs)) keep(d);
-    });
-    const rootDev = this.#oneFileSystem ? await this.#rootDevice() : 0;
-    const out: (Entry | undefined)[] = new Array(dirents.length);
     // Files of a local-disk directory are stat'ed synchronously right here; directories (maybe
     // mountpoints) and everything of other file systems go through the asynchronous workers.
-    // Regular files take statx relative to the directory (`_dir_stat.ts`) when they can.
-    // All of them in one batch (`DirStat.files`, on every core for a big directory).
-    const slow: number[] = [];
+    // There, `DirStat.list` reads the directory and stats its regular files in one pass
+    // (statx relative to the directory; a big cold directory on every core, `_dir_stat.ts`).
     const ds = calls.sync ? DirStat.open(abs) : undefined;
-    const stats = fileStats(ds ? dirents.length : 0);
+    let names: string[];
+    let types: number[];
+    let stats: FileStats | undefined;
     try {
-      if (ds) {
-        const names = dirents.map((d) => d.name);
-        const files: number[] = [];
-        for (let i = 0; i < dirents.length; i++) if (dirents[i]!.isFile) files.push(i);
-        ds.files(names, files, stats);
-      }
-      for (let i = 0; i < dirents.length; i++) {
-        const d = dirents[i]!;
-        let e: Entry | undefined | null = null;
-        if (stats.ok[i]) e = this.#fileEntry(rel, d.name, stats.sizes[i]!, stats.mtimesMs[i]!);
-        else if (calls.sync && !d.isDirectory) e = this.#listOneSync(rel, abs, d.name, rootDev);
-        if (e === null) slow.push(i);
-        else out[i] = e;
+      const listing = ds?.list();
+      if (listing) ({ names, types, stats } = listing);
+      else {
+        names = [];
+        types = [];
+        await fsCall(rel, async () => {
+          const keep = (d: Deno.DirEntry) => {
+            names.push(d.name);
+            types.push(d.isFile ? DT_REG : d.isDirectory ? DT_DIR : d.isSymlink ? DT_LNK : 0);
+          };
+          if (calls.sync) { for (const d of Deno.readDirSync(abs)) keep(d); }
+          else for await (const d of Deno.readDir(abs)) keep(d);
+        });
+        if (ds) {
+          stats = fileStats(names.length);
+          const files: number[] = [];
+          for (let i = 0; i < names.length; i++) if (types[i] === DT_REG) files.push(i);
+          ds.files(names, files, stats);
+        }
       }
     } finally {
       ds?.close();
+    }
+    const rootDev = this.#oneFileSystem ? await this.#rootDevice() : 0;
+    const out: (Entry | undefined)[] = new Array(names.length);
+    const slow: number[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (TEMP_NAME_RE.test(name)) continue;
+      let e: Entry | undefined | null = null;
+      if (stats?.ok[i]) e = this.#fileEntry(rel, name, stats.sizes[i]!, stats.mtimesMs[i]!);
+      else if (calls.sync && types[i] !== DT_DIR) e = this.#listOneSync(rel, abs, name, rootDev);
+      if (e === null) slow.push(i);
+      else out[i] = e;
     }
     let next = 0;
     const worker = async () => {
       while (next < slow.length) {
         const i = slow[next++]!;
-        out[i] = await this.#listOne(rel, abs, dirents[i]!.name, rootDev);
+        out[i] = await this.#listOne(rel, abs, names[i]!, rootDev);
       }
     };
     await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, slow.length) }, worker));
