@@ -75,7 +75,7 @@ Deno.test("StateFile.load() reads a state file written by rclone 1.60", async ()
   }
 });
 
-Deno.test("StateFile.save() is atomic: mode 0600, no temp file left, serialised saves", async () => {
+Deno.test("StateFile.save() is atomic: mode 0600, serialised saves, no temp file left once durable", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const sf = new StateFile(`${dir}/cache/docker-plugin.state`);
@@ -83,10 +83,10 @@ Deno.test("StateFile.save() is atomic: mode 0600, no temp file left, serialised 
     const loaded = await sf.load();
     assertEquals(loaded.map((v) => v.name), ["a", "b"]);
     assertEquals((await Deno.stat(sf.path)).mode! & 0o777, 0o600);
+    await sf.durable();
     const names = [];
     for await (const e of Deno.readDir(`${dir}/cache`)) names.push(e.name);
     assertEquals(names, ["docker-plugin.state"]);
-    await sf.durable();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,0 +1,91 @@
+import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
+import { FileReplacer } from "./replace_file.ts";
+
+const enc = new TextEncoder();
+
+async function names(dir: string): Promise<string[]> {
+  const out = [];
+  for await (const e of Deno.readDir(dir)) out.push(e.name);
+  return out.sort();
+}
+
+Deno.test("FileReplacer: the first replace renames, later ones swap and unlink the old copy", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/state`;
+    const f = new FileReplacer(path);
+    f.replace(enc.encode("one"));
+    assertEquals(Deno.readTextFileSync(path), "one");
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assertEquals(f.releasing, 0);
+    f.replace(enc.encode("two"));
+    // Swapped, not renamed over: the old copy (under the temp name) is being unlinked.
+    assertEquals(Deno.readTextFileSync(path), "two");
+    assertEquals(f.releasing, 1);
+    await f.settled();
+    assertEquals(f.releasing, 0);
+    assertEquals(await names(dir), ["state"]);
+    f.replace(enc.encode("three, longer"));
+    f.replace(enc.encode("4"));
+    assertEquals(Deno.readTextFileSync(path), "4");
+    await f.settled();
+    assertEquals(await names(dir), ["state"]);
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileReplacer: a file removed under it is written again (rename when the swap fails)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/state`;
+    const f = new FileReplacer(path);
+    f.replace(enc.encode("one"));
+    Deno.removeSync(path);
+    f.replace(enc.encode("two"));
+    assertEquals(Deno.readTextFileSync(path), "two");
+    f.replace(enc.encode("three"));
+    assertEquals(Deno.readTextFileSync(path), "three");
+    await f.settled();
+    assertEquals(await names(dir), ["state"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileReplacer: a path it can't replace throws, leaves no temp file and the path as it was", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/state`;
+    Deno.mkdirSync(`${path}/x`, { recursive: true });
+    for (const libc of [true, false]) {
+      const f = new FileReplacer(path, { libc });
+      throws(() => f.replace(enc.encode("new")));
+      await f.settled();
+      assertEquals(await names(dir), ["state"]);
+      ok(Deno.statSync(`${path}/x`).isDirectory);
+    }
+    // A directory that can't hold the temp file: open fails.
+    const g = new FileReplacer(`${dir}/missing/state`);
+    throws(() => g.replace(enc.encode("new")), /missing/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileReplacer without libc: write and rename, nothing left to release", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/state`;
+    const f = new FileReplacer(path, { libc: false });
+    f.replace(enc.encode("one"));
+    f.replace(enc.encode("two"));
+    assertEquals(f.releasing, 0);
+    assertEquals(Deno.readTextFileSync(path), "two");
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assertEquals(await names(dir), ["state"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
