@@ -449,16 +449,19 @@ async function benchDocker(
         notes.push(`${TOOL_NAMES[tool]}: docker volume create failed: ${c.stderr.slice(0, 300)}`);
       } else vols[tool] = vol;
     }
-    // Round robin (local, then dc and rc in alternating order) so drift in the machine's load
-    // hits all three alike and neither plugin always runs right after the other (whose
-    // background work after a run, a state fsync or a collection, would land in its run); the
-    // overhead is the median of each round's difference to its local-driver run.
+    // Round robin so drift in the machine's load hits all three alike: local, dc, rc for the
+    // first half of the rounds, local, rc, dc for the second, so neither plugin always runs
+    // right after the other (whose background work after a run, a state fsync or a collection,
+    // would land in its run) while each plugin's runs stay two runs apart as before (the
+    // daemon's quiet-time memory release comes 1 s after its last unmount: with three runs in
+    // between it could land in its next run). The overhead is the median of each round's
+    // difference to its local-driver run.
     const times: Record<Tool | "local", number[]> = { local: [], dc: [], rc: [] };
     const over: Record<Tool, number[]> = { dc: [], rc: [] };
     for (let i = 0; i <= dockerRuns; i++) {
       const local = await runOnce("benchlocal");
       const round: Partial<Record<Tool, number>> = {};
-      for (const tool of (i % 2 ? ["dc", "rc"] : ["rc", "dc"]) as Tool[]) {
+      for (const tool of (i <= dockerRuns / 2 ? ["dc", "rc"] : ["rc", "dc"]) as Tool[]) {
         if (vols[tool]) round[tool] = await runOnce(vols[tool]!);
       }
       if (i === 0) continue; // warm-up round
