@@ -230,20 +230,21 @@ export class StatxRing {
    * before starting another.
    */
   batch(dirFd: number, mask: number, sink: StatxSink): StatxBatch | undefined {
-    if (this.#retired) return undefined;
+    // a batch given up half way (its caller threw): its requests must not reach the new sink
+    this.#sink = () => {};
+    if (!this.#finish()) return undefined;
     this.#dirFd = dirFd;
     this.#mask = mask;
     this.#sink = sink;
-    this.#inFlight = 0;
-    this.#unsubmitted = 0;
     const add = (index: number, name: string) => this.#add(index, name);
     return { add, submit: () => this.#enter(0), finish: () => this.#finish() };
   }
 
   #add(index: number, name: string): boolean {
     if (this.#retired) return false;
-    if (this.#free.length === 0) {
-      // all slots busy: wait for half of them, so that the workers keep requests queued
+    while (this.#free.length === 0) {
+      // all slots busy: wait for half of them, so that the workers keep requests queued (the
+      // wait may end early, on a signal)
       if (!this.#enter(this.#slots >>> 1)) return false;
     }
     const s = this.#free[this.#free.length - 1]!;

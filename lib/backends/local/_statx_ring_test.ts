@@ -1,4 +1,8 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  throws as assertThrows,
+} from "node:assert/strict";
 import { StatxRing, statxRing } from "./_statx_ring.ts";
 import { DirStat, fileStats } from "./_dir_stat.ts";
 import { withTempDir } from "../../../tests/helpers/temp_dir.ts";
@@ -81,4 +85,65 @@ Deno.test("statxRing is one ring for the process", () => {
   const a = statxRing();
   assert(a, "io_uring is available here");
   assert(a === statxRing());
+});
+
+Deno.test("a batch completes when signals cut its waits short (a profiler's SIGPROF)", async () => {
+  await withTempDir("denoclone-ring-", async (dir) => {
+    for (let i = 0; i < 3000; i++) await Deno.writeFile(`${dir}/f${i}`, new Uint8Array(i % 5));
+    // --cpu-prof makes V8 signal the thread ~1,000 times a second, so io_uring_enter returns
+    // early (EINTR, or fewer completions than asked for) many times per batch
+    const child = `${dir}/child.ts`;
+    await Deno.writeTextFile(
+      child,
+      `import { StatxRing } from ${
+        JSON.stringify(new URL("./_statx_ring.ts", import.meta.url).href)
+      };
+const dir = Deno.args[0];
+const c = Deno.dlopen("libc.so.6", { open: { parameters: ["buffer", "i32", "u32"], result: "i32" } });
+const fd = c.symbols.open(new TextEncoder().encode(dir + "\\0"), ${O_DIRECTORY}, 0);
+const names = [...Deno.readDirSync(dir)].map((d) => d.name).filter((n) => n.startsWith("f"));
+const ring = StatxRing.create(16);
+for (let round = 0; round < 30; round++) {
+  let sum = 0, n = 0;
+  const ok = ring.statAll(fd, names, names.map((_, i) => i), ${MASK}, (i, res, view, off) => {
+    if (res !== 0) throw new Error("statx of " + names[i] + ": " + res);
+    sum += view.getUint32(off + 40, true);
+    n++;
+  });
+  if (!ok || n !== 3000 || sum !== 6000) throw new Error("round " + round + ": " + ok + " " + n + " " + sum);
+}
+`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", "--cpu-prof", `--cpu-prof-dir=${dir}/prof`, child, dir],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals([out.code, new TextDecoder().decode(out.stderr)], [0, ""]);
+  });
+});
+
+Deno.test("a batch given up half way doesn't leak results into the next one", async () => {
+  await withTempDir("denoclone-ring-", async (dir) => {
+    const names = Array.from({ length: 50 }, (_, i) => `f${i}`);
+    for (const [i, n] of names.entries()) await Deno.writeFile(`${dir}/${n}`, new Uint8Array(i));
+    const ring = StatxRing.create(8)!;
+    await withDirFd(dir, (fd) => {
+      const all = names.map((_, i) => i);
+      assertThrows(() =>
+        ring.statAll(fd, names, all, MASK, () => {
+          throw new Error("caller gives up");
+        })
+      );
+      const sizes = new Map<number, number>();
+      assert(ring.statAll(fd, names, all.slice(10), MASK, (i, res, view, off) => {
+        assert(!sizes.has(i) && res === 0, `index ${i}`);
+        sizes.set(i, view.getUint32(off + 40, true));
+      }));
+      assertEquals(
+        [...sizes.entries()].sort((a, b) => a[0] - b[0]),
+        all.slice(10).map((i) => [i, i]),
+      );
+    });
+  });
 });
