@@ -120,6 +120,52 @@ Deno.test({
   },
 });
 
+/**
+ * Run in a child process (bounded: a wrong choice of check would hang it, not the test run):
+ * a second mountVfs() at a directory inside a mount the same process serves. Its mountpoint
+ * check sends OPENDIR to the outer mount, which only the busy-free JS thread can answer.
+ */
+const NESTED_CHILD = `
+import { mountInProcess, shOk } from "${new URL("./helpers/mount.ts", import.meta.url)}";
+import { mountVfs } from "${new URL("../lib/fuse/mount_vfs.ts", import.meta.url)}";
+import { Vfs } from "${new URL("../lib/vfs/vfs.ts", import.meta.url)}";
+const outer = await mountInProcess();
+console.log("outer " + outer.mnt);
+await shOk("mkdir " + outer.mnt + "/inner");
+const vfs = new Vfs(outer.vfs.backend, {}, { cacheDir: outer.mnt + "-cache" });
+const inner = await mountVfs(vfs, outer.mnt + "/inner", {});
+await shOk("echo nested > " + outer.mnt + "/inner/f");
+console.log("read " + (await shOk("cat " + outer.mnt + "/inner/f")).trim());
+await inner.unmount();
+await vfs.shutdown();
+await outer.cleanup();
+console.log("done");
+`;
+
+Deno.test({
+  name: "mountVfs() at a directory inside a mount the same process serves",
+  ignore: !IS_ROOT,
+  fn: async () => {
+    const { base } = await testDirs("fuse-nested");
+    const script = `${base}/nested.ts`;
+    await Deno.writeTextFile(script, NESTED_CHILD);
+    let out = "";
+    try {
+      const config = new URL("../deno.json", import.meta.url).pathname;
+      const r = await sh(
+        `timeout -k 5 60 '${Deno.execPath()}' run -A --quiet --config '${config}' '${script}'`,
+      );
+      out = r.out;
+      eq(out.split("\n").slice(1), ["read nested", "done", ""], `child output (${r.err})`);
+    } finally {
+      const outer = /^outer (.*)$/m.exec(out)?.[1];
+      if (outer && isMounted(`${outer}/inner`)) await sh(`umount -l '${outer}/inner'`);
+      if (outer && isMounted(outer)) await sh(`umount -l '${outer}'`);
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
+
 Deno.test({
   name: "several mounts in one process; unmount while busy detaches lazily",
   ignore: !IS_ROOT,

@@ -13,7 +13,7 @@ import { Errno, FsError, NotDirectoryError, NotFoundError } from "../errors.ts";
 import { log } from "../util/log.ts";
 import type { Vfs } from "../vfs/vfs.ts";
 import * as libc from "./libc.ts";
-import { isRoot, mountFuse, setReadAhead, unmountFuse } from "./mount.ts";
+import { isRoot, type KernelMount, mountFuse, setReadAhead, unmountFuse } from "./mount.ts";
 import { MOUNT_OPTIONS } from "./mount_options.ts";
 import { FuseSession } from "./session.ts";
 import { VfsOps } from "./vfs_ops.ts";
@@ -38,6 +38,59 @@ const ENODEV = 19;
 function absolute(p: string): string {
   if (p.startsWith("/")) return p.replace(/\/+$/, "") || "/";
   return `${Deno.cwd()}/${p}`.replace(/\/\.?\/+/g, "/").replace(/\/+$/, "");
+}
+
+/**
+ * Mounts of this process made by {@link mountVfs} that are being set up or still served (their
+ * session has not ended); every FUSE session of the program comes from there. While there are
+ * none, no path can lead into a file system served by this thread, so the mountpoint is checked
+ * with synchronous calls (no blocking-pool round trips, which a loaded machine makes slow);
+ * otherwise asynchronously, as a path through one of our own mounts would wait on this thread.
+ * Counted from before mount(2) until the session ends; an error leaves it too high, never too
+ * low (the safe side).
+ */
+let ownMounts = 0;
+
+function resolveError(mp: string, err: unknown): Error {
+  if (err instanceof Deno.errors.NotFound) return new NotFoundError(mp, { cause: err });
+  return new FsError(`mountpoint ${mp}: ${(err as Error).message}`, Errno.EIO, { cause: err });
+}
+
+function notEmptyError(mp: string): Error {
+  return new FsError(
+    `Directory is not empty: ${mp} If you want to mount it anyway use: --allow-non-empty option`,
+    Errno.ENOTEMPTY,
+  );
+}
+
+function listingError(mp: string, err: unknown): unknown {
+  if (err instanceof Deno.errors.NotADirectory) return new NotDirectoryError(mp, { cause: err });
+  return err;
+}
+
+/** {@link checkMountpoint} with synchronous calls: only while {@link ownMounts} is 0. */
+function checkMountpointSync(mp: string, allowNonEmpty: boolean): string {
+  let real: string;
+  try {
+    real = Deno.realPathSync(mp);
+  } catch (err) {
+    throw resolveError(mp, err);
+  }
+  let nonEmpty = false;
+  try {
+    if (allowNonEmpty) {
+      if (!Deno.statSync(real).isDirectory) throw new NotDirectoryError(mp);
+    } else {
+      for (const _ of Deno.readDirSync(real)) {
+        nonEmpty = true;
+        break;
+      }
+    }
+  } catch (err) {
+    throw listingError(mp, err);
+  }
+  if (nonEmpty) throw notEmptyError(mp);
+  return real;
 }
 
 /** Whether the directory `dir` has an entry (rejects as readDir does, e.g. NotADirectory). */
@@ -66,24 +119,15 @@ async function checkMountpoint(mp: string, allowNonEmpty: boolean): Promise<stri
   try {
     real = await resolving;
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new NotFoundError(mp, { cause: err });
-    }
-    throw new FsError(`mountpoint ${mp}: ${(err as Error).message}`, Errno.EIO, { cause: err });
+    throw resolveError(mp, err);
   }
   let nonEmpty: boolean;
   try {
     nonEmpty = await listing;
   } catch (err) {
-    if (err instanceof Deno.errors.NotADirectory) throw new NotDirectoryError(mp, { cause: err });
-    throw err;
+    throw listingError(mp, err);
   }
-  if (nonEmpty) {
-    throw new FsError(
-      `Directory is not empty: ${mp} If you want to mount it anyway use: --allow-non-empty option`,
-      Errno.ENOTEMPTY,
-    );
-  }
+  if (nonEmpty) throw notEmptyError(mp);
   return real;
 }
 
@@ -123,7 +167,10 @@ export async function mountVfs(
   opts: Record<string, OptionValue>,
 ): Promise<FuseMount> {
   const o = { ...defaultsOf(MOUNT_OPTIONS), ...opts };
-  const mp = await checkMountpoint(absolute(mountpoint), o.allow_non_empty === true);
+  const nonEmptyOk = o.allow_non_empty === true;
+  const mp = ownMounts === 0
+    ? checkMountpointSync(absolute(mountpoint), nonEmptyOk)
+    : await checkMountpoint(absolute(mountpoint), nonEmptyOk);
   checkDevFuse();
   const debug = o.debug_fuse === true;
   for (const opt of [...(o.option as string[] ?? []), ...(o.fuse_flag as string[] ?? [])]) {
@@ -140,16 +187,23 @@ export async function mountVfs(
     directIo: o.direct_io === true,
   });
   const viaFusermount = !isRoot();
-  const km = await mountFuse(mp, {
-    fsname: String(o.devname || "") || vfs.backend.name,
-    subtype: "rclone",
-    allowOther: o.allow_other === true,
-    defaultPermissions: o.default_permissions === true,
-    readOnly: vfs.config.readOnly,
-    autoUnmount: viaFusermount,
-    useFusermount: viaFusermount,
-    rootMode: 0o40000, // checked above: a directory
-  });
+  ownMounts++; // no await since the check above: counted before another mountVfs looks
+  let km: KernelMount;
+  try {
+    km = await mountFuse(mp, {
+      fsname: String(o.devname || "") || vfs.backend.name,
+      subtype: "rclone",
+      allowOther: o.allow_other === true,
+      defaultPermissions: o.default_permissions === true,
+      readOnly: vfs.config.readOnly,
+      autoUnmount: viaFusermount,
+      useFusermount: viaFusermount,
+      rootMode: 0o40000, // checked above: a directory
+    });
+  } catch (err) {
+    ownMounts--;
+    throw err;
+  }
   const maxRa = Number(o.max_read_ahead);
   const readAhead = maxRa > 0 && maxRa !== DEFAULT_MAX_READ_AHEAD ? maxRa : 1 << 20;
   const session = new FuseSession(km.fd, ops, {
@@ -161,6 +215,7 @@ export async function mountVfs(
     name: mp,
   });
   const closed = session.closed.then(() => {
+    ownMounts--;
     if (km.commFd >= 0) libc.close(km.commFd);
     km.commFd = -1;
   });
