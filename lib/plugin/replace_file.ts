@@ -14,7 +14,8 @@
  * replacing rename, the new data's write-back is started before the swap, so in ext4's default
  * `data=ordered` mode the journal commits the swap only after that data. Durability (fsync) is
  * the caller's business. A crash between the swap and the unlink leaves the old copy under its
- * temp name (`<path>.tmp-<pid>-<n>`), as a crash between writing and renaming always could.
+ * temp name (`<path>.tmp-<pid>-<n>`), as a crash between writing and renaming always could;
+ * {@link FileReplacer.removeLeftovers} clears those at the next start.
  *
  * The first replacement of a process renames (it doesn't know what the path holds, and an
  * exchange would swap a directory in), as does every one when libc, `sync_file_range` or
@@ -115,6 +116,31 @@ export class FileReplacer {
       }
       throw err;
     }
+  }
+
+  /**
+   * Removes temp copies a crashed process left beside the file (`<path>.tmp-*`, see the module
+   * doc); call it before the first {@link replace}. Returns how many were removed.
+   */
+  async removeLeftovers(): Promise<number> {
+    const slash = this.path.lastIndexOf("/");
+    const dir = slash < 0 ? "." : this.path.slice(0, slash) || "/";
+    const prefix = `${this.path.slice(slash + 1)}.tmp-`;
+    let removed = 0;
+    try {
+      for await (const e of Deno.readDir(dir)) {
+        if (!e.isFile || !e.name.startsWith(prefix)) continue;
+        try {
+          await Deno.remove(`${dir}/${e.name}`);
+          removed++;
+        } catch {
+          // Gone already, or not ours to remove: the next start tries again.
+        }
+      }
+    } catch {
+      // No directory yet: nothing left over.
+    }
+    return removed;
   }
 
   /** Resolves once every old copy replaced so far has been unlinked. */

@@ -89,3 +89,23 @@ Deno.test("FileReplacer without libc: write and rename, nothing left to release"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("FileReplacer.removeLeftovers() removes the temp copies of a crashed process only", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/state`;
+    for (
+      const n of ["state", "state.tmp-123-0", "state.tmp-99-7", "state.corrupt-x", "other.tmp-1-0"]
+    ) {
+      Deno.writeTextFileSync(`${dir}/${n}`, n);
+    }
+    Deno.mkdirSync(`${dir}/state.tmp-dir`);
+    const f = new FileReplacer(path);
+    assertEquals(await f.removeLeftovers(), 2);
+    assertEquals(await names(dir), ["other.tmp-1-0", "state", "state.corrupt-x", "state.tmp-dir"]);
+    assertEquals(Deno.readTextFileSync(path), "state");
+    assertEquals(await new FileReplacer(`${dir}/missing/state`).removeLeftovers(), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

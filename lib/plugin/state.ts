@@ -153,11 +153,16 @@ export class StateFile {
   }
 
   /**
-   * Loads the saved volumes. A missing file gives `[]`. An unreadable or invalid file is
+   * Loads the saved volumes (after removing temp copies a crash left beside the file). A missing
+   * file gives `[]`. An unreadable or invalid file is
    * renamed to `<path>.corrupt-<time>` and gives `[]`; malformed entries are skipped (and the
    * file is copied aside) while the good ones load.
    */
   async load(): Promise<StateVolume[]> {
+    const leftovers = await this.#file.removeLeftovers();
+    if (leftovers) {
+      log.info(`Removed ${leftovers} temporary copies of ${this.path} left by a crash`);
+    }
     let text: string;
     try {
       text = await Deno.readTextFile(this.path);

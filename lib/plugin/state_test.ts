@@ -75,6 +75,21 @@ Deno.test("StateFile.load() reads a state file written by rclone 1.60", async ()
   }
 });
 
+Deno.test("StateFile.load() removes temp copies a crash left and still reads the state", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/s`, RCLONE_160);
+    await Deno.writeTextFile(`${dir}/s.tmp-4242-3`, "[]");
+    const [v] = await new StateFile(`${dir}/s`).load();
+    assertEquals(v!.name, "t1");
+    const left = [];
+    for await (const e of Deno.readDir(dir)) left.push(e.name);
+    assertEquals(left, ["s"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("StateFile.save() is atomic: mode 0600, serialised saves, no temp file left once durable", async () => {
   const dir = await Deno.makeTempDir();
   try {
