@@ -256,7 +256,9 @@ export class VfsOps implements FuseOps {
     const known = this.#inodes.peek(p);
     if (known !== undefined) {
       // remember the final attributes: fstat of a still-open unlinked file answers from them
-      const a = await this.#vfs.stat(p).catch(() => undefined);
+      // (from the cached listing when there is one: no await)
+      const cached = this.#vfs.statCached(p);
+      const a = cached !== undefined ? cached : await this.#vfs.stat(p).catch(() => undefined);
       if (a) this.#fuseAttr(known, a);
     }
     await this.#vfs.unlink(p);

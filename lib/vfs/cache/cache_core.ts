@@ -105,6 +105,12 @@ export interface VfsCacheStats {
 /** How often a wait for uploads schedules again the files that left the upload queue (ms). */
 const RESCHEDULE_MS = 250;
 
+/**
+ * How long background deletions of cache files must have been quiet before the directories they
+ * emptied are pruned (ms): one pruning per burst (`rm -r`), not one per deleted file.
+ */
+const PRUNE_QUIET_MS = 100;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -155,6 +161,10 @@ export class CacheCore {
   /** Paths whose emptied cache directories are pruned once the background deletions end. */
   #pruneLater = new Set<string>();
   #pruning: Promise<void> | undefined;
+  /** The timer that starts the pruning once deletions have been quiet ({@link PRUNE_QUIET_MS}). */
+  #pruneTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last background deletion ended (`performance.now()`). */
+  #lastDiscardAt = 0;
   #lastBackend: Backend | undefined;
   #syncBatch: SyncBatch;
 
@@ -698,12 +708,36 @@ export class CacheCore {
       else if (!this.#items.has(path)) this.#prune(path);
     })().finally(() => {
       if (this.#discarding.get(path) === done) this.#discarding.delete(path);
-      if (this.#discarding.size === 0) this.#startPrune();
+      this.#lastDiscardAt = performance.now();
+      if (this.#discarding.size === 0) this.#schedulePrune();
     });
     this.#discarding.set(path, done);
     if (!background) return await done;
     done.catch((err) => log.error(`vfs cache: removing the cache files of ${path}: ${err}`));
     await cancelled;
+  }
+
+  /**
+   * Starts {@link #startPrune} once background deletions have been quiet for
+   * {@link PRUNE_QUIET_MS}. An `rm -r` deletes file after file, each one alone in flight:
+   * pruning after each of them would try (and fail) an rmdir of the same still full directories
+   * for every file; this way each directory of the burst is tried once, when it ends. Whoever
+   * creates cache files waits for the pruning ({@link #settleDiscards} starts it at once).
+   */
+  #schedulePrune(): void {
+    if (this.#pruneTimer !== undefined || this.#pruneLater.size === 0) return;
+    const arm = (ms: number) => {
+      const timer = setTimeout(() => {
+        this.#pruneTimer = undefined;
+        const quietFor = performance.now() - this.#lastDiscardAt;
+        if (this.#discarding.size > 0) return; // the last one to end schedules again
+        if (quietFor < PRUNE_QUIET_MS) arm(PRUNE_QUIET_MS - quietFor);
+        else this.#startPrune();
+      }, ms);
+      Deno.unrefTimer(timer);
+      this.#pruneTimer = timer;
+    };
+    arm(PRUNE_QUIET_MS);
   }
 
   /**
@@ -713,6 +747,10 @@ export class CacheCore {
    * hold. A directory that is not empty (the usual case) simply stays.
    */
   #startPrune(): void {
+    if (this.#pruneTimer !== undefined) {
+      clearTimeout(this.#pruneTimer);
+      this.#pruneTimer = undefined;
+    }
     if (this.#pruning || this.#pruneLater.size === 0) return;
     const run = async () => {
       while (this.#pruneLater.size > 0) {
@@ -740,7 +778,7 @@ export class CacheCore {
     };
     this.#pruning = run().finally(() => {
       this.#pruning = undefined;
-      if (this.#discarding.size === 0) this.#startPrune();
+      if (this.#discarding.size === 0) this.#schedulePrune();
     });
   }
 
@@ -749,7 +787,9 @@ export class CacheCore {
    * pruning of the directories they emptied are done.
    */
   async #settleDiscards(): Promise<void> {
-    while (this.#discarding.size > 0 || this.#pruning) {
+    while (this.#discarding.size > 0 || this.#pruning || this.#pruneLater.size > 0) {
+      // a pruning still waiting for quiet starts now
+      if (this.#discarding.size === 0) this.#startPrune();
       await Promise.allSettled([...this.#discarding.values(), this.#pruning]);
     }
   }

@@ -358,3 +358,49 @@ Deno.test("VfsCache.open() removes directories a previous run left at a new file
     }
   });
 });
+
+Deno.test("VfsCache prunes the directories a burst of removals emptied, after the burst", async () => {
+  await withHeldWrites(async (cache) => {
+    const paths = cache.paths;
+    const exists = (f: string) => {
+      try {
+        Deno.lstatSync(f);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const names: string[] = [];
+    for (let d = 0; d < 3; d++) {
+      for (let f = 0; f < 20; f++) {
+        const p = `t/d${d}/f${f}`;
+        const h = await cache.open(p, O_WRONLY_CREAT_TRUNC, undefined);
+        await h.write(0, new Uint8Array([d, f]));
+        await h.release();
+        names.push(p);
+      }
+    }
+    await cache.sync(); // clean items: their files go in the background
+    for (const p of names.filter((n) => n.startsWith("t/d0/"))) await cache.remove(p);
+    // A new file right after the removals: the pruning of t/d0 runs first, never after it.
+    const h = await cache.open("t/d0/new", O_WRONLY_CREAT_TRUNC, undefined);
+    await h.write(0, new Uint8Array([7]));
+    await h.release();
+    const rest = names.filter((n) => !n.startsWith("t/d0/") && n !== "t/d2/f19");
+    for (const p of rest) await cache.remove(p);
+    const deadline = Date.now() + 10_000;
+    while (exists(paths.data("t/d1")) || exists(paths.meta("t/d1"))) {
+      if (Date.now() > deadline) throw new Error("emptied cache directories were not pruned");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assertEquals([exists(paths.data("t/d2/f18")), exists(paths.meta("t/d2/f18"))], [false, false]);
+    assertEquals([exists(paths.data("t/d2")), exists(paths.meta("t/d2"))], [true, true]);
+    assertEquals(exists(paths.data("t/d0/new")), true);
+    assertEquals(exists(paths.data("t/d0/f0")), false);
+    // A removal whose pruning is still waiting when the cache closes: close prunes it.
+    await cache.remove("t/d2/f19");
+    await cache.close();
+    assertEquals([exists(paths.data("t/d2")), exists(paths.meta("t/d2"))], [false, false]);
+    assertEquals(exists(paths.data("t/d0/new")), true);
+  });
+});
