@@ -159,6 +159,8 @@ export class DirStat {
     let probeUs = 0;
     let batch: StatxBatch | undefined;
     let failed = false;
+    // files for the ring, added from the front (`fed` of them so far)
+    const pending: number[] & { fed: number } = Object.assign([], { fed: 0 });
     // stats.ok is 0 (not tried yet), 1 (a plain file) or 2 (tried: the caller's) until the end
     const sink = (i: number, res: number, view: DataView, off: number) => {
       this.#put(stats, i, res === 0 && this.#take(view, off));
@@ -197,11 +199,22 @@ export class DirStat {
           if (++probed === PROBE && probeUs > COLD_US * PROBE) {
             batch = statxRing()?.batch(this.#fd, STATX_MASK, sink);
           }
-        } else if (batch && !batch.add(i, name)) batch = undefined;
+        } else if (batch) pending.push(i);
       }
       if (failed) break;
       // the kernel starts on this chunk's files while the next one is read
-      if (batch && !batch.submit()) batch = undefined;
+      if (batch && !(this.#feed(batch, names, pending) && batch.submit())) batch = undefined;
+    }
+    if (batch && !failed) {
+      // This thread takes the files the ring has no room for from the end, so it stats as
+      // many as one core can while the workers take them from the front.
+      while (pending.fed < pending.length) {
+        if (!(this.#feed(batch, names, pending) && batch.submit())) break;
+        if (pending.fed < pending.length) {
+          const i = pending.pop()!;
+          this.#put(stats, i, this.file(names[i]!));
+        }
+      }
     }
     batch?.finish();
     if (failed) return undefined;
@@ -256,6 +269,22 @@ export class DirStat {
       if (ok) return;
     }
     for (const i of rest) if (!(done.length > 0 && done[i])) this.#one(names, i, out);
+  }
+
+  /**
+   * Adds pending files to `batch` while it has free slots (a ring that failed has none, and its
+   * next `submit` says so); false when an add failed. What is left then goes one by one.
+   */
+  #feed(
+    batch: StatxBatch,
+    names: readonly string[],
+    pending: number[] & { fed: number },
+  ): boolean {
+    while (pending.fed < pending.length && batch.hasRoom()) {
+      const i = pending[pending.fed++]!;
+      if (!batch.add(i, names[i]!)) return false;
+    }
+    return true;
   }
 
   /** {@link file} of `names[i]` into `out`. */

@@ -87,6 +87,11 @@ export interface StatxBatch {
    * some to complete. False when the ring failed: this and later names are the caller's.
    */
   add(index: number, name: string): boolean;
+  /**
+   * True when {@link add} would not wait: a slot is free once the completions already posted
+   * are taken (handed to the sink, without a syscall). False too when the ring failed.
+   */
+  hasRoom(): boolean;
   /** Hands what was added to the kernel without waiting; false when the ring failed. */
   submit(): boolean;
   /** Waits for every request added; false when the ring failed (results may be missing). */
@@ -175,6 +180,8 @@ export class StatxRing {
       setU64(this.#sqes, o + 32, s); // user_data
       this.#free.push(s);
     }
+    // never collected: a request the kernel still holds may write into this ring's buffers
+    everyRing.push(this);
   }
 
   /**
@@ -236,8 +243,15 @@ export class StatxRing {
     this.#dirFd = dirFd;
     this.#mask = mask;
     this.#sink = sink;
-    const add = (index: number, name: string) => this.#add(index, name);
-    return { add, submit: () => this.#enter(0), finish: () => this.#finish() };
+    return {
+      add: (index, name) => this.#add(index, name),
+      hasRoom: () => {
+        this.#reap();
+        return this.#free.length > 0 && !this.#retired;
+      },
+      submit: () => this.#enter(0),
+      finish: () => this.#finish(),
+    };
   }
 
   #add(index: number, name: string): boolean {
@@ -300,31 +314,34 @@ export class StatxRing {
     } else {
       this.#unsubmitted -= Math.min(n, this.#unsubmitted);
     }
-    this.#inFlight -= this.#reap(this.#sink);
+    this.#reap();
     return !this.#retired;
   }
 
-  /** Hands every completion waiting in the ring to `sink`; returns how many there were. */
-  #reap(sink: StatxSink): number {
+  /**
+   * Hands every completion already in the ring to the batch's sink (no syscall: io-wq workers
+   * post them to the shared completion ring directly). The ring's own state is brought up to
+   * date before each call of the sink, so a sink that throws leaves it consistent.
+   */
+  #reap(): void {
     const cq = this.#cq;
-    let head = this.#cqHead[0]!;
     const tail = Atomics.load(this.#cqTail, 0);
-    let n = 0;
+    let head = this.#cqHead[0]!;
     while (head !== tail) {
       const o = this.#cqes + (head & this.#cqMask) * CQE_SIZE;
       const s = cq.getUint32(o, true);
       const res = cq.getInt32(o + 8, true);
       head = (head + 1) >>> 0;
-      n++;
+      Atomics.store(this.#cqHead, 0, head);
+      this.#inFlight--;
+      this.#free.push(s);
       if (res === -EINVAL || res === -EOPNOTSUPP) {
         // IORING_OP_STATX not supported (or refused): stat with the other path from now on
         this.#retired = true;
       }
-      sink(this.#owner[s]!, res, this.#statView, s * STATX_BUF_SIZE);
-      this.#free.push(s);
+      // the slot is free again, but nothing can take it before the sink has read its buffer
+      this.#sink(this.#owner[s]!, res, this.#statView, s * STATX_BUF_SIZE);
     }
-    Atomics.store(this.#cqHead, 0, head);
-    return n;
   }
 
   /** Marks the ring unusable and returns false. Its memory stays mapped (see the module doc). */
@@ -356,6 +373,8 @@ export class StatxRing {
 }
 
 const encoder = new TextEncoder();
+/** Every ring made, kept reachable for the life of the process (see the constructor). */
+const everyRing: StatxRing[] = [];
 
 /** The address of `b`'s first byte (user-space addresses are below 2^53). */
 function addressOf(b: Uint8Array<ArrayBuffer>): number {
