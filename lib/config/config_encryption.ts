@@ -10,44 +10,12 @@
 import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ConfigError } from "./config_error.ts";
+import { detect, ENCRYPT_V0_MARKER } from "./config_marker.ts";
 
-/** The marker line of a version-0 encrypted config. */
-export const ENCRYPT_V0_MARKER = "RCLONE_ENCRYPT_V0:";
+export { ENCRYPT_V0_MARKER, isEncryptedConfig } from "./config_marker.ts";
 
 const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
-
-/** Where the encrypted payload of a config starts, or undefined if it is plain text. */
-interface Detected {
-  /** Index in the text just after the marker line. */
-  payloadStart: number;
-}
-
-function detect(text: string): Detected | undefined {
-  let pos = 0;
-  if (text.startsWith("\uFEFF")) pos = 1;
-  while (pos < text.length) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    const line = text.slice(pos, end).trim();
-    pos = end + 1;
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    if (line === ENCRYPT_V0_MARKER) return { payloadStart: Math.min(pos, text.length) };
-    if (line.startsWith("RCLONE_ENCRYPT_V")) {
-      throw new ConfigError("unsupported configuration encryption - update rclone for support");
-    }
-    return undefined;
-  }
-  return undefined;
-}
-
-/**
- * Whether a config file's text is encrypted. Throws {@link ConfigError}
- * (`unsupported configuration encryption …`) for an unknown encryption version.
- */
-export function isEncryptedConfig(text: string): boolean {
-  return detect(text) !== undefined;
-}
 
 /**
  * Derives the 32-byte config key from a password as rclone does. Throws {@link ConfigError} for

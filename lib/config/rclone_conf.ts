@@ -14,10 +14,21 @@
 
 import { Errno, errnoOf } from "../errors.ts";
 import { syncDir, writeSynced } from "../util/durable_write.ts";
-import { decryptConfig, encryptConfig, isEncryptedConfig } from "./config_encryption.ts";
+import { isEncryptedConfig } from "./config_marker.ts";
 import { ConfigError } from "./config_error.ts";
 import { passwordCommand, runPasswordCommand } from "./password_command.ts";
 import { DEFAULT_SECTION, IniDocument, IniParseError, IniValueError } from "./ini.ts";
+
+/** The config cipher module, once an encrypted config was met (see {@link configCipher}). */
+let cipher: typeof import("./config_encryption.ts") | undefined;
+
+/**
+ * Loads the config cipher on first use: plain configs never load it (its npm modules start
+ * Deno's npm and Node layers, ~2.3 MiB resident in an idle plugin daemon).
+ */
+async function configCipher(): Promise<typeof import("./config_encryption.ts")> {
+  return cipher ??= await import("./config_encryption.ts");
+}
 
 /** Options of {@link RcloneConf.load}. */
 export interface RcloneConfLoadOptions {
@@ -85,6 +96,13 @@ export class RcloneConf {
       text = "";
       existed = false;
     }
+    let encrypted = false;
+    try {
+      encrypted = isEncryptedConfig(text);
+    } catch {
+      // an unknown encryption version: reported below as before
+    }
+    if (encrypted) await configCipher();
     if (opts.password === undefined && isEncryptedConfig(text)) {
       const env = opts.env ?? Deno.env.toObject();
       const command = opts.passwordCommand ?? passwordCommand();
@@ -95,7 +113,10 @@ export class RcloneConf {
     return RcloneConf.fromText(text, path, opts, existed);
   }
 
-  /** Builds a config from file text as {@link load} does (for text read elsewhere). */
+  /**
+   * Builds a config from file text as {@link load} does (for text read elsewhere). Encrypted text
+   * needs the cipher, which {@link load} brings: read encrypted files with {@link load}.
+   */
   static fromText(
     text: string,
     path: string,
@@ -109,7 +130,8 @@ export class RcloneConf {
     let plain: string;
     try {
       encrypted = isEncryptedConfig(text);
-      plain = decryptConfig(text, password);
+      if (encrypted && !cipher) throw new ConfigError("encrypted: read it with RcloneConf.load");
+      plain = encrypted ? cipher!.decryptConfig(text, password) : text;
     } catch (err) {
       throw new ConfigError(`failed to load ${where}: ${(err as Error).message}`, { cause: err });
     }
@@ -229,7 +251,7 @@ export class RcloneConf {
     const plain = this.#doc.toString();
     const data = new TextEncoder().encode(
       this.#encrypted && this.#password !== undefined
-        ? encryptConfig(plain, this.#password)
+        ? (await configCipher()).encryptConfig(plain, this.#password)
         : plain,
     );
     const target = await resolveTarget(this.path);

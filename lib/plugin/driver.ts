@@ -8,7 +8,7 @@
  */
 import { addSecret, log } from "../util/log.ts";
 import { RcloneConf } from "../config/rclone_conf.ts";
-import { isEncryptedConfig } from "../config/config_encryption.ts";
+import { isEncryptedConfig } from "../config/config_marker.ts";
 import { envRemoteType } from "../config/remote_env.ts";
 import type { OptionValue } from "../config/option_schema.ts";
 import { Msg, type VolumeInfo } from "./api.ts";
