@@ -13,8 +13,9 @@
  * ~85 ms on one core). {@link DirStat.list} times its first few statx calls and, when they were
  * that slow, hands every later file to the io_uring of `_statx_ring.ts` as soon as getdents64
  * returns its name: the kernel's workers stat on every core while this thread reads the next
- * directory blocks. Both calls run without yielding to the event loop, so one process never has
- * two batches under way.
+ * directory blocks, and then stats the files the ring has no room for from the end of the list
+ * itself, so it never just waits. Both calls run without yielding to the event loop, so one
+ * process never has two batches under way.
  *
  * Only plain answers are taken from here: a regular file with a modification time after 1970.
  * Anything else (a symlink, a directory, a special file, a failed call, a libc without statx)

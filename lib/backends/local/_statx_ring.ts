@@ -7,9 +7,10 @@
  * listing after a mount) spends most of its time in the kernel building those inodes inside
  * statx (10,000 cold files: ~85 of ~130 ms of the backend's listing here), one call after the
  * other on the JS thread. The kernel runs every `IORING_OP_STATX` in its io-wq worker threads,
- * so a batch spreads that work over all cores and overlaps the inode-table reads, while the JS
- * thread waits in `io_uring_enter`. It is a blocking wait, like the synchronous statx calls it
- * replaces, so it is only for the directories where those are allowed (`_meta_calls.ts`).
+ * so a batch spreads that work over all cores and overlaps the inode-table reads (the caller,
+ * `_dir_stat.ts`, keeps statting from the other end of its list meanwhile). Waiting for a full
+ * ring blocks the JS thread in `io_uring_enter`, like the synchronous statx calls it replaces,
+ * so it is only for the directories where those are allowed (`_meta_calls.ts`).
  *
  * How: one ring per process, made on first use and kept (its buffers live as long as the
  * process, so a request the kernel still holds can never write into freed memory). Each of its
