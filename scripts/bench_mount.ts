@@ -81,7 +81,7 @@ async function ioRun(op: string, a: IoArgs, notes: string[], timeoutMs = 900_000
     );
     return JSON.parse(out.trim().split("\n").pop()!) as IoResult;
   } catch (err) {
-    notes.push(`${op} failed: ${(err as Error).message.replace(/\s+/g, " ").slice(0, 160)}`);
+    notes.push(`${op} failed: …${(err as Error).message.replace(/\s+/g, " ").slice(-240)}`);
     return undefined;
   }
 }
@@ -95,7 +95,7 @@ async function timedCmd(cmd: string, a: string[], notes: string[]): Promise<numb
     await run(cmd, a, { timeoutMs: 1_800_000 });
     return (performance.now() - t0) / 1000;
   } catch (err) {
-    notes.push(`${cmd} failed: ${(err as Error).message.replace(/\s+/g, " ").slice(0, 160)}`);
+    notes.push(`${cmd} failed: …${(err as Error).message.replace(/\s+/g, " ").slice(-240)}`);
     return undefined;
   }
 }
