@@ -47,7 +47,7 @@ import { O, type OpenIntent, openIntent } from "./open_flags.ts";
 import { OpenFiles } from "./open_files.ts";
 import { baseName, cleanPath, isWithin, joinPath, parentOf } from "./path_util.ts";
 import { ReadHandle } from "./read_handle.ts";
-import { VfsCache } from "./cache/vfs_cache.ts";
+import type { VfsCache } from "./cache/vfs_cache.ts";
 import { statfsFromUsage } from "./statfs.ts";
 import { type VfsConfig, vfsConfig } from "./vfs_config.ts";
 import { VFS_OPTIONS } from "./vfs_options.ts";
@@ -520,6 +520,7 @@ export class Vfs {
       dir = await Deno.makeTempDir({ prefix: "denoclone-vfs-cache-" });
       this.#ownCacheDir = dir;
     }
+    const { VfsCache } = await import("./cache/vfs_cache.ts");
     const cache = await VfsCache.open({
       backend: this.backend,
       cacheDir: dir,

@@ -11,7 +11,7 @@
  * (`_dir_stat.ts`).
  */
 
-import { resolve as resolvePath } from "node:path";
+import { resolvePath } from "../../util/os_path.ts";
 import {
   type Backend,
   type Entry,

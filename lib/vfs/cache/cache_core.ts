@@ -17,7 +17,7 @@
  * files are cheap to create, rather than beside whatever was deleted near the cache directory.
  */
 
-import { dirname, join } from "node:path";
+import { dirName as dirname, joinPath as join } from "../../util/os_path.ts";
 import type { Backend, Entry } from "../../backends/backend.ts";
 import type { OptionValue } from "../../config/option_schema.ts";
 import { Errno, FsError, InvalidError } from "../../errors.ts";

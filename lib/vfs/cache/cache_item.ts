@@ -26,7 +26,7 @@
  * writes, close(2) and fsync(2) report.
  */
 
-import { dirname, join } from "node:path";
+import { dirName as dirname, joinPath as join } from "../../util/os_path.ts";
 import type { Backend, Entry } from "../../backends/backend.ts";
 import { Errno, errnoOf, FsError } from "../../errors.ts";
 import { log } from "../../util/log.ts";

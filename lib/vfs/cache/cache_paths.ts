@@ -6,7 +6,7 @@
  * one directory name. Temporary files for atomic writes go to `<cache-dir>/vfsTmp/<remote>`.
  */
 
-import { join } from "node:path";
+import { joinPath as join } from "../../util/os_path.ts";
 import { InvalidError } from "../../errors.ts";
 
 /** Longest directory name kept as is; longer names are shortened and suffixed with a hash. */

@@ -11,7 +11,7 @@
  * overwritten in place.
  */
 
-import { dirname, join } from "node:path";
+import { dirName as dirname, joinPath as join } from "../../util/os_path.ts";
 import type { Entry } from "../../backends/backend.ts";
 import { InvalidError } from "../../errors.ts";
 

@@ -20,7 +20,7 @@
  * files that {@link VfsCache.pendingEntry} reported as not uploaded yet.
  */
 
-import { resolve } from "node:path";
+import { resolvePath as resolve } from "../../util/os_path.ts";
 import type { Backend, Entry } from "../../backends/backend.ts";
 import type { OptionValue } from "../../config/option_schema.ts";
 import { Errno, FsError } from "../../errors.ts";
