@@ -2,7 +2,7 @@
  * @module
  * Makes the backend registry complete. Import this once (the CLI and `new_backend.ts` do)
  * before looking up backend types. The light backends (memory, alias) register at import;
- * local (which loads `node:fs/promises` and `node:path`), SFTP (ssh2) and crypt (ciphers)
+ * local (libc FFI and its io_uring listing), SFTP (ssh2) and crypt (ciphers)
  * register lazily: their options are known now, their modules load the first time a remote of
  * that type is resolved, so the plugin daemon doesn't hold them while it has no volume of theirs.
  */
