@@ -92,6 +92,18 @@ async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
   while (off < chunk.length) off += await file.write(chunk.subarray(off));
 }
 
+/**
+ * Chunks up to this size are written synchronously into a file on a local disk (see
+ * `_meta_calls.ts`): copying them into the page cache takes microseconds, while an asynchronous
+ * write costs a thread-pool round trip (and Deno duplicates and closes the descriptor for it).
+ */
+const SYNC_WRITE_MAX = 64 * 1024;
+
+function writeAllSync(file: Deno.FsFile, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) off += file.writeSync(chunk.subarray(off));
+}
+
 /** A local directory tree as a {@link Backend}. */
 export class LocalBackend implements Backend {
   /** Always `local`. */
@@ -517,7 +529,13 @@ export class LocalBackend implements Backend {
         const r = await reader.read();
         signal?.throwIfAborted();
         if (r.done) break;
-        await fsCall(rel, () => writeAll(file!, r.value));
+        if (calls.sync && r.value.length <= SYNC_WRITE_MAX) {
+          try {
+            writeAllSync(file, r.value);
+          } catch (err) {
+            throw fromDenoError(err, rel);
+          }
+        } else await fsCall(rel, () => writeAll(file!, r.value));
         written += r.value.length;
       }
       if (options.size !== undefined && options.size >= 0 && written !== options.size) {

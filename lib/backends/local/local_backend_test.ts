@@ -309,3 +309,39 @@ Deno.test("LocalBackend lists files the same with synchronous (statx) and asynch
     assertEquals(sub.find((e) => e.path === "link.rclonelink")?.size, 2, "links still shown");
   });
 });
+
+Deno.test({
+  name: "LocalBackend write of small chunks into a full tmpfs fails with ENOSPC and leaves nothing",
+  ignore: !IS_ROOT,
+  async fn() {
+    await withTempDir("denoclone-localfull-", async (dir) => {
+      const mount = (args: string[]) =>
+        new Deno.Command(args[0]!, { args: args.slice(1) }).output();
+      const m = await mount(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
+      assert(m.success, "tmpfs mounted");
+      try {
+        const b = new LocalBackend({ root: dir });
+        // 16 KiB chunks: small enough for the synchronous write path on a local-disk fs
+        const chunk = new Uint8Array(16 * 1024).fill(7);
+        let n = 0;
+        const data = new ReadableStream<Uint8Array>({
+          pull(c) {
+            if (n++ < 16) c.enqueue(chunk);
+            else c.close();
+          },
+        });
+        await rejects(
+          b.write("big.bin", data),
+          (err: Error & { errno?: number }) => err.errno === 28 && /big\.bin/.test(err.message),
+        );
+        const left = [];
+        for await (const e of Deno.readDir(dir)) left.push(e.name);
+        assertEquals(left, []);
+        // the file system still takes a file that fits
+        assertEquals((await b.write("small.txt", stream("fits"))).size, 4);
+      } finally {
+        await mount(["umount", dir]);
+      }
+    });
+  },
+});
