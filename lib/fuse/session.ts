@@ -200,9 +200,15 @@ export class FuseSession {
     this.closed = new Promise((r) => (this.#closedResolve = r));
   }
 
-  /** Starts serving: the fd is made nonblocking and registered with the shared poller. */
+  /**
+   * Starts serving: the fd is made nonblocking, what is queued already is served, and the fd is
+   * registered with the shared poller.
+   */
   start(): void {
     libc.setNonblock(this.#fd);
+    // After mount(2) the kernel's INIT is already queued: take it now rather than after a trip
+    // through the poller's thread (a Docker Mount answers sooner).
+    if (!this.#onReady(0)) return;
     fdPoller.add(this.#fd, (revents) => this.#onReady(revents));
   }
 
