@@ -59,6 +59,8 @@ const PLUGIN_NAMES: Record<Tool, string> = {
   rc: `rcbench${Deno.pid}`,
 };
 const SOCKET_DIR = "/run/docker/plugins";
+/** Both tools, in the order a round starts with (swapped every other round). */
+const TOOLS: readonly Tool[] = ["dc", "rc"];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -289,9 +291,9 @@ async function writeState(w: World, n: number): Promise<void> {
 
 type Measures = Record<string, number | undefined>;
 
-async function benchTool(w: World, program: DenocloneProgram, notes: string[]): Promise<Measures> {
+/** Start-up: time until the socket answers with 0 and 50 volumes in the state (one tool). */
+async function benchStartup(w: World, program: DenocloneProgram, notes: string[]) {
   const r: Measures = {};
-  // Start-up with 0 and 50 volumes in the state.
   for (const n of [0, volumesInState]) {
     const times: number[] = [];
     for (let i = 0; i < startRepeats; i++) {
@@ -313,102 +315,176 @@ async function benchTool(w: World, program: DenocloneProgram, notes: string[]): 
       }
     }
     r[`start${n}`] = median(times);
-    console.log(`  start-up with ${n} volumes: ${times.map((x) => x.toFixed(0)).join(", ")} ms`);
+    console.log(
+      `  ${TOOL_NAMES[w.tool]} start-up with ${n} volumes: ` +
+        `${times.map((x) => x.toFixed(0)).join(", ")} ms`,
+    );
   }
   await Deno.remove(w.cache, { recursive: true }).catch(() => {});
-  const p = await startPlugin(w, program);
+  return r;
+}
+
+/**
+ * The API rows, the cycle and memory, with both plugins running side by side: every timed step
+ * calls one tool then the other (the order swapped every round), so drift in the machine (disk
+ * latency, other load) hits both alike instead of whichever tool ran in that minute. Memory is
+ * then measured per tool on the same processes, one after the other.
+ */
+async function benchApi(
+  worlds: Record<Tool, World>,
+  program: DenocloneProgram,
+  notes: Record<Tool, string[]>,
+): Promise<Record<Tool, Measures>> {
+  const out: Record<Tool, Measures> = { dc: {}, rc: {} };
+  const plugins: Partial<Record<Tool, Plugin>> = {};
+  const alive = new Set<Tool>(TOOLS);
   try {
+    for (const tool of TOOLS) plugins[tool] = await startPlugin(worlds[tool], program);
     await new Promise((res) => setTimeout(res, 1000));
-    r.rssIdle = rssMiB(p.pid);
-    console.log(`  idle RSS ${r.rssIdle.toFixed(1)} MiB; API round trips…`);
-    const t: Record<string, number[]> = {};
-    const time = async (ep: string, body: unknown) => {
-      (t[ep] ??= []).push(await ok(p, ep, body));
-    };
-    const opts = (i: number) => {
-      const dir = `${w.data}/b${i}`;
+    for (const tool of TOOLS) out[tool].rssIdle = rssMiB(plugins[tool]!.pid);
+    console.log(
+      `  idle RSS ${TOOLS.map((t) => `${t} ${out[t].rssIdle!.toFixed(1)}`).join(", ")} MiB; ` +
+        "API round trips…",
+    );
+    const t: Record<Tool, Record<string, number[]>> = { dc: {}, rc: {} };
+    const opts = (tool: Tool, i: number) => {
+      const dir = `${worlds[tool].data}/b${i}`;
       Deno.mkdirSync(dir, { recursive: true });
       return { remote: dir };
     };
+    /** Runs `step` for each live tool, the order swapped every round; a failing tool drops out. */
+    const both = async (i: number, step: (tool: Tool, p: Plugin) => Promise<void>) => {
+      for (const tool of i % 2 ? [...TOOLS].reverse() : TOOLS) {
+        if (!alive.has(tool)) continue;
+        try {
+          await step(tool, plugins[tool]!);
+        } catch (err) {
+          alive.delete(tool);
+          notes[tool].push(`API part failed: ${(err as Error).message.slice(0, 200)}`);
+        }
+      }
+    };
+    const time = async (tool: Tool, p: Plugin, ep: string, body: unknown) => {
+      (t[tool][ep] ??= []).push(await ok(p, ep, body));
+    };
     // Untimed warm-up, the same for both tools: this script's node:http client (and a JIT-compiled
-    // server) reach steady state before anything is timed; without it the tool measured first
-    // paid for warming the client.
+    // server) reach steady state before anything is timed.
     for (let i = 0; i < warmupCalls; i++) {
-      await ok(p, "VolumeDriver.Create", { Name: `w${i}`, Opts: opts(2000 + i) });
-      await ok(p, "Plugin.Activate", {});
-      await ok(p, "VolumeDriver.Capabilities", {});
-      await ok(p, "VolumeDriver.Get", { Name: `w${i}` });
-      await ok(p, "VolumeDriver.Path", { Name: `w${i}` });
-      await ok(p, "VolumeDriver.List", {});
-      await ok(p, "VolumeDriver.Remove", { Name: `w${i}` });
-    }
-    for (let i = 0; i < iterations; i++) {
-      await time("VolumeDriver.Create", { Name: `b${i}`, Opts: opts(i) });
-    }
-    for (let i = 0; i < iterations; i++) {
-      await time("Plugin.Activate", {});
-      await time("VolumeDriver.Capabilities", {});
-      await time("VolumeDriver.Get", { Name: `b${i}` });
-      await time("VolumeDriver.Path", { Name: `b${i}` });
-      await time("VolumeDriver.List", {});
-    }
-    for (let i = 0; i < mountIterations; i++) {
-      await time("VolumeDriver.Mount", { Name: `b${i}`, ID: "bench" });
-    }
-    for (let i = 0; i < mountIterations; i++) {
-      await time("VolumeDriver.Unmount", { Name: `b${i}`, ID: "bench" });
-    }
-    Object.assign(r, await rawRoundTrips(w.sock, "b0", quick ? 200 : 1000));
-    for (let i = 0; i < iterations; i++) await time("VolumeDriver.Remove", { Name: `b${i}` });
-    for (const [ep, xs] of Object.entries(t)) r[ep] = median(xs);
-    // The whole cycle on the local backend.
-    const cycles: number[] = [];
-    for (let i = 0; i < mountIterations; i++) {
-      const c0 = performance.now();
-      const name = `c${i}`;
-      await ok(p, "VolumeDriver.Create", { Name: name, Opts: opts(1000 + i) });
-      await ok(p, "VolumeDriver.Mount", { Name: name, ID: "cycle" });
-      await ok(p, "VolumeDriver.Unmount", { Name: name, ID: "cycle" });
-      await ok(p, "VolumeDriver.Remove", { Name: name });
-      cycles.push(performance.now() - c0);
-    }
-    r.cycle = median(cycles);
-    console.log(`  cycle ${r.cycle.toFixed(1)} ms; mounting ${volumesInState} volumes…`);
-    // Memory with 50 mounted volumes.
-    for (let i = 0; i < volumesInState; i++) {
-      await ok(p, "VolumeDriver.Create", { Name: `m${i}`, Opts: opts(2000 + i) });
-      await ok(p, "VolumeDriver.Mount", { Name: `m${i}`, ID: "mem" });
-    }
-    for (let i = 0; i < volumesInState; i++) {
-      // Touch each mount once so every volume has a live VFS. Bounded: a daemon that hangs
-      // (rclone 1.60 has deadlocked here) fails this part instead of stalling the whole run.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const listed = Deno.readDir(`${w.base}/m${i}`)[Symbol.asyncIterator]().next();
-      const hung = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`listing mounted volume m${i} hung for 30 s`)),
-          30_000,
-        );
+      await both(i, async (tool, p) => {
+        await ok(p, "VolumeDriver.Create", { Name: `w${i}`, Opts: opts(tool, 2000 + i) });
+        await ok(p, "Plugin.Activate", {});
+        await ok(p, "VolumeDriver.Capabilities", {});
+        await ok(p, "VolumeDriver.Get", { Name: `w${i}` });
+        await ok(p, "VolumeDriver.Path", { Name: `w${i}` });
+        await ok(p, "VolumeDriver.List", {});
+        await ok(p, "VolumeDriver.Remove", { Name: `w${i}` });
       });
-      try {
-        await Promise.race([listed, hung]);
-      } finally {
-        clearTimeout(timer);
+    }
+    for (let i = 0; i < iterations; i++) {
+      await both(
+        i,
+        (tool, p) => time(tool, p, "VolumeDriver.Create", { Name: `b${i}`, Opts: opts(tool, i) }),
+      );
+    }
+    for (let i = 0; i < iterations; i++) {
+      await both(i, async (tool, p) => {
+        await time(tool, p, "Plugin.Activate", {});
+        await time(tool, p, "VolumeDriver.Capabilities", {});
+        await time(tool, p, "VolumeDriver.Get", { Name: `b${i}` });
+        await time(tool, p, "VolumeDriver.Path", { Name: `b${i}` });
+        await time(tool, p, "VolumeDriver.List", {});
+      });
+    }
+    for (let i = 0; i < mountIterations; i++) {
+      await both(
+        i,
+        (tool, p) => time(tool, p, "VolumeDriver.Mount", { Name: `b${i}`, ID: "bench" }),
+      );
+    }
+    for (let i = 0; i < mountIterations; i++) {
+      await both(
+        i,
+        (tool, p) => time(tool, p, "VolumeDriver.Unmount", { Name: `b${i}`, ID: "bench" }),
+      );
+    }
+    for (const tool of TOOLS) {
+      if (alive.has(tool)) {
+        Object.assign(out[tool], await rawRoundTrips(worlds[tool].sock, "b0", quick ? 200 : 1000));
       }
     }
-    await new Promise((res) => setTimeout(res, 2000));
-    r.rss50 = rssMiB(p.pid);
-    // Unmount all before stopping: rclone 1.60 deadlocks at exit with 2+ mounted volumes.
-    for (let i = 0; i < volumesInState; i++) {
-      await ok(p, "VolumeDriver.Unmount", { Name: `m${i}`, ID: "mem" });
-      await ok(p, "VolumeDriver.Remove", { Name: `m${i}` });
+    for (let i = 0; i < iterations; i++) {
+      await both(i, (tool, p) => time(tool, p, "VolumeDriver.Remove", { Name: `b${i}` }));
     }
-  } catch (err) {
-    notes.push(`API part failed: ${(err as Error).message.slice(0, 200)}`);
+    for (const tool of TOOLS) {
+      for (const [ep, xs] of Object.entries(t[tool])) out[tool][ep] = median(xs);
+    }
+    // The whole cycle on the local backend.
+    const cycles: Record<Tool, number[]> = { dc: [], rc: [] };
+    for (let i = 0; i < mountIterations; i++) {
+      await both(i, async (tool, p) => {
+        const c0 = performance.now();
+        const name = `c${i}`;
+        await ok(p, "VolumeDriver.Create", { Name: name, Opts: opts(tool, 1000 + i) });
+        await ok(p, "VolumeDriver.Mount", { Name: name, ID: "cycle" });
+        await ok(p, "VolumeDriver.Unmount", { Name: name, ID: "cycle" });
+        await ok(p, "VolumeDriver.Remove", { Name: name });
+        cycles[tool].push(performance.now() - c0);
+      });
+    }
+    for (const tool of TOOLS) if (cycles[tool].length) out[tool].cycle = median(cycles[tool]);
+    for (const tool of TOOLS) {
+      if (!alive.has(tool)) continue;
+      console.log(`  ${TOOL_NAMES[tool]}: mounting ${volumesInState} volumes…`);
+      try {
+        out[tool].rss50 = await mountedRss(
+          worlds[tool],
+          plugins[tool]!,
+          (i) => opts(tool, 3000 + i),
+        );
+      } catch (err) {
+        notes[tool].push(`memory part failed: ${(err as Error).message.slice(0, 200)}`);
+      }
+    }
   } finally {
-    await p.stop();
+    for (const tool of TOOLS) await plugins[tool]?.stop();
   }
-  return r;
+  return out;
+}
+
+/**
+ * RSS of plugin `p` with 50 mounted volumes, each listed once, 2 s after the last; the volumes
+ * are unmounted and removed again after.
+ */
+async function mountedRss(w: World, p: Plugin, opts: (i: number) => unknown): Promise<number> {
+  for (let i = 0; i < volumesInState; i++) {
+    await ok(p, "VolumeDriver.Create", { Name: `m${i}`, Opts: opts(i) });
+    await ok(p, "VolumeDriver.Mount", { Name: `m${i}`, ID: "mem" });
+  }
+  for (let i = 0; i < volumesInState; i++) {
+    // Touch each mount once so every volume has a live VFS. Bounded: a daemon that hangs
+    // (rclone 1.60 has deadlocked here) fails this part instead of stalling the whole run.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const listed = Deno.readDir(`${w.base}/m${i}`)[Symbol.asyncIterator]().next();
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`listing mounted volume m${i} hung for 30 s`)),
+        30_000,
+      );
+    });
+    try {
+      await Promise.race([listed, hung]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  await new Promise((res) => setTimeout(res, 2000));
+  const rss = rssMiB(p.pid);
+  // Unmount all before stopping: rclone 1.60 deadlocks at exit with 2+ mounted volumes.
+  for (let i = 0; i < volumesInState; i++) {
+    await ok(p, "VolumeDriver.Unmount", { Name: `m${i}`, ID: "mem" });
+    await ok(p, "VolumeDriver.Remove", { Name: `m${i}` });
+  }
+  return rss;
 }
 
 /** Median `docker run` time with a volume of each plugin and of the local driver. */
@@ -507,9 +583,14 @@ let docker: Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>> = {};
 const memory = await steadyMemory();
 console.log(memory.note);
 try {
-  for (const tool of ["dc", "rc"] as Tool[]) {
-    console.log(`${TOOL_NAMES[tool]} serve docker…`);
-    res[tool] = await benchTool(worlds[tool], program, notes[tool]);
+  for (const tool of TOOLS) {
+    console.log(`${TOOL_NAMES[tool]} serve docker: start-up…`);
+    res[tool] = await benchStartup(worlds[tool], program, notes[tool]);
+  }
+  console.log("both side by side: API round trips, cycle, memory…");
+  const api = await benchApi(worlds, program, notes);
+  for (const tool of TOOLS) {
+    Object.assign(res[tool]!, api[tool]);
     console.log(JSON.stringify(res[tool]));
   }
   if (withDocker) {
@@ -616,6 +697,8 @@ const lines = [
   "its own unix socket under /run/docker/plugins with its own base dir, cache dir and config.",
   "HTTP over the unix socket with `node:http` (one kept-alive connection, origin-form targets),",
   `timed after ${warmupCalls} untimed rounds of Create/Activate/Capabilities/Get/Path/List/Remove per tool.`,
+  "Both plugins run side by side for the API rows, the cycle and memory: each timed step calls one",
+  "then the other (order swapped every round), so drift in the machine hits both alike.",
   "Ratio = how many times better denoclone is. RSS includes child processes.",
   machineLine(startLoad),
   `Command: \`deno run -A scripts/bench_plugin.ts ${args.join(" ")}\`.`,
