@@ -8,7 +8,8 @@
  *
  * Flags: `--quick` (256M big file, fewer files), `--modes off,writes,full`,
  * `--targets local,sftp,crypt,crypt-sftp`, `--size 1G`, `--small 1000`, `--stat 10000`,
- * `--tree 6400` (files copied with `cp -r`), `--random-secs 8`, `--prep copy|mount` (how the
+ * `--tree 6400` (files copied with `cp -r`), `--random-secs 8`, `--list-samples 3` (cold
+ * listings per tool and mode, the row is their median), `--prep copy|mount` (how the
  * fixtures reach the remote: `rclone copy`, or an `rclone mount` in cache mode off),
  * `--profile DIR` (run denoclone with `--cpu-prof`, profiles and markdown summaries in DIR),
  * `--out DIR` (default bench/results), `--prep-only` (put the fixtures on each target, verify
@@ -61,6 +62,12 @@ const smallCount = Number(flag("small", quick ? "200" : "1000"));
 const statCount = Number(flag("stat", quick ? "2000" : "10000"));
 const treeCount = Number(flag("tree", quick ? "800" : "6400"));
 const randomSecs = Number(flag("random-secs", quick ? "3" : "8"));
+/**
+ * Cold listings per tool and mode (the first on the row's mount, each other one on a fresh mount
+ * after dropping the page cache); the row is their median. One listing of 10,000 cold entries
+ * swung ±30% between identical runs (the disk's latency), more than the tools differ.
+ */
+const listSamples = Number(flag("list-samples", "3"));
 const prepMode = flag("prep", "copy");
 const profileDir = args.includes("--profile") ? flag("profile", "") : undefined;
 const outDir = flag("out", `${root}/bench/results`);
@@ -84,6 +91,12 @@ async function ioRun(op: string, a: IoArgs, notes: string[], timeoutMs = 900_000
     notes.push(`${op} failed: …${(err as Error).message.replace(/\s+/g, " ").slice(-240)}`);
     return undefined;
   }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 const mbps = (r?: IoResult) => r && r.bytes !== undefined ? r.bytes / MiB / r.secs : undefined;
@@ -373,6 +386,20 @@ async function benchOne(
       await m.stop();
     }
   }
+  if (want("list") && listSamples > 1) {
+    const samples = r.list === undefined ? [] : [r.list];
+    for (let k = 1; k < listSamples; k++) {
+      m = await startMount(spec);
+      try {
+        await dropCaches();
+        const s = (await io("listDir", { path: `${m.mp}/stat`, count: statCount }))?.secs;
+        if (s !== undefined) samples.push(s);
+      } finally {
+        await m.stop();
+      }
+    }
+    r.list = samples.length ? median(samples) : undefined;
+  }
   m = await startMount(spec);
   try {
     if (all && want("rmR")) r.rmR = await timedCmd("rm", ["-r", `${m.mp}/tree-${tool}`], notes);
@@ -462,6 +489,7 @@ try {
           if (key === "create") l += ` (${smallCount} × 4 KiB)`;
           if (key === "cpR") l = l.replace("tree of", `tree of ${treeCount}`);
           if (key === "list" || key === "stat") l += ` (${statCount})`;
+          if (key === "list" && listSamples > 1) l += `, median of ${listSamples}`;
           if (key.startsWith("write")) l = l.replace("write", `write ${bigBytes / MiB} MiB`);
           const row: ResultRow = {
             group,
