@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
+import { withTempDir } from "../../tests/helpers/temp_dir.ts";
 import { FileReplacer } from "./replace_file.ts";
 
 const enc = new TextEncoder();
@@ -10,8 +11,7 @@ async function names(dir: string): Promise<string[]> {
 }
 
 Deno.test("FileReplacer: the first replace renames, later ones swap and unlink the old copy", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-replace-", async (dir) => {
     const path = `${dir}/state`;
     const f = new FileReplacer(path);
     f.replace(enc.encode("one"));
@@ -31,14 +31,11 @@ Deno.test("FileReplacer: the first replace renames, later ones swap and unlink t
     await f.settled();
     assertEquals(await names(dir), ["state"]);
     assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("FileReplacer: a file removed under it is written again (rename when the swap fails)", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-replace-", async (dir) => {
     const path = `${dir}/state`;
     const f = new FileReplacer(path);
     f.replace(enc.encode("one"));
@@ -49,14 +46,11 @@ Deno.test("FileReplacer: a file removed under it is written again (rename when t
     assertEquals(Deno.readTextFileSync(path), "three");
     await f.settled();
     assertEquals(await names(dir), ["state"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("FileReplacer: a path it can't replace throws, leaves no temp file and the path as it was", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-replace-", async (dir) => {
     const path = `${dir}/state`;
     Deno.mkdirSync(`${path}/x`, { recursive: true });
     for (const libc of [true, false]) {
@@ -69,14 +63,11 @@ Deno.test("FileReplacer: a path it can't replace throws, leaves no temp file and
     // A directory that can't hold the temp file: open fails.
     const g = new FileReplacer(`${dir}/missing/state`);
     throws(() => g.replace(enc.encode("new")), /missing/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("FileReplacer without libc: write and rename, nothing left to release", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-replace-", async (dir) => {
     const path = `${dir}/state`;
     const f = new FileReplacer(path, { libc: false });
     f.replace(enc.encode("one"));
@@ -85,14 +76,11 @@ Deno.test("FileReplacer without libc: write and rename, nothing left to release"
     assertEquals(Deno.readTextFileSync(path), "two");
     assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
     assertEquals(await names(dir), ["state"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("FileReplacer.removeLeftovers() removes the temp copies of a crashed process only", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-replace-", async (dir) => {
     const path = `${dir}/state`;
     for (
       const n of ["state", "state.tmp-123-0", "state.tmp-99-7", "state.corrupt-x", "other.tmp-1-0"]
@@ -105,7 +93,5 @@ Deno.test("FileReplacer.removeLeftovers() removes the temp copies of a crashed p
     assertEquals(await names(dir), ["other.tmp-1-0", "state", "state.corrupt-x", "state.tmp-dir"]);
     assertEquals(Deno.readTextFileSync(path), "state");
     assertEquals(await new FileReplacer(`${dir}/missing/state`).removeLeftovers(), 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { withTempDir } from "../../tests/helpers/temp_dir.ts";
 import {
   byName,
   encodeEntry,
@@ -35,8 +36,7 @@ Deno.test("encodeState() writes rclone's compact sorted array plus a version", (
 });
 
 Deno.test("StateFile.saveEntries() of cached heads writes what save() writes", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const vols = [
       vol("b", { mounts: ["z", "a"], options: { "vfs-cache-mode": "full", 'a"b': "\u00e9\n" } }),
       vol("a", { path: "p", type: "" }),
@@ -56,28 +56,22 @@ Deno.test("StateFile.saveEntries() of cached heads writes what save() writes", a
       ["m"],
     ]]);
     await sf.durable();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile.load() reads a state file written by rclone 1.60", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     await Deno.writeTextFile(`${dir}/s`, RCLONE_160);
     const [v] = await new StateFile(`${dir}/s`).load();
     assertEquals(v!.name, "t1");
     assertEquals(v!.path, "/tmp/rt/data/path1");
     assertEquals(v!.options["Mount_Type"], "mount");
     assertEquals(v!.version, undefined);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile.load() removes temp copies a crash left and still reads the state", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     await Deno.writeTextFile(`${dir}/s`, RCLONE_160);
     await Deno.writeTextFile(`${dir}/s.tmp-4242-3`, "[]");
     const [v] = await new StateFile(`${dir}/s`).load();
@@ -85,14 +79,11 @@ Deno.test("StateFile.load() removes temp copies a crash left and still reads the
     const left = [];
     for await (const e of Deno.readDir(dir)) left.push(e.name);
     assertEquals(left, ["s"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile.save() is atomic: mode 0600, serialised saves, no temp file left once durable", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const sf = new StateFile(`${dir}/cache/docker-plugin.state`);
     await Promise.all([sf.save([vol("a")]), sf.save([vol("a"), vol("b")])]);
     const loaded = await sf.load();
@@ -102,14 +93,11 @@ Deno.test("StateFile.save() is atomic: mode 0600, serialised saves, no temp file
     const names = [];
     for await (const e of Deno.readDir(`${dir}/cache`)) names.push(e.name);
     assertEquals(names, ["docker-plugin.state"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile.load() moves a corrupt file aside and starts empty", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const sf = new StateFile(`${dir}/docker-plugin.state`);
     await Deno.writeTextFile(sf.path, '[{"name":"x",');
     assertEquals(await sf.load(), []);
@@ -125,14 +113,11 @@ Deno.test("StateFile.load() moves a corrupt file aside and starts empty", async 
     let copies = 0;
     for await (const e of Deno.readDir(dir)) if (e.name.includes(".corrupt-")) copies++;
     ok(copies >= 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile.save(): each concurrent save's volumes are on disk when it resolves", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const sf = new StateFile(`${dir}/docker-plugin.state`);
     const names = ["a", "b", "c", "d", "e", "f"];
     const seen: string[][] = [];
@@ -150,14 +135,11 @@ Deno.test("StateFile.save(): each concurrent save's volumes are on disk when it 
     await sf.save([vol("z")]);
     assertEquals((await sf.load()).map((v) => v.name), ["z"]);
     await sf.durable();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile.durable() waits for the background fsyncs of every save made so far", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const sf = new StateFile(`${dir}/docker-plugin.state`);
     await sf.durable(); // nothing saved yet
     for (let i = 0; i < 20; i++) await sf.save([vol(`v${i}`)]);
@@ -166,14 +148,11 @@ Deno.test("StateFile.durable() waits for the background fsyncs of every save mad
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
     assertEquals(names, ["docker-plugin.state"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile: the background fsync of a burst of saves runs by itself after the delay", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const sf = new StateFile(`${dir}/docker-plugin.state`);
     assertEquals(sf.syncPending, false);
     for (let i = 0; i < 5; i++) await sf.save([vol(`v${i}`)]);
@@ -184,14 +163,11 @@ Deno.test("StateFile: the background fsync of a burst of saves runs by itself af
     }
     assertEquals(sf.syncPending, false);
     assertEquals((await sf.load()).map((v) => v.name), ["v4"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile: a steady stream of saves gets at most one sync round per delay", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const sf = new StateFile(`${dir}/docker-plugin.state`);
     const t0 = performance.now();
     // Saves every ~2 ms for 4 delays: back-to-back rounds would run one per fsync.
@@ -205,14 +181,11 @@ Deno.test("StateFile: a steady stream of saves gets at most one sync round per d
     await sf.durable();
     assertEquals(sf.syncPending, false);
     ok(sf.syncRounds >= 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("StateFile.save() rejects when the file can't be replaced and keeps the old one", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir("denoclone-state-", async (dir) => {
     const sf = new StateFile(`${dir}/docker-plugin.state`);
     await sf.save([vol("old")]);
     await sf.durable();
@@ -228,7 +201,5 @@ Deno.test("StateFile.save() rejects when the file can't be replaced and keeps th
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
     assertEquals(names.sort(), ["blocked", "docker-plugin.state"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
