@@ -6,6 +6,13 @@
  */
 import { run } from "./_bench_proc.ts";
 
+/** The median of `xs` (the mean of the two middle values for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /** One measured row. */
 export interface ResultRow {
   /** Table the row belongs to (e.g. `local, --vfs-cache-mode off`). */

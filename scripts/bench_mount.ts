@@ -41,6 +41,7 @@ import {
   loadavg,
   machineLine,
   markdownTables,
+  median,
   ratio,
   reportBody,
   type ResultRow,
@@ -91,12 +92,6 @@ async function ioRun(op: string, a: IoArgs, notes: string[], timeoutMs = 900_000
     notes.push(`${op} failed: …${(err as Error).message.replace(/\s+/g, " ").slice(-240)}`);
     return undefined;
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = Math.floor(s.length / 2);
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 const mbps = (r?: IoResult) => r && r.bytes !== undefined ? r.bytes / MiB / r.secs : undefined;

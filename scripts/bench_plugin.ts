@@ -28,6 +28,7 @@ import {
   drawChart,
   loadavg,
   machineLine,
+  median,
   ratio,
   reportBody,
   type ResultRow,
@@ -61,12 +62,6 @@ const PLUGIN_NAMES: Record<Tool, string> = {
 const SOCKET_DIR = "/run/docker/plugins";
 /** Both tools, in the order a round starts with (swapped every other round). */
 const TOOLS: readonly Tool[] = ["dc", "rc"];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** One tool's private world: socket, base dir, cache dir, config, data dirs. */
 interface World {
