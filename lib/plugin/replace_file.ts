@@ -24,6 +24,7 @@
  */
 import { cstr } from "../util/c_string.ts";
 import { lazyLibc } from "../util/lazy_libc.ts";
+import { lastErrno } from "../util/libc_errno.ts";
 
 const libc = lazyLibc({
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
@@ -47,11 +48,6 @@ const EINVAL = 22;
 
 type Libc = NonNullable<ReturnType<typeof libc>>;
 
-/** errno of the last libc call on this (the JS) thread. */
-function errnoOf(c: Libc): number {
-  const p = c.__errno_location();
-  return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
-}
 /** A failed libc call of a replacement, with the errno's text (as Deno's own errors have). */
 function failure(c: Libc, call: string, path: string, e: number): Error {
   const text = c.strerror(e);
@@ -101,7 +97,7 @@ export class FileReplacer {
         }
         // A file system without exchange says EINVAL: rename from now on. Any other failure
         // (the file removed under us, …) is the rename's to report.
-        if (errnoOf(c) === EINVAL) this.#exchange = false;
+        if (lastErrno(c) === EINVAL) this.#exchange = false;
       }
       // Not known to be our file yet, or no exchange: a rename over the path, which frees the
       // old copy (if any) itself.
@@ -159,13 +155,13 @@ export class FileReplacer {
    */
   #write(c: Libc, ctmp: Uint8Array<ArrayBuffer>, tmp: string, data: Uint8Array): boolean {
     const fd = c.open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600);
-    if (fd < 0) throw failure(c, "open", tmp, errnoOf(c));
+    if (fd < 0) throw failure(c, "open", tmp, lastErrno(c));
     try {
       let off = 0;
       while (off < data.length) {
         const n = Number(c.write(fd, data.subarray(off), BigInt(data.length - off)));
         if (n < 0) {
-          const e = errnoOf(c);
+          const e = lastErrno(c);
           if (e === EINTR) continue;
           throw failure(c, "write", tmp, e);
         }

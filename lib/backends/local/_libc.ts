@@ -9,6 +9,7 @@
 
 import { cstr } from "../../util/c_string.ts";
 import { lazyLibc } from "../../util/lazy_libc.ts";
+import { lastErrno } from "../../util/libc_errno.ts";
 
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
@@ -68,6 +69,6 @@ export function lstatMode(path: string): number | undefined {
   if (c.statx(AT_FDCWD, pathBuf, AT_SYMLINK_NOFOLLOW, STATX_TYPE_MODE, statxBuf) === 0) {
     return statxView.getUint16(28, true);
   }
-  const p = c.__errno_location();
-  return p ? -new Deno.UnsafePointerView(p).getInt32() : undefined;
+  const e = lastErrno(c);
+  return e ? -e : undefined;
 }

@@ -29,6 +29,7 @@
  */
 
 import { lazyLibc } from "../../util/lazy_libc.ts";
+import { lastErrno } from "../../util/libc_errno.ts";
 
 const SYMBOLS = {
   io_uring_setup: { name: "syscall", parameters: ["i64", "u32", "buffer"], result: "i64" },
@@ -310,7 +311,7 @@ export class StatxRing {
       ),
     );
     if (n < 0) {
-      const e = this.#errno();
+      const e = lastErrno(this.#c);
       if (e !== EINTR && e !== EAGAIN && e !== EBUSY) return this.#retire();
     } else {
       this.#unsubmitted -= Math.min(n, this.#unsubmitted);
@@ -349,11 +350,6 @@ export class StatxRing {
   #retire(): false {
     this.#retired = true;
     return false;
-  }
-
-  #errno(): number {
-    const p = this.#c.__errno_location();
-    return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
   }
 
   #map(length: number, offset: bigint): Deno.PointerObject {
