@@ -261,11 +261,7 @@ export class DirStat {
     if (ring) {
       const ok = ring.statAll(this.#fd, names, rest, STATX_MASK, (i, res, view, off) => {
         done[i] = 1;
-        if (res === 0 && this.#take(view, off)) {
-          out.ok[i] = 1;
-          out.sizes[i] = this.size;
-          out.mtimesMs[i] = this.mtimeMs;
-        }
+        if (res === 0 && this.#take(view, off)) this.#record(out, i);
       });
       if (ok) return;
     }
@@ -290,20 +286,20 @@ export class DirStat {
 
   /** {@link file} of `names[i]` into `out`. */
   #one(names: readonly string[], i: number, out: FileStats): void {
-    if (this.file(names[i]!)) {
-      out.ok[i] = 1;
-      out.sizes[i] = this.size;
-      out.mtimesMs[i] = this.mtimeMs;
-    }
+    if (this.file(names[i]!)) this.#record(out, i);
   }
 
   /** Records in `out[i]` the figures just taken (`ok`), or 2: tried, not a plain file. */
   #put(out: FileStats, i: number, ok: boolean): void {
-    if (ok) {
-      out.ok[i] = 1;
-      out.sizes[i] = this.size;
-      out.mtimesMs[i] = this.mtimeMs;
-    } else out.ok[i] = 2;
+    if (ok) this.#record(out, i);
+    else out.ok[i] = 2;
+  }
+
+  /** Records in `out[i]` the figures just taken ({@link size}, {@link mtimeMs}). */
+  #record(out: FileStats, i: number): void {
+    out.ok[i] = 1;
+    out.sizes[i] = this.size;
+    out.mtimesMs[i] = this.mtimeMs;
   }
 
   /**
