@@ -20,7 +20,7 @@ export interface ChunkedReaderOptions {
 
 /** Reads a file sequentially from a position, opening ranged streams as needed. */
 export class ChunkedReader {
-  readonly #backend: Backend;
+  readonly #backend: Pick<Backend, "read">;
   readonly #path: string;
   readonly #opts: ChunkedReaderOptions;
   #pos: number;
@@ -32,7 +32,12 @@ export class ChunkedReader {
   #abort?: AbortController;
 
   /** Creates a reader positioned at `offset`; no stream is opened until the first read. */
-  constructor(backend: Backend, path: string, offset: number, opts: ChunkedReaderOptions) {
+  constructor(
+    backend: Pick<Backend, "read">,
+    path: string,
+    offset: number,
+    opts: ChunkedReaderOptions,
+  ) {
     this.#backend = backend;
     this.#path = path;
     this.#opts = opts;

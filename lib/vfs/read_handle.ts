@@ -12,12 +12,18 @@
  * - Still out of place: a small forward gap (≤ {@link SKIP_LIMIT} or what is buffered) is
  *   skipped by reading and discarding; anything else (backwards or far ahead) re-opens the
  *   remote stream at the new offset. With `no_seek` it fails with ESPIPE instead.
+ * - `vfs_read_chunk_streams` N ≥ 2 on a file of known size replaces the growing stream by a
+ *   {@link ParallelChunkReader}: N ranged reads of a fixed `vfs_read_chunk_size` in flight ahead
+ *   of the reader, delivered in order. A read out of place re-positions it ({@link
+ *   ParallelChunkReader.seek}: the in-flight chunks at or after the new offset are kept, the
+ *   others dropped). 0 or 1 (as rclone), or an unknown size, keep the single growing stream.
  */
 
 import type { Backend } from "../backends/backend.ts";
 import { Errno, InvalidError } from "../errors.ts";
 import { ChunkedReader } from "./chunked_reader.ts";
 import type { OpenHandle } from "./handle.ts";
+import { ParallelChunkReader } from "./parallel_chunk_reader.ts";
 import { Mutex, PositionNotifier } from "./sequencer.ts";
 
 /** Largest forward gap that waits `vfs_read_wait` for in-order reads (8 MiB, as rclone). */
@@ -32,6 +38,8 @@ export interface ReadHandleOptions {
   chunkSize: number;
   /** `vfs_read_chunk_size_limit`. */
   chunkSizeLimit: number;
+  /** `vfs_read_chunk_streams` (default 0: one growing stream; ≥ 2: parallel ranged reads). */
+  chunkStreams?: number;
   /** `vfs_read_wait` in ms. */
   readWaitMs: number;
   /** `no_seek`. */
@@ -46,17 +54,17 @@ export interface ReadHandleOptions {
 export class ReadHandle implements OpenHandle {
   /** Always `read`. */
   readonly kind = "read";
-  readonly #backend: Backend;
+  readonly #backend: Pick<Backend, "read">;
   readonly #opts: ReadHandleOptions;
   readonly #lock = new Mutex();
   readonly #moved = new PositionNotifier();
   #path: string;
-  #reader?: ChunkedReader;
+  #reader?: ChunkedReader | ParallelChunkReader;
   #pos = 0;
   #released = false;
 
   /** Opens a handle; nothing is fetched until the first read. */
-  constructor(backend: Backend, path: string, opts: ReadHandleOptions) {
+  constructor(backend: Pick<Backend, "read">, path: string, opts: ReadHandleOptions) {
     this.#backend = backend;
     this.#path = path;
     this.#opts = opts;
@@ -97,7 +105,9 @@ export class ReadHandle implements OpenHandle {
           throw new InvalidError(`can't seek in ${this.#path}: no_seek is set`, Errno.ESPIPE);
         }
         const gap = offset - r.position;
-        if (gap > 0 && gap <= Math.max(SKIP_LIMIT, r.buffered)) {
+        if (r instanceof ParallelChunkReader) {
+          await r.seek(offset);
+        } else if (gap > 0 && gap <= Math.max(SKIP_LIMIT, r.buffered)) {
           if (!(await r.skip(gap))) return new Uint8Array(0);
         } else {
           await r.close();
@@ -108,11 +118,7 @@ export class ReadHandle implements OpenHandle {
         if (offset !== 0 && this.#opts.noSeek) {
           throw new InvalidError(`can't seek in ${this.#path}: no_seek is set`, Errno.ESPIPE);
         }
-        r = new ChunkedReader(this.#backend, this.#path, offset, {
-          chunkSize: this.#opts.chunkSize,
-          chunkSizeLimit: this.#opts.chunkSizeLimit,
-          size,
-        });
+        r = this.#open(offset);
         this.#reader = r;
       }
       const data = await r.read(length);
@@ -126,6 +132,23 @@ export class ReadHandle implements OpenHandle {
     } finally {
       this.#moved.notify();
     }
+  }
+
+  /** A reader at `offset`: parallel with ≥ 2 streams and a known size, else one stream. */
+  #open(offset: number): ChunkedReader | ParallelChunkReader {
+    const { chunkSize, chunkSizeLimit, chunkStreams = 0, size } = this.#opts;
+    if (chunkStreams >= 2 && size !== undefined) {
+      return new ParallelChunkReader(this.#backend, this.#path, offset, {
+        chunkSize,
+        streams: chunkStreams,
+        size,
+      });
+    }
+    return new ChunkedReader(this.#backend, this.#path, offset, {
+      chunkSize,
+      chunkSizeLimit,
+      size,
+    });
   }
 
   /** Writing to a read-only handle fails with EBADF. */

@@ -489,6 +489,7 @@ export class Vfs {
     const h: ReadHandle = new ReadHandle(this.backend, p, {
       chunkSize: this.#cfg.readChunkSize,
       chunkSizeLimit: this.#cfg.readChunkSizeLimit,
+      chunkStreams: this.#cfg.readChunkStreams,
       readWaitMs: this.#cfg.readWaitMs,
       noSeek: this.#cfg.noSeek,
       size: e.sizeUnknown ? undefined : e.size,

@@ -31,6 +31,8 @@ export interface VfsConfig {
   readChunkSize: number;
   /** Chunk doubling cap (-1 = unlimited). */
   readChunkSizeLimit: number;
+  /** Parallel ranged reads of a streaming read (0 = one growing stream). */
+  readChunkStreams: number;
   /** Directory permission bits before the umask. */
   dirPerms: number;
   /** File permission bits before the umask. */
@@ -97,6 +99,7 @@ export function vfsConfig(options: Record<string, OptionValue>): VfsConfig {
     cacheMode: mode as CacheMode,
     readChunkSize: num("vfs_read_chunk_size"),
     readChunkSizeLimit: num("vfs_read_chunk_size_limit"),
+    readChunkStreams: Math.max(0, Math.floor(num("vfs_read_chunk_streams"))),
     dirPerms: num("dir_perms") & 0o7777,
     filePerms: num("file_perms") & 0o7777,
     umask: num("umask") & 0o7777,
