@@ -8,19 +8,21 @@
  *
  * Flags: `--quick` (256M big file, fewer files), `--modes off,writes,full`,
  * `--targets local,sftp,crypt,crypt-sftp`, `--size 1G`, `--small 1000`, `--stat 10000`,
- * `--tree 6400` (files copied with `cp -r`), `--random-secs 8`, `--list-samples 3` (cold
- * listings per tool and mode, the row is their median), `--prep copy|mount` (how the
- * fixtures reach the remote: `rclone copy`, or an `rclone mount` in cache mode off),
- * `--profile DIR` (run denoclone with `--cpu-prof`, profiles and markdown summaries in DIR),
- * `--out DIR` (default bench/results), `--prep-only` (put the fixtures on each target, verify
- * them with `rclone size`, and stop), `--rows seqWrite,cpR` (only these rows; keys as in `ROWS`).
+ * `--tree 6400` (files copied with `cp -r`), `--random-secs 8`, `--cold-samples 3` (fresh
+ * mounts per tool and mode; time to first byte and the cold listing are their medians),
+ * `--prep copy|mount` (how the fixtures reach the remote: `rclone copy`, or an `rclone mount`
+ * in cache mode off), `--profile DIR` (run denoclone with `--cpu-prof`, profiles and markdown
+ * summaries in DIR), `--out DIR` (default bench/results), `--prep-only` (put the fixtures on
+ * each target, verify them with `rclone size`, and stop), `--rows seqWrite,cpR` (only these
+ * rows; keys as in `ROWS`).
  *
  * On `local` every row runs in every mode: time to first byte, listing and stat of a big
  * directory, sequential read (cold; in `full` also warm), random 4 KiB reads of that file
  * right after it, 4 parallel readers, creating small files, sequential write, `cp -r` of a tree
  * of small files into the mount, write then unmount (until the data is on the remote and the
- * process has exited) and `rm -r` of the copied tree. Other targets run sequential read/write, small files and the
- * listing in modes off and full.
+ * process has exited) and `rm -r` of the copied tree. Other targets run sequential read/write,
+ * small files and the listing in modes off and full. Both tools are measured side by side,
+ * step by step (see `benchMode`).
  */
 import { parseSize } from "../lib/config/option_schema.ts";
 import {
@@ -64,11 +66,11 @@ const statCount = Number(flag("stat", quick ? "2000" : "10000"));
 const treeCount = Number(flag("tree", quick ? "800" : "6400"));
 const randomSecs = Number(flag("random-secs", quick ? "3" : "8"));
 /**
- * Cold listings per tool and mode (the first on the row's mount, each other one on a fresh mount
- * after dropping the page cache); the row is their median. One listing of 10,000 cold entries
- * swung ±30% between identical runs (the disk's latency), more than the tools differ.
+ * Fresh mounts per tool and mode whose time to first byte and cold listing are measured; those
+ * rows are the medians. One listing of 10,000 cold entries swung ±30% between identical runs
+ * (the disk's latency), more than the tools differ.
  */
-const listSamples = Number(flag("list-samples", "3"));
+const coldSamples = Number(flag("cold-samples", "3"));
 const prepMode = flag("prep", "copy");
 const profileDir = args.includes("--profile") ? flag("profile", "") : undefined;
 const outDir = flag("out", `${root}/bench/results`);
@@ -243,17 +245,43 @@ async function settle(
 
 type Measures = Record<string, number | undefined>;
 
-async function benchOne(
-  tool: Tool,
+/** Both tools, in the order {@link benchMode} starts from. */
+const TOOLS: Tool[] = ["dc", "rc"];
+
+/** Bytes of the `cp -r` tree (file `i` of each 100-file directory holds 1 + i % 16 KiB). */
+function treeBytes(): number {
+  let bytes = 0;
+  for (let j = 0; j < treeCount; j++) bytes += 1024 * (1 + ((j % 100) % 16));
+  return bytes;
+}
+
+/**
+ * Measures every selected row of one target and cache mode for both tools, side by side: both
+ * tools' mounts are up at once and each step runs on one tool, then on the other, the first
+ * tool alternating from step to step (`first` picks the first step's). The disk's latency
+ * drifts over minutes on this machine (ext4 with `discard`: every freed block is a TRIM), and
+ * when one tool ran all its rows before the other, that drift decided single-sample rows
+ * (`cp -r` in off mode 0.55× in one run, while alternating runs showed denoclone faster every
+ * time). Both tools read the same remote, so every reading step drops the page cache first; a
+ * writing step is followed by a wait until its writes are on the remote and the disk is quiet,
+ * so the other tool never shares the disk with them. Time to first byte and the cold listing
+ * are the medians of `listSamples` fresh mounts per tool.
+ */
+async function benchMode(
   t: Target,
   mode: string,
+  first: number,
   program: DenocloneProgram,
   staging: string,
   all: boolean,
-  notes: string[],
-): Promise<Measures> {
-  const r: Measures = {};
-  const spec = {
+  notes: Record<Tool, string[]>,
+): Promise<Record<Tool, Measures>> {
+  const r: Record<Tool, Measures> = { dc: {}, rc: {} };
+  const samples = {
+    ttfb: { dc: [] as number[], rc: [] as number[] },
+    list: { dc: [] as number[], rc: [] as number[] },
+  };
+  const spec = (tool: Tool) => ({
     tool,
     program,
     remote: t.remote,
@@ -261,153 +289,214 @@ async function benchOne(
     cacheDir: `${t.work}/cache-${tool}-${mode}`,
     flags: ["--vfs-cache-mode", mode, "--dir-cache-time", "5m"],
     logFile: `${t.work}/${tool}-${mode}.log`,
-  };
-  let m = await startMount(spec);
+  });
+  let turn = first;
+  /** Both tools, the one going first alternating from call to call. */
+  const order = (): Tool[] => turn++ % 2 === 0 ? TOOLS : [...TOOLS].reverse();
   // Every measurement checks the mount is still up: a dead mount's directory would take the
   // I/O on the local disk and report nonsense.
-  const io = async (op: string, a: IoArgs) => {
+  const io = async (tool: Tool, m: MountProc, op: string, a: IoArgs) => {
     if (m.exited() || !isMounted(m.mp)) {
-      notes.push(`${op} skipped: the mount is gone`);
+      notes[tool].push(`${op} skipped: the mount is gone`);
       return undefined;
     }
-    const res = await ioRun(op, a, notes);
+    const res = await ioRun(op, a, notes[tool]);
     if (m.exited() || !isMounted(m.mp)) {
-      const tail = (await Deno.readTextFile(spec.logFile).catch(() => "")).slice(-400);
-      notes.push(`mount gone during ${op}; its log ends: ${tail.replace(/\s+/g, " ")}`);
+      const tail = (await Deno.readTextFile(spec(tool).logFile).catch(() => "")).slice(-400);
+      notes[tool].push(`mount gone during ${op}; its log ends: ${tail.replace(/\s+/g, " ")}`);
       return undefined;
     }
     return res;
   };
-  try {
-    const mp = m.mp;
+  /** Time to first byte (ms) of the big file and the cold listing, on a mount just started. */
+  const coldStart = async (tool: Tool, m: MountProc) => {
     if (all && want("ttfb")) {
       await dropCaches();
-      const fb = await io("firstByte", { path: `${mp}/big` });
-      r.ttfb = fb ? fb.secs * 1000 : undefined;
+      const fb = await io(tool, m, "firstByte", { path: `${m.mp}/big` });
+      if (fb) samples.ttfb[tool].push(fb.secs * 1000);
     }
     if (want("list")) {
-      r.list = (await io("listDir", { path: `${mp}/stat`, count: statCount }))?.secs;
-    }
-    if (all && want("stat")) {
-      r.stat = opsPerSec(await io("statMany", { path: `${mp}/stat`, count: statCount }));
-    }
-    if (want("seqRead")) {
       await dropCaches();
-      r.seqRead = mbps(await io("readAll", { path: `${mp}/big` }));
+      const l = await io(tool, m, "listDir", { path: `${m.mp}/stat`, count: statCount });
+      if (l) samples.list[tool].push(l.secs);
     }
-    if (mode === "full" && want("warmRead")) {
-      await dropCaches();
-      r.warmRead = mbps(await io("readAll", { path: `${mp}/big` }));
-    }
-    // Random reads of the file the sequential read(s) just went through, before anything drops
-    // the page cache: what a re-read of recently used data costs (with the caches dropped both
-    // tools wait on the disk for every 4 KiB and tie at its latency).
-    if (all && want("randRead")) {
-      r.randRead = opsPerSec(
-        await io("randomReads", { path: `${mp}/big`, bytes: bigBytes, seconds: randomSecs }),
-      );
-    }
-    if (all && want("parRead")) {
-      await dropCaches();
-      r.parRead = mbps(
-        await io(
-          "parallelRead",
-          { path: mp, paths: [0, 1, 2, 3].map((i) => `${mp}/par${i}`) },
-        ),
-      );
-    }
-    if (want("create")) {
-      r.create = opsPerSec(
-        await io("createSmall", { path: `${mp}/small-${tool}`, count: smallCount }),
-      );
-    }
-    if (mode !== "off" && want("create") && (want("seqWrite") || (all && want("cpR")))) {
-      await settle(t, `small-${tool}`, smallCount, smallCount * 4096, m, notes);
-    }
-    if (want("seqWrite")) {
-      r.seqWrite = mbps(await io("writeBig", { path: `${mp}/w-${tool}`, bytes: bigBytes }));
-    }
-    if (all && (want("cpR") || want("rmR"))) {
-      if (mode !== "off" && want("seqWrite")) {
-        await settle(t, `w-${tool}`, 1, bigBytes, m, notes);
+  };
+  /** After a step that wrote `rel` (`count` files, `bytes`): on the remote, disk quiet. */
+  const landed = async (tool: Tool, m: MountProc, rel: string, count: number, bytes: number) => {
+    if (mode !== "off") await settle(t, rel, count, bytes, m, notes[tool]);
+    await quiesceDisk();
+  };
+
+  const mounts: Partial<Record<Tool, MountProc>> = {};
+  try {
+    for (const tool of order()) mounts[tool] = await startMount(spec(tool));
+    /** Runs `step` on each tool's mount, one tool after the other. */
+    const each = async (step: (tool: Tool, m: MountProc) => Promise<void>) => {
+      for (const tool of order()) await step(tool, mounts[tool]!);
+    };
+    await each(async (tool, m) => {
+      await coldStart(tool, m);
+      // Stat every entry right after listing them (what `ls -l` does).
+      if (all && want("stat")) {
+        r[tool].stat = opsPerSec(
+          await io(tool, m, "statMany", { path: `${m.mp}/stat`, count: statCount }),
+        );
       }
-      r.cpR = await timedCmd("cp", ["-r", `${staging}/tree`, `${mp}/tree-${tool}`], notes);
-    }
-  } finally {
-    await m.stop();
-  }
-  if (all && want("writeUnmount")) {
-    // Write, then unmount at once: done when the process has exited with the data on the remote.
-    m = await startMount(spec);
-    const t0 = performance.now();
-    let stopping: Promise<number> | undefined;
-    try {
-      const w = await io("writeBig", { path: `${m.mp}/wu-${tool}`, bytes: bigBytes });
-      if (w) {
-        stopping = m.stop();
-        const [{ landed }] = await Promise.all([
-          waitStored(t, `wu-${tool}`, bigBytes, m),
-          stopping,
-        ]);
-        const secs = (performance.now() - t0) / 1000;
-        if (landed) r.writeUnmount = secs;
-        else {
-          r.writeUnmountLost = 1;
-          notes.push(
-            `write then unmount: the process exited after ${
-              secs.toFixed(1)
-            } s without the file on the remote (data lost until the next mount)`,
+    });
+    if (want("seqRead") || (mode === "full" && want("warmRead")) || (all && want("randRead"))) {
+      await each(async (tool, m) => {
+        const big = `${m.mp}/big`;
+        if (want("seqRead")) {
+          await dropCaches();
+          r[tool].seqRead = mbps(await io(tool, m, "readAll", { path: big }));
+        }
+        if (mode === "full" && want("warmRead")) {
+          await dropCaches();
+          r[tool].warmRead = mbps(await io(tool, m, "readAll", { path: big }));
+        }
+        // Random reads of the file the sequential read(s) just went through, before anything
+        // drops the page cache: what a re-read of recently used data costs (with the caches
+        // dropped both tools wait on the disk for every 4 KiB and tie at its latency).
+        if (all && want("randRead")) {
+          r[tool].randRead = opsPerSec(
+            await io(tool, m, "randomReads", { path: big, bytes: bigBytes, seconds: randomSecs }),
           );
         }
+      });
+    }
+    if (all && want("parRead")) {
+      await each(async (tool, m) => {
+        await dropCaches();
+        r[tool].parRead = mbps(
+          await io(tool, m, "parallelRead", {
+            path: m.mp,
+            paths: [0, 1, 2, 3].map((i) => `${m.mp}/par${i}`),
+          }),
+        );
+      });
+    }
+    if (want("create")) {
+      await each(async (tool, m) => {
+        r[tool].create = opsPerSec(
+          await io(tool, m, "createSmall", { path: `${m.mp}/small-${tool}`, count: smallCount }),
+        );
+        await landed(tool, m, `small-${tool}`, smallCount, smallCount * 4096);
+      });
+    }
+    if (want("seqWrite")) {
+      await each(async (tool, m) => {
+        r[tool].seqWrite = mbps(
+          await io(tool, m, "writeBig", { path: `${m.mp}/w-${tool}`, bytes: bigBytes }),
+        );
+        await landed(tool, m, `w-${tool}`, 1, bigBytes);
+      });
+    }
+    if (all && (want("cpR") || want("rmR"))) {
+      await each(async (tool, m) => {
+        r[tool].cpR = await timedCmd(
+          "cp",
+          ["-r", `${staging}/tree`, `${m.mp}/tree-${tool}`],
+          notes[tool],
+        );
+        await landed(tool, m, `tree-${tool}`, treeCount, treeBytes());
+      });
+    }
+  } finally {
+    for (const tool of TOOLS) await mounts[tool]?.stop();
+  }
+  await quiesceDisk();
+
+  if (all && want("writeUnmount")) {
+    // Write, then unmount at once: done when the process has exited with the data on the remote.
+    for (const tool of order()) {
+      const m = await startMount(spec(tool));
+      const t0 = performance.now();
+      let stopping: Promise<number> | undefined;
+      try {
+        const w = await io(tool, m, "writeBig", { path: `${m.mp}/wu-${tool}`, bytes: bigBytes });
+        if (w) {
+          stopping = m.stop();
+          const [{ landed }] = await Promise.all([
+            waitStored(t, `wu-${tool}`, bigBytes, m),
+            stopping,
+          ]);
+          const secs = (performance.now() - t0) / 1000;
+          if (landed) r[tool].writeUnmount = secs;
+          else {
+            r[tool].writeUnmountLost = 1;
+            notes[tool].push(
+              `write then unmount: the process exited after ${
+                secs.toFixed(1)
+              } s without the file on the remote (data lost until the next mount)`,
+            );
+          }
+        }
+      } finally {
+        if (!stopping) await m.stop();
       }
-    } finally {
-      if (!stopping) await m.stop();
+      await quiesceDisk();
     }
   }
   if (all && mode !== "off" && want("writeWaitUnmount")) {
     // Write, wait until the upload is on the remote, then unmount.
-    m = await startMount(spec);
-    const t0 = performance.now();
-    try {
-      const w = await io("writeBig", { path: `${m.mp}/ww-${tool}`, bytes: bigBytes });
-      if (w) {
-        const { landed } = await waitStored(t, `ww-${tool}`, bigBytes, m);
-        if (landed) {
-          await m.stop();
-          r.writeWaitUnmount = (performance.now() - t0) / 1000;
-        } else notes.push("write, wait for upload, unmount: the mount died before the upload");
-      }
-    } finally {
-      await m.stop();
-    }
-  }
-  if (want("list") && listSamples > 1) {
-    const samples = r.list === undefined ? [] : [r.list];
-    for (let k = 1; k < listSamples; k++) {
-      m = await startMount(spec);
+    for (const tool of order()) {
+      const m = await startMount(spec(tool));
+      const t0 = performance.now();
       try {
-        await dropCaches();
-        const s = (await io("listDir", { path: `${m.mp}/stat`, count: statCount }))?.secs;
-        if (s !== undefined) samples.push(s);
+        const w = await io(tool, m, "writeBig", { path: `${m.mp}/ww-${tool}`, bytes: bigBytes });
+        if (w) {
+          const { landed } = await waitStored(t, `ww-${tool}`, bigBytes, m);
+          if (landed) {
+            await m.stop();
+            r[tool].writeWaitUnmount = (performance.now() - t0) / 1000;
+          } else {
+            notes[tool].push("write, wait for upload, unmount: the mount died before the upload");
+          }
+        }
       } finally {
         await m.stop();
       }
+      await quiesceDisk();
     }
-    r.list = samples.length ? median(samples) : undefined;
   }
-  m = await startMount(spec);
-  try {
-    if (all && want("rmR")) r.rmR = await timedCmd("rm", ["-r", `${m.mp}/tree-${tool}`], notes);
-    await run("rm", [
-      "-rf",
-      `${m.mp}/small-${tool}`,
-      `${m.mp}/w-${tool}`,
-      `${m.mp}/wu-${tool}`,
-      `${m.mp}/ww-${tool}`,
-    ])
-      .catch((err) => notes.push(`cleanup: ${(err as Error).message.slice(0, 120)}`));
-  } finally {
-    await m.stop();
+  // More cold starts, each on a fresh mount, for the medians of time to first byte and listing.
+  if ((all && want("ttfb")) || want("list")) {
+    for (let k = 1; k < coldSamples; k++) {
+      for (const tool of order()) {
+        const m = await startMount(spec(tool));
+        try {
+          await coldStart(tool, m);
+        } finally {
+          await m.stop();
+        }
+      }
+    }
+  }
+  for (const tool of TOOLS) {
+    const { ttfb, list } = samples;
+    if (all && want("ttfb")) r[tool].ttfb = ttfb[tool].length ? median(ttfb[tool]) : undefined;
+    if (want("list")) r[tool].list = list[tool].length ? median(list[tool]) : undefined;
+  }
+  for (const tool of order()) {
+    const m = await startMount(spec(tool));
+    try {
+      if (all && want("rmR")) {
+        await dropCaches();
+        r[tool].rmR = await timedCmd("rm", ["-r", `${m.mp}/tree-${tool}`], notes[tool]);
+      }
+      await run("rm", [
+        "-rf",
+        `${m.mp}/small-${tool}`,
+        `${m.mp}/w-${tool}`,
+        `${m.mp}/wu-${tool}`,
+        `${m.mp}/ww-${tool}`,
+        `${m.mp}/tree-${tool}`,
+      ])
+        .catch((err) => notes[tool].push(`cleanup: ${(err as Error).message.slice(0, 120)}`));
+    } finally {
+      await m.stop();
+    }
+    await quiesceDisk();
   }
   return r;
 }
@@ -423,7 +512,7 @@ const ROWS: [string, string, string, boolean][] = [
   ["writeWaitUnmount", "write, wait for upload, unmount", "s", false],
   ["create", "create small files", "files/s", true],
   ["cpR", "cp -r tree of small files in", "s", false],
-  ["rmR", "rm -r that tree", "s", false],
+  ["rmR", "rm -r that tree (cold)", "s", false],
   ["stat", "stat each entry of big dir", "ops/s", true],
   ["list", "list big directory (cold)", "s", false],
   ["ttfb", "time to first byte (cold)", "ms", false],
@@ -462,19 +551,10 @@ try {
       const tmodes = all ? modes : modes.filter((m) => m === "off" || m === "full");
       for (const [mi, mode] of tmodes.entries()) {
         const notes: Record<Tool, string[]> = { dc: [], rc: [] };
-        const res: Partial<Record<Tool, Measures>> = {};
-        const order: Tool[] = mi % 2 === 0 ? ["dc", "rc"] : ["rc", "dc"];
-        for (const tool of order) {
-          const b0 = performance.now();
-          console.log(
-            `${new Date().toISOString().slice(11, 19)} ${tname} ${mode} ${TOOL_NAMES[tool]}…`,
-          );
-          res[tool] = await benchOne(tool, t, mode, program, staging, all, notes[tool]);
-          console.log(`  took ${((performance.now() - b0) / 1000).toFixed(0)} s`);
-          // The next tool neither flushes this one's writes nor shares the disk with them.
-          const waited = await quiesceDisk();
-          console.log(`  disk quiet after ${(waited / 1000).toFixed(1)} s`);
-        }
+        const b0 = performance.now();
+        console.log(`${new Date().toISOString().slice(11, 19)} ${tname} ${mode}…`);
+        const res = await benchMode(t, mode, mi, program, staging, all, notes);
+        console.log(`  took ${((performance.now() - b0) / 1000).toFixed(0)} s`);
         const group = `${tname}, --vfs-cache-mode ${mode}`;
         for (const [key, label, unit, hib] of ROWS) {
           const dc = res.dc?.[key];
@@ -484,7 +564,9 @@ try {
           if (key === "create") l += ` (${smallCount} × 4 KiB)`;
           if (key === "cpR") l = l.replace("tree of", `tree of ${treeCount}`);
           if (key === "list" || key === "stat") l += ` (${statCount})`;
-          if (key === "list" && listSamples > 1) l += `, median of ${listSamples}`;
+          if ((key === "list" || key === "ttfb") && coldSamples > 1) {
+            l += `, median of ${coldSamples}`;
+          }
           if (key.startsWith("write")) l = l.replace("write", `write ${bigBytes / MiB} MiB`);
           const row: ResultRow = {
             group,
@@ -496,7 +578,7 @@ try {
           if (dc !== undefined) row.dc = dc;
           if (rc !== undefined) row.rc = rc;
           if (key === "writeUnmount") {
-            const lost = (["dc", "rc"] as Tool[]).filter((x) => res[x]?.writeUnmountLost);
+            const lost = TOOLS.filter((x) => res[x].writeUnmountLost);
             if (lost.length) {
               row.lost = lost.map((x) => TOOL_NAMES[x]);
               row.note = `${row.lost.join(" and ")} exited with the data not on the remote`;
