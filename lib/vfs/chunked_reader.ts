@@ -4,6 +4,8 @@
  * first request asks for `chunkSize` bytes, each following one for twice as many up to
  * `chunkSizeLimit` (-1 = no cap). One backend stream serves a whole chunk however many small
  * reads consume it. `chunkSize` ≤ 0 reads the rest of the file with a single open-ended stream.
+ * With `vfs_read_chunk_streams` ≥ 2 and a known size the read handle uses `ParallelChunkReader`
+ * (`parallel_chunk_reader.ts`) instead: fixed-size chunks, several ranged reads in flight.
  */
 
 import type { Backend } from "../backends/backend.ts";

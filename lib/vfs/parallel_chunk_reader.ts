@@ -149,7 +149,10 @@ class Chunk {
   }
 }
 
-/** Reads a file sequentially from a position with up to N ranged reads in flight. */
+/**
+ * Reads a file sequentially from a position with up to N ranged reads in flight. One caller at
+ * a time (the read handle serialises its reads).
+ */
 export class ParallelChunkReader {
   readonly #backend: Pick<Backend, "read">;
   readonly #path: string;
