@@ -17,6 +17,14 @@
  * temp name (`<path>.tmp-<pid>-<n>`), as a crash between writing and renaming always could;
  * {@link FileReplacer.removeLeftovers} clears those at the next start.
  *
+ * Creating the temp file is then the slowest step left on the caller's path (a new inode,
+ * ~0.2 ms on this ext4), so after each replacement the next one's temp file is created and
+ * opened ahead, on a pool thread (a nonblocking FFI `open`, `O_EXCL`): the next replacement
+ * writes into that spare, and one that finds none ready creates its own as before. A spare that
+ * went bad (its name removed under us) is dropped and the replacement retried with a fresh
+ * file. An unused spare is an empty `<path>.tmp-<pid>-<n>`: {@link FileReplacer.settled}
+ * removes it, and after a crash {@link FileReplacer.removeLeftovers} does, as for any temp copy.
+ *
  * The first replacement of a process renames (it doesn't know what the path holds, and an
  * exchange would swap a directory in), as does every one when libc, `sync_file_range` or
  * `RENAME_EXCHANGE` is unavailable (another libc, no FFI permission, a file system without
@@ -28,6 +36,13 @@ import { lastErrno } from "../util/libc_errno.ts";
 
 const libc = lazyLibc({
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /** `open` on a pool thread: the spare temp file, made ahead of the next replacement. */
+  open_ahead: {
+    name: "open",
+    parameters: ["buffer", "i32", "u32"],
+    result: "i32",
+    nonblocking: true,
+  },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   sync_file_range: { parameters: ["i32", "i64", "i64", "u32"], result: "i32" },
@@ -38,6 +53,7 @@ const libc = lazyLibc({
 
 const O_WRONLY = 1;
 const O_CREAT = 0o100;
+const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const O_CLOEXEC = 0o2000000;
 const AT_FDCWD = -100;
@@ -65,6 +81,10 @@ export class FileReplacer {
   #ours = false;
   #releasing = new Set<Promise<void>>();
   #libc: boolean;
+  /** An empty temp file opened ahead of the next replacement (see the module doc). */
+  #spare?: { fd: number; name: string };
+  /** The spare being created on a pool thread. */
+  #making?: Promise<void>;
 
   /**
    * A replacer of `path` (nothing is touched yet). `opts.libc: false` takes the path without
@@ -81,14 +101,32 @@ export class FileReplacer {
    */
   replace(data: Uint8Array): void {
     const c = this.#libc ? libc() : null;
-    const tmp = `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
     if (!c) {
-      this.#writeAndRename(tmp, data);
+      this.#writeAndRename(`${this.path}.tmp-${Deno.pid}-${this.#seq++}`, data);
       return;
     }
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare) {
+      try {
+        this.#replaceVia(c, spare, data);
+      } catch {
+        // The spare went bad (removed under us, its directory replaced, …): a fresh temp file
+        // says what is really wrong, if anything.
+        this.#replaceVia(c, undefined, data);
+      }
+    } else this.#replaceVia(c, undefined, data);
+    this.#makeSpare(c);
+  }
+
+  /** One replacement through `spare` or a temp file created now. */
+  #replaceVia(c: Libc, spare: { fd: number; name: string } | undefined, data: Uint8Array): void {
+    const tmp = spare?.name ?? `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
     const ctmp = cstr(tmp);
     try {
-      const flushed = this.#write(c, ctmp, tmp, data);
+      const fd = spare?.fd ?? c.open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600);
+      if (fd < 0) throw failure(c, "open", tmp, lastErrno(c));
+      const flushed = this.#write(c, fd, tmp, data);
       const cpath = cstr(this.path);
       if (this.#ours && this.#exchange && flushed) {
         if (c.renameat2(AT_FDCWD, ctmp, AT_FDCWD, cpath, RENAME_EXCHANGE) === 0) {
@@ -112,6 +150,27 @@ export class FileReplacer {
       }
       throw err;
     }
+  }
+
+  /** Starts creating the next replacement's temp file on a pool thread (see the module doc). */
+  #makeSpare(c: Libc): void {
+    if (this.#spare || this.#making) return;
+    const name = `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
+    const cname = cstr(name);
+    const making: Promise<void> = c.open_ahead(
+      cname,
+      O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+      0o600,
+    )
+      .then((fd) => {
+        // Failed (no space, …): the next replacement creates its own temp file and reports it.
+        if (fd >= 0) this.#spare = { fd, name };
+      }, () => {})
+      .finally(() => {
+        void cname; // The path buffer must live until the call is over.
+        if (this.#making === making) this.#making = undefined;
+      });
+    this.#making = making;
   }
 
   /**
@@ -139,9 +198,29 @@ export class FileReplacer {
     return removed;
   }
 
-  /** Resolves once every old copy replaced so far has been unlinked. */
+  /**
+   * Resolves once every old copy replaced so far has been unlinked and no spare temp file is
+   * left (a later replacement makes one again).
+   */
   async settled(): Promise<void> {
-    while (this.#releasing.size) await Promise.all(this.#releasing);
+    while (this.#making || this.#spare || this.#releasing.size) {
+      await this.#making;
+      const spare = this.#spare;
+      this.#spare = undefined;
+      if (spare) {
+        libc()?.close(spare.fd);
+        await Deno.remove(spare.name).catch(() => {
+          // Gone already.
+        });
+      }
+      await Promise.all(this.#releasing);
+    }
+  }
+
+  /** The name of the spare temp file once it is ready, if one is being made (for tests). */
+  async spareReady(): Promise<string | undefined> {
+    await this.#making;
+    return this.#spare?.name;
   }
 
   /** The old copies being unlinked now (for tests). */
@@ -150,12 +229,11 @@ export class FileReplacer {
   }
 
   /**
-   * Writes `data` to a new `tmp` (0600) and starts its write-back; returns whether that started
+   * Writes `data` through `fd` (the new, empty `tmp`; closed here) and starts its write-back;
+   * returns whether that started
    * (false: the caller must let a rename order the data, as ext4 does for a rename over a file).
    */
-  #write(c: Libc, ctmp: Uint8Array<ArrayBuffer>, tmp: string, data: Uint8Array): boolean {
-    const fd = c.open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600);
-    if (fd < 0) throw failure(c, "open", tmp, lastErrno(c));
+  #write(c: Libc, fd: number, tmp: string, data: Uint8Array): boolean {
     try {
       let off = 0;
       while (off < data.length) {

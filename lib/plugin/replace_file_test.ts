@@ -95,3 +95,44 @@ Deno.test("FileReplacer.removeLeftovers() removes the temp copies of a crashed p
     assertEquals(await new FileReplacer(`${dir}/missing/state`).removeLeftovers(), 0);
   });
 });
+
+Deno.test("FileReplacer: the next replacement writes into a temp file opened ahead of it", async () => {
+  await withTempDir("denoclone-replace-", async (dir) => {
+    const path = `${dir}/state`;
+    const f = new FileReplacer(path);
+    f.replace(enc.encode("one"));
+    const spare = await f.spareReady();
+    ok(spare && spare.startsWith(`${path}.tmp-${Deno.pid}-`), `spare ${spare}`);
+    const ino = Deno.statSync(spare).ino;
+    assertEquals(Deno.statSync(spare).size, 0);
+    f.replace(enc.encode("two"));
+    assertEquals(Deno.readTextFileSync(path), "two");
+    assertEquals(Deno.statSync(path).ino, ino);
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    // Used up; the one after it is another file.
+    const next = await f.spareReady();
+    ok(next && next !== spare);
+    // settled() leaves no spare behind.
+    await f.settled();
+    assertEquals(await names(dir), ["state"]);
+    assertEquals(await f.spareReady(), undefined);
+  });
+});
+
+Deno.test("FileReplacer: a spare removed under it is dropped and the replacement made anew", async () => {
+  await withTempDir("denoclone-replace-", async (dir) => {
+    const path = `${dir}/state`;
+    const f = new FileReplacer(path);
+    f.replace(enc.encode("one"));
+    f.replace(enc.encode("two"));
+    const spare = await f.spareReady();
+    ok(spare);
+    Deno.removeSync(spare);
+    f.replace(enc.encode("three"));
+    assertEquals(Deno.readTextFileSync(path), "three");
+    f.replace(enc.encode("four"));
+    assertEquals(Deno.readTextFileSync(path), "four");
+    await f.settled();
+    assertEquals(await names(dir), ["state"]);
+  });
+});
