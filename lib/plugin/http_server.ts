@@ -10,6 +10,7 @@
  * and the connection is closed.
  */
 import type { Socket } from "node:net";
+import { runAfterReply } from "../util/after_reply.ts";
 import { log } from "../util/log.ts";
 import type { Driver } from "./driver.ts";
 import { handle, type WireResponse } from "./handler.ts";
@@ -207,6 +208,8 @@ async function serveConnection(driver: Driver, s: Stream): Promise<void> {
         const res = await answer(driver, req);
         s.busy = false;
         await s.write(res);
+        // Chores the request queued start now that its answer is out (see after_reply.ts).
+        runAfterReply();
         if (!req.keepAlive) return;
         continue;
       }

@@ -6,7 +6,8 @@
  * Here the new bytes go to a fresh temp file, their write-back is started
  * (`sync_file_range(SYNC_FILE_RANGE_WRITE)`), and `renameat2(RENAME_EXCHANGE)` swaps the two
  * names in one step: the path holds the new file, the temp name the old one, which is unlinked
- * on Deno's blocking pool afterwards ({@link FileReplacer.settled} waits for that).
+ * on Deno's blocking pool once the current request has been answered (`afterReply`: waking a
+ * pool thread before would cost the answer) ({@link FileReplacer.settled} waits for that).
  *
  * Crash behaviour is the one a rename over the file gives on ext4: the swap is atomic (the
  * path names the old or the new complete inode, never a partial one) and, as ext4 does itself
@@ -18,8 +19,9 @@
  * {@link FileReplacer.removeLeftovers} clears those at the next start.
  *
  * Creating the temp file is then the slowest step left on the caller's path (a new inode,
- * ~0.2 ms on this ext4), so after each replacement the next one's temp file is created and
- * opened ahead, on a pool thread (a nonblocking FFI `open`, `O_EXCL`): the next replacement
+ * ~0.2 ms on this ext4), so after each replacement, once the request is answered, the next
+ * one's temp file is created and opened on a pool thread (a nonblocking FFI `open`, `O_EXCL`):
+ * the next replacement
  * writes into that spare, and one that finds none ready creates its own as before. A spare that
  * went bad (its name removed under us) is dropped and the replacement retried with a fresh
  * file. An unused spare is an empty `<path>.tmp-<pid>-<n>`: {@link FileReplacer.settled}
@@ -30,6 +32,7 @@
  * `RENAME_EXCHANGE` is unavailable (another libc, no FFI permission, a file system without
  * exchange): then it is write, rename over, done.
  */
+import { afterReply, runAfterReply } from "../util/after_reply.ts";
 import { cstr } from "../util/c_string.ts";
 import { lazyLibc } from "../util/lazy_libc.ts";
 import { lastErrno } from "../util/libc_errno.ts";
@@ -85,6 +88,10 @@ export class FileReplacer {
   #spare?: { fd: number; name: string };
   /** The spare being created on a pool thread. */
   #making?: Promise<void>;
+  /** Whether making a spare waits for the current reply ({@link afterReply}). */
+  #spareQueued = false;
+  /** Old copies whose unlink waits for the current reply. */
+  #deferred = 0;
 
   /**
    * A replacer of `path` (nothing is touched yet). `opts.libc: false` takes the path without
@@ -116,7 +123,13 @@ export class FileReplacer {
         this.#replaceVia(c, undefined, data);
       }
     } else this.#replaceVia(c, undefined, data);
-    this.#makeSpare(c);
+    if (!this.#spareQueued) {
+      this.#spareQueued = true;
+      afterReply(() => {
+        this.#spareQueued = false;
+        this.#makeSpare(c);
+      });
+    }
   }
 
   /** One replacement through `spare` or a temp file created now. */
@@ -130,7 +143,11 @@ export class FileReplacer {
       const cpath = cstr(this.path);
       if (this.#ours && this.#exchange && flushed) {
         if (c.renameat2(AT_FDCWD, ctmp, AT_FDCWD, cpath, RENAME_EXCHANGE) === 0) {
-          this.#release(tmp);
+          this.#deferred++;
+          afterReply(() => {
+            this.#deferred--;
+            this.#release(tmp);
+          });
           return;
         }
         // A file system without exchange says EINVAL: rename from now on. Any other failure
@@ -203,7 +220,9 @@ export class FileReplacer {
    * left (a later replacement makes one again).
    */
   async settled(): Promise<void> {
-    while (this.#making || this.#spare || this.#releasing.size) {
+    for (;;) {
+      if (this.#deferred || this.#spareQueued) runAfterReply();
+      if (!this.#making && !this.#spare && !this.#releasing.size) return;
       await this.#making;
       const spare = this.#spare;
       this.#spare = undefined;
@@ -219,13 +238,14 @@ export class FileReplacer {
 
   /** The name of the spare temp file once it is ready, if one is being made (for tests). */
   async spareReady(): Promise<string | undefined> {
+    if (this.#spareQueued) runAfterReply();
     await this.#making;
     return this.#spare?.name;
   }
 
-  /** The old copies being unlinked now (for tests). */
+  /** The old copies not unlinked yet: waiting for the reply or being unlinked (for tests). */
   get releasing(): number {
-    return this.#releasing.size;
+    return this.#releasing.size + this.#deferred;
   }
 
   /**
