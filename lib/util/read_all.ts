@@ -1,7 +1,8 @@
 /**
  * @module
- * Collecting bytes in memory: join chunks into one array, or read a whole stream into one.
- * Only for data known to be small (request bodies, crypt headers, test files).
+ * Collecting bytes in memory: join chunks into one array, gather a bounded read from a source of
+ * pieces, or read a whole stream into one. Only for data known to be small (request bodies,
+ * crypt headers, one read's worth of a file, test files).
  */
 
 /** Joins `chunks` into one new array. */
@@ -15,6 +16,26 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
     off += c.length;
   }
   return out;
+}
+
+/**
+ * Collects up to `n` bytes from `piece` (called with how many are still wanted; undefined when
+ * there are no more) into one array: the first piece itself when it was enough. Fewer than `n`
+ * bytes means the source ended.
+ */
+export async function gatherBytes(
+  n: number,
+  piece: (max: number) => Promise<Uint8Array | undefined>,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  while (got < n) {
+    const p = await piece(n - got);
+    if (!p) break;
+    parts.push(p);
+    got += p.byteLength;
+  }
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }
 
 /** Reads a whole (small) stream into one array. */

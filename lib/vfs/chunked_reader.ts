@@ -9,6 +9,7 @@
  */
 
 import type { Backend } from "../backends/backend.ts";
+import { gatherBytes } from "../util/read_all.ts";
 
 /** Options of a {@link ChunkedReader}. */
 export interface ChunkedReaderOptions {
@@ -60,23 +61,8 @@ export class ChunkedReader {
   /**
    * Reads up to `n` bytes; returns fewer only at end of file (an empty array = EOF).
    */
-  async read(n: number): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let got = 0;
-    while (got < n) {
-      const piece = await this.#next(n - got);
-      if (!piece) break;
-      parts.push(piece);
-      got += piece.byteLength;
-    }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(got);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
+  read(n: number): Promise<Uint8Array> {
+    return gatherBytes(n, (max) => this.#next(max));
   }
 
   /** Skips `n` bytes forward by reading and discarding them; false if EOF came first. */

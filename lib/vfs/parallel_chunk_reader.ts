@@ -23,6 +23,7 @@
  */
 
 import type { Backend } from "../backends/backend.ts";
+import { gatherBytes } from "../util/read_all.ts";
 
 /** Granularity of the chunk size with parallel streams (1 MiB, rclone's buffer page size). */
 export const CHUNK_UNIT = 1024 * 1024;
@@ -193,23 +194,8 @@ export class ParallelChunkReader {
   }
 
   /** Reads up to `n` bytes; returns fewer only at end of file (an empty array = EOF). */
-  async read(n: number): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let got = 0;
-    while (got < n) {
-      const piece = await this.#piece(n - got);
-      if (!piece) break;
-      parts.push(piece);
-      got += piece.byteLength;
-    }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(got);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
+  read(n: number): Promise<Uint8Array> {
+    return gatherBytes(n, (max) => this.#piece(max));
   }
 
   /**
