@@ -186,6 +186,9 @@ function post(
   });
 }
 
+/** How long the raw client waits for one answer before giving up on that tool's raw rows. */
+const RAW_CALL_TIMEOUT_MS = 10_000;
+
 /** Endpoints timed with the raw client, and the ones whose rows it adds. */
 const RAW_ENDPOINTS = [
   "Plugin.Activate",
@@ -206,14 +209,29 @@ async function rawRoundTrips(sock: string, name: string, n: number): Promise<Mea
   const dec = new TextDecoder();
   const conn = await Deno.connect({ transport: "unix", path: sock });
   const buf = new Uint8Array(1 << 20);
+  // A call not answered in time closes the connection (its read then fails): the rows of this
+  // tool are dropped with a note instead of the run hanging.
+  let pending = "";
+  const watchdog = setInterval(() => {
+    if (pending && performance.now() - callStart > RAW_CALL_TIMEOUT_MS) {
+      timedOut = pending;
+      conn.close();
+    }
+  }, 1000);
+  let callStart = 0;
+  let timedOut = "";
   const call = async (ep: string) => {
     const body = ep.endsWith("Get") || ep.endsWith("Path") ? JSON.stringify({ Name: name }) : "{}";
     const req = `POST /${ep} HTTP/1.1\r\nHost: plugin\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${body.length}\r\n\r\n${body}`;
+    pending = ep;
+    callStart = performance.now();
     await conn.write(enc.encode(req));
     let got = "";
     for (;;) {
-      const k = await conn.read(buf);
+      const k = await conn.read(buf).catch((err) => {
+        throw new Error(timedOut ? `${ep}: no complete answer in ${RAW_CALL_TIMEOUT_MS} ms` : err);
+      });
       if (k === null) throw new Error(`${ep}: connection closed`);
       got += dec.decode(buf.subarray(0, k));
       const h = got.indexOf("\r\n\r\n");
@@ -222,6 +240,7 @@ async function rawRoundTrips(sock: string, name: string, n: number): Promise<Mea
       // Go answers big bodies chunked.
       if (len ? got.length - h - 4 >= Number(len[1]) : got.endsWith("\r\n0\r\n\r\n")) break;
     }
+    pending = "";
     if (!got.startsWith("HTTP/1.1 200")) throw new Error(`${ep}: ${got.slice(0, 80)}`);
   };
   const t: Record<string, number[]> = {};
@@ -235,7 +254,8 @@ async function rawRoundTrips(sock: string, name: string, n: number): Promise<Mea
       }
     }
   } finally {
-    conn.close();
+    clearInterval(watchdog);
+    if (!timedOut) conn.close();
   }
   return Object.fromEntries(Object.entries(t).map(([ep, xs]) => [`raw:${ep}`, median(xs)]));
 }
@@ -403,8 +423,11 @@ async function benchApi(
       );
     }
     for (const tool of TOOLS) {
-      if (alive.has(tool)) {
+      if (!alive.has(tool)) continue;
+      try {
         Object.assign(out[tool], await rawRoundTrips(worlds[tool].sock, "b0", quick ? 200 : 1000));
+      } catch (err) {
+        notes[tool].push(`minimal client: ${(err as Error).message.slice(0, 200)}`);
       }
     }
     for (let i = 0; i < iterations; i++) {
