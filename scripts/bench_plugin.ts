@@ -180,7 +180,14 @@ function post(
       res.on("error", reject);
     });
     req.on("error", reject);
-    const timer = setTimeout(() => req.destroy(new Error(`${endpoint} timed out`)), timeoutMs);
+    // Rejects by itself too, not only through the request's events: two runs of this bench
+    // stalled for good in the API phase (cause not found; the daemons were idle), and a call
+    // that never settles must cost one tool its rows, not the run.
+    const timer = setTimeout(() => {
+      const err = new Error(`${endpoint} timed out after ${timeoutMs} ms`);
+      req.destroy(err);
+      reject(err);
+    }, timeoutMs);
     req.on("close", () => clearTimeout(timer));
     req.end(payload);
   });
