@@ -37,6 +37,12 @@ export interface ResultRow {
   lost?: string[];
   /** Absolute bound denoclone's number must also keep (at most, or at least if higher is better). */
   limit?: number;
+  /**
+   * The ratio from paired samples (the median of per-round ratios, each round running both
+   * tools back to back), used instead of the ratio of the two medians: when the machine drifts
+   * between rounds by more than the tools differ, unpaired medians compare the drift.
+   */
+  pairedRatio?: number;
 }
 
 /** denoclone vs rclone: >1 means denoclone is better; undefined when a side is missing. */
@@ -46,6 +52,7 @@ export function ratio(r: ResultRow): number | undefined {
     return undefined;
   }
   if (r.dc === 0 || r.rc === 0) return undefined;
+  if (r.pairedRatio !== undefined) return r.pairedRatio;
   return r.higherIsBetter ? r.dc / r.rc : r.rc / r.dc;
 }
 

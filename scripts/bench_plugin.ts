@@ -512,13 +512,20 @@ async function mountedRss(w: World, p: Plugin, opts: (i: number) => unknown): Pr
   return rss;
 }
 
+/**
+ * What the docker part measures: median `docker run` times per volume driver, each plugin's
+ * median overhead over the local driver in the same round, and the median of the per-round
+ * ratios rclone / denoclone (`paired`).
+ */
+type DockerMeasure = Tool | "local" | "dcOver" | "rcOver" | "paired";
+
 /** Median `docker run` time with a volume of each plugin and of the local driver. */
 async function benchDocker(
   worlds: Record<Tool, World>,
   program: DenocloneProgram,
   notes: string[],
-): Promise<Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>>> {
-  const out: Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>> = {};
+): Promise<Partial<Record<DockerMeasure, number>>> {
+  const out: Partial<Record<DockerMeasure, number>> = {};
   const why = dockerUnavailable();
   if (why) {
     notes.push(`docker part skipped: ${why}`);
@@ -576,6 +583,7 @@ async function benchDocker(
     out.local = median(times.local);
     if (times.dc.length && times.dc.length === times.rc.length) {
       const paired = median(times.dc.map((t, i) => t - times.rc[i]!));
+      out.paired = median(times.dc.map((t, i) => times.rc[i]! / t));
       notes.push(
         `denoclone − rclone, same round: median ${paired.toFixed(1)} ms over ${times.dc.length} ` +
           "rounds (negative: denoclone faster)",
@@ -604,7 +612,7 @@ const worlds = { dc: await makeWorld("dc"), rc: await makeWorld("rc") };
 const notes: Record<Tool, string[]> = { dc: [], rc: [] };
 const dockerNotes: string[] = [];
 const res: Partial<Record<Tool, Measures>> = {};
-let docker: Partial<Record<Tool | "local" | "dcOver" | "rcOver", number>> = {};
+let docker: Partial<Record<DockerMeasure, number>> = {};
 const memory = await steadyMemory();
 console.log(memory.note);
 try {
@@ -680,13 +688,15 @@ add("Memory", "rss50", `daemon RSS with ${volumesInState} mounted volumes`, "MiB
 if (withDocker) {
   const total: ResultRow = {
     group: "Docker",
-    label: `\`docker run --rm -v vol:/data busybox true\`, whole run (median of ${dockerRuns})`,
+    label: `\`docker run --rm -v vol:/data busybox true\`, whole run (median of ${dockerRuns}; ` +
+      "ratio: median of the per-round ratios)",
     unit: "ms",
     higherIsBetter: false,
     goal: 1,
   };
   if (docker.dc !== undefined) total.dc = docker.dc;
   if (docker.rc !== undefined) total.rc = docker.rc;
+  if (docker.paired !== undefined) total.pairedRatio = docker.paired;
   rows.push(total);
   const over = (t: Tool) => t === "dc" ? docker.dcOver : docker.rcOver;
   const row: ResultRow = {
