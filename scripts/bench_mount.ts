@@ -9,7 +9,8 @@
  * Flags: `--quick` (256M big file, fewer files), `--modes off,writes,full`,
  * `--targets local,sftp,crypt,crypt-sftp`, `--size 1G`, `--small 1000`, `--stat 10000`,
  * `--tree 6400` (files copied with `cp -r`), `--random-secs 8`, `--cold-samples 3` (fresh
- * mounts per tool and mode; time to first byte and the cold listing are their medians),
+ * mounts per tool and mode; time to first byte, the cold listing and the stat pass after it are
+ * their medians),
  * `--prep copy|mount` (how the fixtures reach the remote: `rclone copy`, or an `rclone mount`
  * in cache mode off), `--profile DIR` (run denoclone with `--cpu-prof`, profiles and markdown
  * summaries in DIR), `--out DIR` (default bench/results), `--prep-only` (put the fixtures on
@@ -66,9 +67,9 @@ const statCount = Number(flag("stat", quick ? "2000" : "10000"));
 const treeCount = Number(flag("tree", quick ? "800" : "6400"));
 const randomSecs = Number(flag("random-secs", quick ? "3" : "8"));
 /**
- * Fresh mounts per tool and mode whose time to first byte and cold listing are measured; those
- * rows are the medians. One listing of 10,000 cold entries swung ±30% between identical runs
- * (the disk's latency), more than the tools differ.
+ * Fresh mounts per tool and mode whose time to first byte, cold listing and stat of every entry
+ * are measured; those rows are the medians. One listing of 10,000 cold entries swung ±30%
+ * between identical runs (the disk's latency), one stat pass ±50%, more than the tools differ.
  */
 const coldSamples = Number(flag("cold-samples", "3"));
 const prepMode = flag("prep", "copy");
@@ -264,8 +265,8 @@ function treeBytes(): number {
  * (`cp -r` in off mode 0.55× in one run, while alternating runs showed denoclone faster every
  * time). Both tools read the same remote, so every reading step drops the page cache first; a
  * writing step is followed by a wait until its writes are on the remote and the disk is quiet,
- * so the other tool never shares the disk with them. Time to first byte and the cold listing
- * are the medians of `listSamples` fresh mounts per tool.
+ * so the other tool never shares the disk with them. Time to first byte, the cold listing and
+ * the stat pass after it are the medians of `coldSamples` fresh mounts per tool.
  */
 async function benchMode(
   t: Target,
@@ -280,6 +281,7 @@ async function benchMode(
   const samples = {
     ttfb: { dc: [] as number[], rc: [] as number[] },
     list: { dc: [] as number[], rc: [] as number[] },
+    stat: { dc: [] as number[], rc: [] as number[] },
   };
   const spec = (tool: Tool) => ({
     tool,
@@ -308,7 +310,10 @@ async function benchMode(
     }
     return res;
   };
-  /** Time to first byte (ms) of the big file and the cold listing, on a mount just started. */
+  /**
+   * On a mount just started: time to first byte (ms) of the big file, the cold listing, and a
+   * stat of every entry right after it.
+   */
   const coldStart = async (tool: Tool, m: MountProc) => {
     if (all && want("ttfb")) {
       await dropCaches();
@@ -319,6 +324,13 @@ async function benchMode(
       await dropCaches();
       const l = await io(tool, m, "listDir", { path: `${m.mp}/stat`, count: statCount });
       if (l) samples.list[tool].push(l.secs);
+    }
+    // Stat every entry right after listing them (what `ls -l` does).
+    if (all && want("stat")) {
+      const st = opsPerSec(
+        await io(tool, m, "statMany", { path: `${m.mp}/stat`, count: statCount }),
+      );
+      if (st !== undefined) samples.stat[tool].push(st);
     }
   };
   /** After a step that wrote `rel` (`count` files, `bytes`): on the remote, disk quiet. */
@@ -334,15 +346,7 @@ async function benchMode(
     const each = async (step: (tool: Tool, m: MountProc) => Promise<void>) => {
       for (const tool of order()) await step(tool, mounts[tool]!);
     };
-    await each(async (tool, m) => {
-      await coldStart(tool, m);
-      // Stat every entry right after listing them (what `ls -l` does).
-      if (all && want("stat")) {
-        r[tool].stat = opsPerSec(
-          await io(tool, m, "statMany", { path: `${m.mp}/stat`, count: statCount }),
-        );
-      }
-    });
+    await each(coldStart);
     if (want("seqRead") || (mode === "full" && want("warmRead")) || (all && want("randRead"))) {
       await each(async (tool, m) => {
         const big = `${m.mp}/big`;
@@ -460,7 +464,7 @@ async function benchMode(
     }
   }
   // More cold starts, each on a fresh mount, for the medians of time to first byte and listing.
-  if ((all && want("ttfb")) || want("list")) {
+  if ((all && (want("ttfb") || want("stat"))) || want("list")) {
     for (let k = 1; k < coldSamples; k++) {
       for (const tool of order()) {
         const m = await startMount(spec(tool));
@@ -473,9 +477,10 @@ async function benchMode(
     }
   }
   for (const tool of TOOLS) {
-    const { ttfb, list } = samples;
+    const { ttfb, list, stat } = samples;
     if (all && want("ttfb")) r[tool].ttfb = ttfb[tool].length ? median(ttfb[tool]) : undefined;
     if (want("list")) r[tool].list = list[tool].length ? median(list[tool]) : undefined;
+    if (all && want("stat")) r[tool].stat = stat[tool].length ? median(stat[tool]) : undefined;
   }
   for (const tool of order()) {
     const m = await startMount(spec(tool));
@@ -564,7 +569,7 @@ try {
           if (key === "create") l += ` (${smallCount} × 4 KiB)`;
           if (key === "cpR") l = l.replace("tree of", `tree of ${treeCount}`);
           if (key === "list" || key === "stat") l += ` (${statCount})`;
-          if ((key === "list" || key === "ttfb") && coldSamples > 1) {
+          if ((key === "list" || key === "ttfb" || key === "stat") && coldSamples > 1) {
             l += `, median of ${coldSamples}`;
           }
           if (key.startsWith("write")) l = l.replace("write", `write ${bigBytes / MiB} MiB`);
