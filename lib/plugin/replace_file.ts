@@ -21,8 +21,7 @@
  * Creating the temp file is then the slowest step left on the caller's path (a new inode,
  * ~0.2 ms on this ext4), so after each replacement, once the request is answered, the next
  * one's temp file is created and opened on a pool thread (a nonblocking FFI `open`, `O_EXCL`):
- * the next replacement
- * writes into that spare, and one that finds none ready creates its own as before. A spare that
+ * the next replacement writes into that spare, and one that finds none ready creates its own. A spare that
  * went bad (its name removed under us) is dropped and the replacement retried with a fresh
  * file. An unused spare is an empty `<path>.tmp-<pid>-<n>`: {@link FileReplacer.settled}
  * removes it, and after a crash {@link FileReplacer.removeLeftovers} does, as for any temp copy.
@@ -36,6 +35,7 @@ import { afterReply, runAfterReply } from "../util/after_reply.ts";
 import { cstr } from "../util/c_string.ts";
 import { lazyLibc } from "../util/lazy_libc.ts";
 import { lastErrno } from "../util/libc_errno.ts";
+import { dirName } from "../util/os_path.ts";
 
 const libc = lazyLibc({
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
@@ -86,12 +86,8 @@ export class FileReplacer {
   #libc: boolean;
   /** An empty temp file opened ahead of the next replacement (see the module doc). */
   #spare?: { fd: number; name: string };
-  /** The spare being created on a pool thread. */
+  /** The spare waiting for the current reply, then being created on a pool thread. */
   #making?: Promise<void>;
-  /** Whether making a spare waits for the current reply ({@link afterReply}). */
-  #spareQueued = false;
-  /** Old copies whose unlink waits for the current reply. */
-  #deferred = 0;
 
   /**
    * A replacer of `path` (nothing is touched yet). `opts.libc: false` takes the path without
@@ -123,13 +119,7 @@ export class FileReplacer {
         this.#replaceVia(c, undefined, data);
       }
     } else this.#replaceVia(c, undefined, data);
-    if (!this.#spareQueued) {
-      this.#spareQueued = true;
-      afterReply(() => {
-        this.#spareQueued = false;
-        this.#makeSpare(c);
-      });
-    }
+    this.#makeSpare(c);
   }
 
   /** One replacement through `spare` or a temp file created now. */
@@ -143,11 +133,7 @@ export class FileReplacer {
       const cpath = cstr(this.path);
       if (this.#ours && this.#exchange && flushed) {
         if (c.renameat2(AT_FDCWD, ctmp, AT_FDCWD, cpath, RENAME_EXCHANGE) === 0) {
-          this.#deferred++;
-          afterReply(() => {
-            this.#deferred--;
-            this.#release(tmp);
-          });
+          this.#release(tmp);
           return;
         }
         // A file system without exchange says EINVAL: rename from now on. Any other failure
@@ -169,22 +155,24 @@ export class FileReplacer {
     }
   }
 
-  /** Starts creating the next replacement's temp file on a pool thread (see the module doc). */
+  /**
+   * Once the current request is answered, starts creating the next replacement's temp file on a
+   * pool thread (see the module doc); nothing if a spare is ready or on its way.
+   */
   #makeSpare(c: Libc): void {
     if (this.#spare || this.#making) return;
-    const name = `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
-    const cname = cstr(name);
-    const making: Promise<void> = c.open_ahead(
-      cname,
-      O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-      0o600,
-    )
-      .then((fd) => {
-        // Failed (no space, …): the next replacement creates its own temp file and reports it.
-        if (fd >= 0) this.#spare = { fd, name };
-      }, () => {})
+    const making: Promise<void> = replied()
+      .then(() => {
+        const name = `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
+        const cname = cstr(name);
+        return c.open_ahead(cname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600).then((fd) => {
+          void cname; // The path buffer must live until the call is over.
+          // Failed (no space, …): the next replacement creates its own temp file and reports it.
+          if (fd >= 0) this.#spare = { fd, name };
+        });
+      })
+      .catch(() => {})
       .finally(() => {
-        void cname; // The path buffer must live until the call is over.
         if (this.#making === making) this.#making = undefined;
       });
     this.#making = making;
@@ -195,9 +183,8 @@ export class FileReplacer {
    * doc); call it before the first {@link replace}. Returns how many were removed.
    */
   async removeLeftovers(): Promise<number> {
-    const slash = this.path.lastIndexOf("/");
-    const dir = slash < 0 ? "." : this.path.slice(0, slash) || "/";
-    const prefix = `${this.path.slice(slash + 1)}.tmp-`;
+    const dir = dirName(this.path);
+    const prefix = `${this.path.slice(this.path.lastIndexOf("/") + 1)}.tmp-`;
     let removed = 0;
     try {
       for await (const e of Deno.readDir(dir)) {
@@ -221,7 +208,8 @@ export class FileReplacer {
    */
   async settled(): Promise<void> {
     for (;;) {
-      if (this.#deferred || this.#spareQueued) runAfterReply();
+      // Queued chores start now rather than on their timer.
+      runAfterReply();
       if (!this.#making && !this.#spare && !this.#releasing.size) return;
       await this.#making;
       const spare = this.#spare;
@@ -238,20 +226,20 @@ export class FileReplacer {
 
   /** The name of the spare temp file once it is ready, if one is being made (for tests). */
   async spareReady(): Promise<string | undefined> {
-    if (this.#spareQueued) runAfterReply();
+    runAfterReply();
     await this.#making;
     return this.#spare?.name;
   }
 
   /** The old copies not unlinked yet: waiting for the reply or being unlinked (for tests). */
   get releasing(): number {
-    return this.#releasing.size + this.#deferred;
+    return this.#releasing.size;
   }
 
   /**
    * Writes `data` through `fd` (the new, empty `tmp`; closed here) and starts its write-back;
-   * returns whether that started
-   * (false: the caller must let a rename order the data, as ext4 does for a rename over a file).
+   * returns whether that started (false: the caller must let a rename order the data, as ext4
+   * does for a rename over a file).
    */
   #write(c: Libc, fd: number, tmp: string, data: Uint8Array): boolean {
     try {
@@ -286,10 +274,19 @@ export class FileReplacer {
     }
   }
 
+  /** Unlinks the old copy `old` once the current request is answered. */
   #release(old: string): void {
-    const p: Promise<void> = Deno.remove(old).catch(() => {
-      // Gone already; a leftover is harmless (see the module doc).
-    }).finally(() => this.#releasing.delete(p));
+    const p: Promise<void> = replied()
+      .then(() => Deno.remove(old))
+      .catch(() => {
+        // Gone already; a leftover is harmless (see the module doc).
+      })
+      .finally(() => this.#releasing.delete(p));
     this.#releasing.add(p);
   }
+}
+
+/** Resolves once the current request's reply has been written ({@link afterReply}). */
+function replied(): Promise<void> {
+  return new Promise((resolve) => afterReply(resolve));
 }

@@ -36,6 +36,7 @@
  */
 import { syncDir } from "../util/durable_write.ts";
 import { log } from "../util/log.ts";
+import { dirName } from "../util/os_path.ts";
 import { FileReplacer } from "./replace_file.ts";
 
 const encoder = new TextEncoder();
@@ -262,7 +263,7 @@ export class StateFile {
   }
 
   #dir(): string {
-    return this.path.slice(0, this.path.lastIndexOf("/")) || "/";
+    return dirName(this.path);
   }
 
   #replace(text: string): void {
