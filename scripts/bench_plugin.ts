@@ -218,21 +218,19 @@ async function rawRoundTrips(sock: string, name: string, n: number): Promise<Mea
   const buf = new Uint8Array(1 << 20);
   // A call not answered in time closes the connection (its read then fails): the rows of this
   // tool are dropped with a note instead of the run hanging.
-  let pending = "";
+  let waitingSince = 0; // when the call now waiting for its answer started (0: none)
+  let timedOut = false;
   const watchdog = setInterval(() => {
-    if (pending && performance.now() - callStart > RAW_CALL_TIMEOUT_MS) {
-      timedOut = pending;
+    if (waitingSince && performance.now() - waitingSince > RAW_CALL_TIMEOUT_MS) {
+      timedOut = true;
       conn.close();
     }
   }, 1000);
-  let callStart = 0;
-  let timedOut = "";
   const call = async (ep: string) => {
     const body = ep.endsWith("Get") || ep.endsWith("Path") ? JSON.stringify({ Name: name }) : "{}";
     const req = `POST /${ep} HTTP/1.1\r\nHost: plugin\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${body.length}\r\n\r\n${body}`;
-    pending = ep;
-    callStart = performance.now();
+    waitingSince = performance.now();
     await conn.write(enc.encode(req));
     let got = "";
     for (;;) {
@@ -247,7 +245,7 @@ async function rawRoundTrips(sock: string, name: string, n: number): Promise<Mea
       // Go answers big bodies chunked.
       if (len ? got.length - h - 4 >= Number(len[1]) : got.endsWith("\r\n0\r\n\r\n")) break;
     }
-    pending = "";
+    waitingSince = 0;
     if (!got.startsWith("HTTP/1.1 200")) throw new Error(`${ep}: ${got.slice(0, 80)}`);
   };
   const t: Record<string, number[]> = {};
