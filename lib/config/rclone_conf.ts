@@ -99,11 +99,12 @@ export class RcloneConf {
     let encrypted = false;
     try {
       encrypted = isEncryptedConfig(text);
-    } catch {
-      // an unknown encryption version: reported below as before
+    } catch (err) {
+      // An unknown encryption version: thrown as is without a password, else fromText says so.
+      if (opts.password === undefined) throw err;
     }
     if (encrypted) await configCipher();
-    if (opts.password === undefined && isEncryptedConfig(text)) {
+    if (opts.password === undefined && encrypted) {
       const env = opts.env ?? Deno.env.toObject();
       const command = opts.passwordCommand ?? passwordCommand();
       if (!env["RCLONE_CONFIG_PASS"] && command) {
