@@ -25,7 +25,8 @@ type Fields = Record<string, FieldKind>;
 type Route = {
   goType?: string;
   fields?: Fields;
-  run: (d: Driver, req: Record<string, never> & Record<string, unknown>) => Promise<unknown>;
+  /** The result, or a promise of it for the routes that wait (Create, Mount, …). */
+  run: (d: Driver, req: Record<string, never> & Record<string, unknown>) => unknown;
 };
 
 const NAME: Fields = { Name: "string" };
@@ -36,7 +37,7 @@ const str = (v: unknown) => v as string;
 const map = (v: unknown) => v as Record<string, string>;
 
 const ROUTES: Record<string, Route> = {
-  [Endpoint.activate]: { run: () => Promise.resolve({ Implements: ["VolumeDriver"] }) },
+  [Endpoint.activate]: { run: () => ({ Implements: ["VolumeDriver"] }) },
   [Endpoint.create]: {
     goType: "CreateRequest",
     fields: NAME_OPTS,
@@ -69,22 +70,20 @@ const ROUTES: Record<string, Route> = {
   [Endpoint.path]: {
     goType: "PathRequest",
     fields: NAME,
-    run: (d, r) => Promise.resolve({ Mountpoint: d.path(str(r.Name)) }),
+    run: (d, r) => ({ Mountpoint: d.path(str(r.Name)) }),
   },
   [Endpoint.get]: {
     goType: "GetRequest",
     fields: NAME,
-    run: (d, r) => Promise.resolve({ Volume: d.get(str(r.Name)) }),
+    run: (d, r) => ({ Volume: d.get(str(r.Name)) }),
   },
-  [Endpoint.list]: { run: (d) => Promise.resolve({ Volumes: d.list() }) },
-  [Endpoint.capabilities]: { run: () => Promise.resolve({ Capabilities: { Scope: "local" } }) },
-  [AdminEndpoint.list]: {
-    run: (d) => Promise.resolve({ Volumes: d.names().map((n) => d.inspect(n)) }),
-  },
+  [Endpoint.list]: { run: (d) => ({ Volumes: d.list() }) },
+  [Endpoint.capabilities]: { run: () => ({ Capabilities: { Scope: "local" } }) },
+  [AdminEndpoint.list]: { run: (d) => ({ Volumes: d.names().map((n) => d.inspect(n)) }) },
   [AdminEndpoint.inspect]: {
     goType: "InspectRequest",
     fields: NAME,
-    run: (d, r) => Promise.resolve({ Volume: d.inspect(str(r.Name)) }),
+    run: (d, r) => ({ Volume: d.inspect(str(r.Name)) }),
   },
   [AdminEndpoint.update]: {
     goType: "UpdateRequest",
@@ -104,13 +103,25 @@ function json(status: number, value: unknown): WireResponse {
   };
 }
 
-/** Handles one request against `driver`; never throws. */
-export async function handle(
+/** The 500 answer for a route that failed with `err`. */
+function failure(path: string, err: unknown): WireResponse {
+  const message = redact(err instanceof Error ? err.message : String(err));
+  log.debug(`${path}: request returned error: ${message}`);
+  return json(500, { Err: message });
+}
+
+/**
+ * Handles one request against `driver`: a route's failure is a 500 answer, so it throws (or
+ * rejects) only on a bug. Routes that need not wait
+ * (Activate, Capabilities, Get, Path, List) answer synchronously, the others with a promise:
+ * `await` takes both.
+ */
+export function handle(
   driver: Driver,
   method: string,
   path: string,
   body: string,
-): Promise<WireResponse> {
+): WireResponse | Promise<WireResponse> {
   const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (!route) {
     return {
@@ -136,12 +147,14 @@ export async function handle(
   if (log.debugEnabled) {
     log.debug(`${path}${typeof req.Name === "string" ? ` ${JSON.stringify(req.Name)}` : ""}`);
   }
+  let result: unknown;
   try {
-    const result = await route.run(driver, req as Record<string, never>);
-    return json(200, result);
+    result = route.run(driver, req as Record<string, never>);
   } catch (err) {
-    const message = redact(err instanceof Error ? err.message : String(err));
-    log.debug(`${path}: request returned error: ${message}`);
-    return json(500, { Err: message });
+    return failure(path, err);
   }
+  if (result instanceof Promise) {
+    return result.then((v) => json(200, v), (err) => failure(path, err));
+  }
+  return json(200, result);
 }

@@ -15,7 +15,10 @@ export interface Http1Request {
   method: string;
   /** Request target as sent (`/Plugin.Activate`, `http://plugin/Plugin.Activate`, …). */
   target: string;
-  /** The decoded body. */
+  /**
+   * The decoded body: a view into the parser's buffer (no copy), valid until the next
+   * {@link Http1RequestParser.push}, so decode or copy it before pushing more bytes.
+   */
   body: Uint8Array;
   /** Whether the connection stays open after the response. */
   keepAlive: boolean;
@@ -38,11 +41,42 @@ export const MAX_HEAD_BYTES = 1 << 20;
 /** Largest request body accepted (plugin requests are a few hundred bytes). */
 export const MAX_BODY_BYTES = 16 << 20;
 
+import { latin1String } from "../util/byte_strings.ts";
+
 const LF = 0x0a;
 const CR = 0x0d;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const latin1 = new TextDecoder("latin1");
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
 const EMPTY = new Uint8Array(0);
+
+/** 1 for the bytes of an RFC 9110 token (method, header name). */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TCHAR[c.charCodeAt(0)] = 1;
+}
+
+/** Whether `buf[at, at + name.length)` is `name` (lower case) in any letter case. */
+function nameIs(buf: Uint8Array, at: number, name: Uint8Array): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const b = buf[at + i]!;
+    if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== name[i]) return false;
+  }
+  return true;
+}
+
+/** Whether `buf[at, at + prefix.length)` is exactly `prefix`. */
+function startsWith(buf: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const CONTENT_LENGTH = bytes("content-length");
+const TRANSFER_ENCODING = bytes("transfer-encoding");
+const CONNECTION = bytes("connection");
+const EXPECT = bytes("expect");
+const HTTP_SLASH = bytes("HTTP/");
 
 interface Head {
   method: string;
@@ -53,7 +87,6 @@ interface Head {
   expectContinue: boolean;
 }
 
-/** Index just past the blank line ending the head starting at `from`, or -1. */
 function headEnd(buf: Uint8Array, from: number, to: number): number {
   for (let i = buf.indexOf(LF, from); i >= 0 && i < to; i = buf.indexOf(LF, i + 1)) {
     if (i + 1 < to && buf[i + 1] === LF) return i + 2;
@@ -62,76 +95,92 @@ function headEnd(buf: Uint8Array, from: number, to: number): number {
   return -1;
 }
 
-/** Every header line of a head is `token ":" value` (one native regex pass over them all). */
-const HEADER_LINES = /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\n]*\n)*\r?\n$/;
+const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
 
 /**
- * Parses a head (request line, header lines, blank line). Written for the interpreter as much
- * as for the JIT: a plugin answers a few hundred requests, so most run before V8 optimises
- * this. One regex validates all header lines, and only the four framing headers are looked at
- * (found by name length before any lower-casing).
+ * Parses the head in `buf[start, end)` (request line, header lines, the empty line), byte by
+ * byte: a token method, one space, a target without spaces, one space, `HTTP/d.d`; header lines
+ * `token ":" value`. Values are trimmed of spaces, tabs and the CR of a CRLF.
  */
-function parseHead(text: string): Head {
-  const eol = text.indexOf("\n");
-  const line = text.charCodeAt(eol - 1) === CR ? text.slice(0, eol - 1) : text.slice(0, eol);
-  const sp1 = line.indexOf(" ");
-  const sp2 = line.indexOf(" ", sp1 + 1);
-  const method = line.slice(0, sp1);
-  const target = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
+function parseHead(buf: Uint8Array, start: number, end: number): Head {
+  const eol = buf.indexOf(LF, start);
+  const lineEnd = buf[eol - 1] === CR ? eol - 1 : eol;
+  let sp1 = start;
+  while (sp1 < lineEnd && TCHAR[buf[sp1]!]) sp1++;
+  let sp2 = sp1 + 1;
+  while (sp2 < lineEnd && buf[sp2] !== SP) sp2++;
+  const v = sp2 + 1;
   if (
-    sp1 <= 0 || sp2 <= sp1 + 1 || line.indexOf(" ", sp2 + 1) >= 0 || !TOKEN.test(method) ||
-    !/^HTTP\/\d\.\d$/.test(version)
+    sp1 === start || buf[sp1] !== SP || sp2 === sp1 + 1 || sp2 >= lineEnd ||
+    lineEnd - v !== 8 || !startsWith(buf, v, HTTP_SLASH) || !isDigit(buf[v + 5]) ||
+    buf[v + 6] !== 0x2e || !isDigit(buf[v + 7])
   ) {
     throw new HttpFramingError(400, "malformed request line");
   }
-  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") {
+  const minor = buf[v + 7]! - 0x30;
+  if (buf[v + 5] !== 0x31 || minor > 1) {
     throw new HttpFramingError(505, "HTTP version not supported");
-  }
-  if (!HEADER_LINES.test(text.slice(eol + 1))) {
-    throw new HttpFramingError(400, "malformed header line");
   }
   let length = -1;
   let chunked = false;
-  let connection = "";
+  let close = false;
+  let keepAliveAsked = false;
   let expectContinue = false;
-  for (let at = eol + 1, nl = text.indexOf("\n", at); nl > at + 1; nl = text.indexOf("\n", at)) {
-    const colon = text.indexOf(":", at);
+  for (let at = eol + 1;;) {
+    const nl = buf.indexOf(LF, at);
+    if (nl < 0 || nl >= end) throw new HttpFramingError(400, "malformed header line");
+    if (nl === at || (nl === at + 1 && buf[at] === CR)) break; // the empty line
+    let colon = at;
+    while (colon < nl && TCHAR[buf[colon]!]) colon++;
+    if (colon === at || buf[colon] !== COLON) {
+      throw new HttpFramingError(400, "malformed header line");
+    }
+    let from = colon + 1;
+    let to = nl;
+    while (from < to && (buf[from] === SP || buf[from] === HT)) from++;
+    while (to > from && (buf[to - 1] === SP || buf[to - 1] === HT || buf[to - 1] === CR)) to--;
     const nameLength = colon - at;
-    if (nameLength === 14 || nameLength === 17 || nameLength === 10 || nameLength === 6) {
-      const name = text.slice(at, colon).toLowerCase();
-      const value = text.slice(colon + 1, nl).trim();
-      if (name === "content-length") {
-        if (!/^\d{1,15}$/.test(value)) throw new HttpFramingError(400, "bad Content-Length");
-        const n = Number(value);
-        if (length >= 0 && length !== n) {
-          throw new HttpFramingError(400, "conflicting Content-Length");
-        }
-        length = n;
-      } else if (name === "transfer-encoding") {
-        const codings = value.toLowerCase().split(",").map((c) => c.trim()).filter((c) => c);
-        if (codings.length !== 1 || codings[0] !== "chunked") {
-          throw new HttpFramingError(501, `unsupported transfer encoding ${value}`);
-        }
-        chunked = true;
-      } else if (name === "connection") {
-        connection += `,${value.toLowerCase()}`;
-      } else if (name === "expect") {
-        if (value.toLowerCase() === "100-continue") expectContinue = true;
+    if (nameLength === CONTENT_LENGTH.length && nameIs(buf, at, CONTENT_LENGTH)) {
+      let n = 0;
+      for (let i = from; i < to; i++) {
+        if (!isDigit(buf[i])) throw new HttpFramingError(400, "bad Content-Length");
+        n = n * 10 + buf[i]! - 0x30;
       }
+      if (to === from || to - from > 15) throw new HttpFramingError(400, "bad Content-Length");
+      if (length >= 0 && length !== n) {
+        throw new HttpFramingError(400, "conflicting Content-Length");
+      }
+      length = n;
+    } else if (nameLength === TRANSFER_ENCODING.length && nameIs(buf, at, TRANSFER_ENCODING)) {
+      const value = latin1String(buf, from, to);
+      const codings = value.toLowerCase().split(",").map((c) => c.trim()).filter((c) => c);
+      if (codings.length !== 1 || codings[0] !== "chunked") {
+        throw new HttpFramingError(501, `unsupported transfer encoding ${value}`);
+      }
+      chunked = true;
+    } else if (nameLength === CONNECTION.length && nameIs(buf, at, CONNECTION)) {
+      for (const token of latin1String(buf, from, to).toLowerCase().split(",")) {
+        const t = token.trim();
+        if (t === "close") close = true;
+        else if (t === "keep-alive") keepAliveAsked = true;
+      }
+    } else if (nameLength === EXPECT.length && nameIs(buf, at, EXPECT)) {
+      if (latin1String(buf, from, to).toLowerCase() === "100-continue") expectContinue = true;
     }
     at = nl + 1;
   }
   if (chunked && length >= 0) {
     throw new HttpFramingError(400, "both Transfer-Encoding and Content-Length");
   }
-  let keepAlive = version === "HTTP/1.1";
-  if (connection) {
-    const tokens = connection.split(",").map((c) => c.trim());
-    keepAlive = keepAlive ? !tokens.includes("close") : tokens.includes("keep-alive");
-  }
   if (length > MAX_BODY_BYTES) throw new HttpFramingError(413, "request body too large");
-  return { method, target, keepAlive, chunked, length: Math.max(length, 0), expectContinue };
+  return {
+    method: latin1String(buf, start, sp1),
+    target: latin1String(buf, sp1 + 1, sp2),
+    keepAlive: minor === 1 ? !close : keepAliveAsked,
+    chunked,
+    length: Math.max(length, 0),
+    expectContinue,
+  };
 }
 
 /**
@@ -152,7 +201,7 @@ function decodeChunked(
       if (to - at > 4096) throw new HttpFramingError(400, "malformed chunk size line");
       return undefined;
     }
-    const line = latin1.decode(buf.subarray(at, nl)).replace(/\r$/, "");
+    const line = latin1String(buf, at, nl).replace(/\r$/, "");
     const hex = line.split(";")[0]!.trim();
     if (!/^[0-9a-fA-F]{1,8}$/.test(hex)) throw new HttpFramingError(400, "malformed chunk size");
     const size = parseInt(hex, 16);
@@ -198,7 +247,7 @@ export class Http1RequestParser {
   #bodyStart = 0;
   #continueSent = false;
 
-  /** Appends bytes read from the connection. */
+  /** Appends bytes read from the connection (the bodies returned so far become invalid). */
   push(chunk: Uint8Array): void {
     if (this.#start === this.#end) this.#start = this.#end = 0;
     if (this.#end + chunk.length > this.#buf.length) {
@@ -251,7 +300,7 @@ export class Http1RequestParser {
       if (end - this.#start > MAX_HEAD_BYTES) {
         throw new HttpFramingError(431, "request header fields too large");
       }
-      this.#head = parseHead(latin1.decode(buf.subarray(this.#start, end)));
+      this.#head = parseHead(buf, this.#start, end);
       this.#bodyStart = end;
       this.#continueSent = false;
     }
@@ -261,12 +310,12 @@ export class Http1RequestParser {
     if (head.chunked) {
       const r = decodeChunked(buf, this.#bodyStart, this.#end);
       if (!r) return undefined;
-      body = r.body.slice();
+      body = r.body;
       end = r.end;
     } else {
       end = this.#bodyStart + head.length;
       if (end > this.#end) return undefined;
-      body = head.length ? buf.slice(this.#bodyStart, end) : EMPTY;
+      body = head.length ? buf.subarray(this.#bodyStart, end) : EMPTY;
     }
     this.#start = end;
     this.#head = undefined;

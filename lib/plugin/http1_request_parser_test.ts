@@ -79,6 +79,12 @@ Deno.test("Http1RequestParser: keep-alive follows the version and Connection", (
   assertEquals(ka("POST / HTTP/1.0\r\nX-Long-Header-Name: v\r\nCONNECTION:Keep-Alive "), true);
 });
 
+Deno.test("Http1RequestParser: header values are trimmed of spaces and tabs", () => {
+  assertEquals(parseAll("POST /a HTTP/1.1\r\ncontent-LENGTH:\t 1 \t\r\n\r\nx"), [
+    { method: "POST", target: "/a", body: "x", keepAlive: true },
+  ]);
+});
+
 Deno.test("Http1RequestParser: bare LF line endings and leading empty lines are accepted", () => {
   assertEquals(parseAll("\r\n\nPOST /a HTTP/1.1\nContent-Length: 1\n\nx"), [
     { method: "POST", target: "/a", body: "x", keepAlive: true },
@@ -104,6 +110,13 @@ Deno.test("Http1RequestParser: malformed or oversized framing gives the status t
   assertEquals(framingStatus("POST / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n"), 400);
   assertEquals(framingStatus("POST / HTTP/1.1\r\n: empty name\r\n\r\n"), 400);
   assertEquals(framingStatus("POST / HTTP/2.0\r\n\r\n"), 505);
+  assertEquals(framingStatus("POST / HTTP/1.2\r\n\r\n"), 505);
+  assertEquals(framingStatus("POST / http/1.1\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST / HTTP/1.10\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST /\r\n\r\n"), 400);
+  assertEquals(framingStatus("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n"), 400);
+  assertEquals(framingStatus(`POST / HTTP/1.1\r\nContent-Length: ${"1".repeat(16)}\r\n\r\n`), 400);
+  assertEquals(framingStatus("POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n"), 400);
   assertEquals(framingStatus("POST / HTTP/1.1\r\nbad header\r\n\r\n"), 400);
   assertEquals(framingStatus("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 400);
   assertEquals(
