@@ -11,7 +11,7 @@
  */
 import type { Socket } from "node:net";
 import { runAfterReply } from "../util/after_reply.ts";
-import { asciiString, writeAscii } from "../util/byte_strings.ts";
+import { asciiString, isAscii, writeAscii } from "../util/byte_strings.ts";
 import { log } from "../util/log.ts";
 import type { Driver } from "./driver.ts";
 import { handle, type WireResponse } from "./handler.ts";
@@ -93,11 +93,6 @@ function httpDate(): string {
     dateText = imfFixdate(now);
   }
   return dateText;
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 /**
@@ -210,18 +205,24 @@ function answer(
   out: OutputBuffer,
 ): Uint8Array | Promise<Uint8Array> {
   const opts = { close: !req.keepAlive, head: req.method === "HEAD" };
-  const failed = (err: unknown) => {
-    log.error(`plugin handler failed: ${(err as Error).message}`);
-    return encodeResponse({ status: 500, headers: {}, body: "" }, opts, out);
-  };
   try {
     const body = asciiString(req.body) ?? decoder.decode(req.body);
     const r = handle(driver, req.method, requestPath(req.target), body);
     if (!(r instanceof Promise)) return encodeResponse(r, opts, out);
-    return r.then((r) => encodeResponse(r, opts, out), failed);
+    return r.then((r) => encodeResponse(r, opts, out), (err) => handlerFailed(err, opts, out));
   } catch (err) {
-    return failed(err);
+    return handlerFailed(err, opts, out);
   }
+}
+
+/** The bare 500 answer when the handler itself failed (a bug: it answers every error). */
+function handlerFailed(
+  err: unknown,
+  opts: { close: boolean; head: boolean },
+  out: OutputBuffer,
+): Uint8Array {
+  log.error(`plugin handler failed: ${(err as Error).message}`);
+  return encodeResponse({ status: 500, headers: {}, body: "" }, opts, out);
 }
 
 /**

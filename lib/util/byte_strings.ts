@@ -25,6 +25,12 @@ export function asciiString(buf: Uint8Array): string | undefined {
   return latin1String(buf);
 }
 
+/** Whether every character of `text` is ASCII (its length is then its UTF-8 byte count). */
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /**
  * Writes `text` into `out` from index 0 if it is all ASCII and fits; returns the byte count,
  * or -1 (nothing useful written) if it has a non-ASCII character or `out` is too small.

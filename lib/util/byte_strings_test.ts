@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { asciiString, latin1String, writeAscii } from "./byte_strings.ts";
+import { asciiString, isAscii, latin1String, writeAscii } from "./byte_strings.ts";
 
 Deno.test("latin1String maps each byte to one character, across conversion slices", () => {
   const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => i % 256);
@@ -14,6 +14,14 @@ Deno.test("asciiString decodes ASCII only, as TextDecoder would", () => {
   assertEquals(asciiString(new TextEncoder().encode(text)), text);
   assertEquals(asciiString(new TextEncoder().encode('{"Name":"é"}')), undefined);
   assertEquals(asciiString(new Uint8Array(0)), "");
+});
+
+Deno.test("isAscii tells ASCII text from the rest", () => {
+  assertEquals(isAscii('{"Err":"x"}\n'), true);
+  assertEquals(isAscii(""), true);
+  assertEquals(isAscii("\u007f"), true);
+  assertEquals(isAscii("\u0080"), false);
+  assertEquals(isAscii('{"Err":"é"}'), false);
 });
 
 Deno.test("writeAscii writes ASCII text that fits, and declines the rest", () => {
