@@ -130,8 +130,14 @@ async function waitForBanner(port: number, deadlineMs: number): Promise<void> {
   throw new Error(`sshd did not start listening on 127.0.0.1:${port}: ${last}`);
 }
 
+/** Options of {@link startSshd}. */
+export interface SshdOptions {
+  /** Lines appended to the generated `sshd_config` (e.g. another `Subsystem`). */
+  extraConfig?: string[];
+}
+
 /** Starts a private sshd; call `close()` in a `finally` block. */
-export async function startSshd(): Promise<SshdServer> {
+export async function startSshd(opts: SshdOptions = {}): Promise<SshdServer> {
   try {
     await Deno.stat(SSHD);
   } catch {
@@ -190,6 +196,7 @@ export async function startSshd(): Promise<SshdServer> {
     "MaxStartups 100:30:200",
     "LogLevel VERBOSE",
     "Subsystem sftp /usr/lib/openssh/sftp-server",
+    ...(opts.extraConfig ?? []),
     "",
   ].join("\n");
   await Deno.writeTextFile(`${dir}/sshd_config`, config);
