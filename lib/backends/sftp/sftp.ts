@@ -230,6 +230,8 @@ export class SftpBackend implements Backend {
         knownKeyTypes: knownHosts ? knownKeyTypes(knownHosts.entries, host, port) : undefined,
       }),
       env: parseSetEnv(str("set_env")),
+      subsystem: String(o.subsystem ?? "sftp"),
+      serverCommand: str("server_command"),
       connectTimeoutMs: 30_000,
       keepaliveMs: c.keepaliveMs ?? 10_000,
     };
@@ -760,10 +762,8 @@ export function validateSftpOptions(o: Record<string, OptionValue>): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new FsError(`sftp: option "port": ${port} is not a TCP port`, 22);
   }
-  if (String(o.subsystem ?? "sftp") !== "sftp" || String(o.server_command ?? "") !== "") {
-    throw new NotSupportedError(
-      `sftp: options "subsystem" and "server_command" (only the standard sftp subsystem)`,
-    );
+  if (String(o.server_command ?? "") === "" && String(o.subsystem ?? "sftp") === "") {
+    throw new FsError(`sftp: option "subsystem" is empty and "server_command" is not set`, 22);
   }
   const shell = String(o.shell_type ?? "");
   if (!["", "none", "unix", "powershell", "cmd"].includes(shell)) {

@@ -72,6 +72,13 @@ export interface SshSettings {
   knownHosts?: { file: string; entries: KnownHostEntry[] };
   /** Environment variables for the SFTP session and commands. */
   env?: Record<string, string>;
+  /** rclone's `subsystem`: the SSH subsystem serving SFTP (default `sftp`). */
+  subsystem?: string;
+  /**
+   * rclone's `server_command`: when not empty, the SFTP session is this command (an SSH `exec`
+   * request) instead of a subsystem, and `subsystem` is ignored.
+   */
+  serverCommand?: string;
   /** Timeout of TCP connect plus handshake, ms. */
   connectTimeoutMs: number;
   /** SSH keepalive interval, ms (0 = off). */
@@ -262,23 +269,8 @@ export class SshConnection {
     client.setNoDelay(true);
     // A late error must never be unhandled; the connection marks itself dead instead.
     client.on("error", () => {});
-    try {
-      const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        const cb = (err: Error | undefined, sftp: SFTPWrapper) => err ? reject(err) : resolve(sftp);
-        if (s.env && Object.keys(s.env).length > 0) {
-          (client as unknown as { sftp(env: Record<string, string>, c: typeof cb): void })
-            .sftp(s.env, cb);
-        } else client.sftp(cb);
-      });
-      sftp.on("error", () => {});
-      return new SshConnection(client, sftp, s.env);
-    } catch (err) {
-      client.destroy();
-      throw new SshConnectError(
-        `sftp: couldn't start the sftp subsystem on ${where}: ${redact((err as Error).message)}`,
-        "protocol",
-      );
-    }
+    const sftp = await startSftp(client, s, where);
+    return new SshConnection(client, sftp, s.env);
   }
 
   /**
@@ -368,6 +360,148 @@ export class SshConnection {
       });
     }
     return this.#closed;
+  }
+}
+
+/** The request that starts the SFTP session, by the rclone option that chose it. */
+interface SessionRequest {
+  /** The option naming it, for error messages. */
+  option: "subsystem" | "server_command";
+  /** The subsystem name or the command line. */
+  value: string;
+}
+
+/**
+ * rclone 1.60's rule (backend/sftp/sftp.go, `newSftpClient`): a non-empty `server_command` is
+ * run (an `exec` request) and `subsystem` is ignored; otherwise the `subsystem` is requested.
+ * `set_env` applies to both.
+ */
+function sessionRequest(s: SshSettings): SessionRequest {
+  const command = s.serverCommand ?? "";
+  if (command !== "") return { option: "server_command", value: command };
+  return { option: "subsystem", value: s.subsystem ?? "sftp" };
+}
+
+/** The two request senders of ssh2's protocol object that {@link redirectSftpRequest} uses. */
+interface ProtocolRequests {
+  subsystem(channel: number, name: string, wantReply: boolean): void;
+  exec(channel: number, command: string, wantReply: boolean): void;
+}
+
+/**
+ * Makes the next `client.sftp()` start its channel with `req` instead of the `sftp` subsystem;
+ * returns `used()` (whether the redirect ran) and `restore()`. Relies on two ssh2 1.x internals
+ * (node_modules ssh2/lib/client.js): `Client#sftp` opens the session channel, sends the `env`
+ * requests, then calls `client._protocol.subsystem(channelId, "sftp", true)` exactly once and
+ * waits for its reply (through the channel's own callback queue, which also takes the reply to
+ * an `exec`); and `_protocol.exec(channelId, command, wantReply)` sends an `exec` request. The
+ * redirect is an own property of this connection's protocol object, removed at its first call
+ * (and by `restore()`); no other channel is opened on a connection before its SFTP session, so
+ * the first subsystem request is this one. If a later ssh2 took another path, `used()` stays
+ * false and {@link startSftp} fails instead of silently using the `sftp` subsystem.
+ */
+function redirectSftpRequest(
+  client: Client,
+  req: SessionRequest,
+): { used: () => boolean; restore: () => void } {
+  const proto = (client as unknown as { _protocol?: ProtocolRequests })._protocol;
+  if (typeof proto?.subsystem !== "function" || typeof proto.exec !== "function") {
+    throw new Error("this ssh2 version has no subsystem/exec request senders");
+  }
+  const hadOwn = Object.hasOwn(proto, "subsystem");
+  const original = proto.subsystem;
+  let used = false;
+  const restore = () => {
+    if (hadOwn) proto.subsystem = original;
+    else delete (proto as Partial<ProtocolRequests>).subsystem;
+  };
+  proto.subsystem = (channel: number, _name: string, wantReply: boolean) => {
+    restore();
+    used = true;
+    if (req.option === "server_command") proto.exec(channel, req.value, wantReply);
+    else original.call(proto, channel, req.value, wantReply);
+  };
+  return { used: () => used, restore };
+}
+
+/** E.g. `subsystem "x" (option "subsystem")` or `command "y" (option "server_command")`. */
+function describe(req: SessionRequest): string {
+  const noun = req.option === "subsystem" ? "subsystem" : "command";
+  return `${noun} ${JSON.stringify(req.value)} (option "${req.option}")`;
+}
+
+/** Why starting the SFTP session failed, in words naming the option and its value. */
+function sessionFailure(req: SessionRequest, err: Error & { code?: unknown }): {
+  reason: string;
+  kind: SshConnectFailure;
+} {
+  const what = describe(req);
+  const custom = req.option === "server_command" || req.value !== "sftp";
+  if (/^Unable to start subsystem/.test(err.message)) {
+    return {
+      reason: `the server refused ${what}`,
+      kind: custom ? "config" : "protocol",
+    };
+  }
+  if (/^Unable to set environment/.test(err.message)) {
+    return { reason: "the server refused the set_env variables", kind: "protocol" };
+  }
+  if (typeof err.code === "number") {
+    const hint = err.code === 127
+      ? " (command not found)"
+      : err.code === 126
+      ? " (command not executable)"
+      : "";
+    return {
+      reason: `${what} exited with code ${err.code}${hint} before the SFTP handshake`,
+      kind: custom && (err.code === 126 || err.code === 127) ? "config" : "protocol",
+    };
+  }
+  return { reason: `${what}: ${err.message}`, kind: "protocol" };
+}
+
+/**
+ * Opens the connection's SFTP session as rclone does (see {@link sessionRequest}), within the
+ * connect timeout: a command that runs but never answers the SFTP version handshake is an
+ * error, not a hang. On failure the client is destroyed and an {@link SshConnectError} names
+ * the option and its value.
+ */
+async function startSftp(client: Client, s: SshSettings, where: string): Promise<SFTPWrapper> {
+  const req = sessionRequest(s);
+  const what = describe(req);
+  const prefix = `sftp: couldn't start the SFTP session on ${where}`;
+  let redirect: { used: () => boolean; restore: () => void } | undefined;
+  let timer: number | undefined;
+  try {
+    if (req.option === "server_command" || req.value !== "sftp") {
+      redirect = redirectSftpRequest(client, req);
+    }
+    const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
+      timer = setTimeout(() => {
+        const e = new Error(`no SFTP answer from ${what} within ${s.connectTimeoutMs}ms`);
+        reject(Object.assign(e, { timeout: true }));
+      }, s.connectTimeoutMs) as unknown as number;
+      const cb = (err: Error | undefined, sftp: SFTPWrapper) => err ? reject(err) : resolve(sftp);
+      if (s.env && Object.keys(s.env).length > 0) {
+        (client as unknown as { sftp(env: Record<string, string>, c: typeof cb): void })
+          .sftp(s.env, cb);
+      } else client.sftp(cb);
+    });
+    if (redirect && !redirect.used()) {
+      sftp.end();
+      throw new Error("ssh2 did not send the redirected request (unsupported ssh2 version)");
+    }
+    sftp.on("error", () => {});
+    return sftp;
+  } catch (err) {
+    client.destroy();
+    const e = err as Error & { code?: unknown; timeout?: boolean };
+    if (e.timeout) throw new SshConnectError(redact(`${prefix}: ${e.message}`), "timeout");
+    const { reason, kind } = sessionFailure(req, e);
+    throw new SshConnectError(redact(`${prefix}: ${reason}`), kind);
+  } finally {
+    clearTimeout(timer);
+    redirect?.restore();
   }
 }
 
