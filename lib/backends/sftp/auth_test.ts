@@ -49,11 +49,62 @@ Deno.test("buildAuth() reads key_file and key_pem, and names a bad key file", as
     await rejects(buildAuth({ key_file: `${dir}/missing` }, {}), /missing.*key_file/);
     await Deno.writeTextFile(`${dir}/junk`, "not a key");
     await rejects(buildAuth({ key_file: `${dir}/junk` }, {}), /couldn't parse the private key/);
-    await Deno.writeTextFile(`${dir}/cert.pub`, "ssh-ed25519-cert-v01@openssh.com AAAA x\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function keygen(...args: string[]): Promise<void> {
+  const out = await new Deno.Command("ssh-keygen", { args: ["-q", ...args], stderr: "piped" })
+    .output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+}
+
+Deno.test("buildAuth() uses an OpenSSH certificate from pubkey_file like rclone", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const k of ["ca", "k", "other"]) {
+      await keygen("-t", "ed25519", "-N", "", "-f", `${dir}/${k}`);
+    }
+    await keygen("-s", `${dir}/ca`, "-I", "t", "-n", "u", `${dir}/k.pub`, `${dir}/other.pub`);
+    const plain = await buildAuth({ key_file: `${dir}/k` }, {});
+    const a = await buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/k-cert.pub` }, {});
+    const key = a.privateKey!;
+    assertEquals(a.methods, ["publickey"]);
+    assertEquals(key.type as string, "ssh-ed25519-cert-v01@openssh.com");
+    const certB64 = (await Deno.readTextFile(`${dir}/k-cert.pub`)).split(" ")[1] ?? "";
+    assertEquals(key.getPublicSSH().toString("base64"), certB64);
+    assert(key.isPrivateKey());
+    const data = "to be signed";
+    assert(plain.privateKey!.verify(data, key.sign(data)), "signed by the private key");
+
+    // rclone: the certificate must be for the private key, and pubkey_file must be a certificate.
     await rejects(
-      buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/cert.pub` }, {}),
+      buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/other-cert.pub` }, {}),
+      (e) => e instanceof InvalidError && /pubkey_file.*different public key/.test(e.message),
+    );
+    await rejects(
+      buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/k.pub` }, {}),
+      /not a certificate file.*pubkey_file/,
+    );
+    await rejects(
+      buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/missing` }, {}),
+      /unable to read cert file.*missing.*pubkey_file/,
+    );
+    const truncated = `ssh-ed25519-cert-v01@openssh.com ${certB64.slice(0, 80)}\n`;
+    await Deno.writeTextFile(`${dir}/bad-cert.pub`, truncated);
+    await rejects(
+      buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/bad-cert.pub` }, {}),
+      /unable to parse cert file.*pubkey_file/,
+    );
+    await Deno.writeTextFile(`${dir}/sk-cert.pub`, "sk-ssh-ed25519-cert-v01@openssh.com AAAA\n");
+    await rejects(
+      buildAuth({ key_file: `${dir}/k`, pubkey_file: `${dir}/sk-cert.pub` }, {}),
       NotSupportedError,
     );
+    // Without a private key rclone ignores pubkey_file.
+    const p = await buildAuth({ pass: obscure("pw"), pubkey_file: `${dir}/missing` }, {});
+    assertEquals([p.methods, p.privateKey], [["password"], undefined]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
