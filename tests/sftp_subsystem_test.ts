@@ -115,13 +115,19 @@ withSshd(
 
 withSshd(
   "sftp server_command: set_env reaches the command, as in rclone",
-  ["AcceptEnv DENOCLONE_MARK"],
+  ["AcceptEnv DENOCLONE_*"],
   async (_s, open) => {
-    const command = `test "$DENOCLONE_MARK" = yes && exec ${SFTP_SERVER}`;
-    const b = await open({ server_command: command, set_env: "DENOCLONE_MARK=yes" });
+    const command =
+      `test "$DENOCLONE_MARK" = yes && test "$DENOCLONE_MORE" = 2 && exec ${SFTP_SERVER}`;
+    const setEnv = "DENOCLONE_MARK=yes DENOCLONE_MORE=2";
+    const b = await open({ server_command: command, set_env: setEnv });
     await roundTrip(b, "env.txt", "env set");
-    // Without the variable the command exits with 1 before speaking SFTP.
+    // Without the variables the command exits with 1 before speaking SFTP.
     await rejects(open({ server_command: command }), connectError(/exited with code 1 /));
+    await rejects(
+      open({ server_command: command, set_env: "DENOCLONE_MARK=yes" }),
+      connectError(/exited with code 1 /),
+    );
   },
 );
 

@@ -5,9 +5,11 @@
  * once ready (ssh2 never does, and request/response traffic otherwise stalls on delayed ACKs) with
  * the socket writes of each burst joined into one (`write_coalescer.ts`), has libsodium encrypt and
  * decrypt the packets where it can (`sodium_transport.ts`), and turns failures into
- * {@link SshConnectError}s that name the server and the reason without any secret. A connection
- * marks itself dead when the transport goes away. Listings keep several READDIRs in flight;
- * {@link declaredLimits} reports the request sizes the server accepts.
+ * {@link SshConnectError}s that name the server and the reason without any secret. The SFTP
+ * session is rclone's `subsystem` or, when set, its `server_command` run by an `exec` request
+ * (`startSftp`), bounded by the connect timeout. A connection marks itself dead when the
+ * transport goes away. Listings keep several READDIRs in flight; {@link declaredLimits} reports
+ * the request sizes the server accepts.
  */
 
 // @ts-types="@types/ssh2"
@@ -431,15 +433,22 @@ function describe(req: SessionRequest): string {
 }
 
 /** Why starting the SFTP session failed, in words naming the option and its value. */
-function sessionFailure(req: SessionRequest, err: Error & { code?: unknown }): {
+function sessionFailure(
+  req: SessionRequest,
+  err: Error & { code?: unknown },
+  envCount: number,
+): {
   reason: string;
   kind: SshConnectFailure;
 } {
   const what = describe(req);
   const custom = req.option === "server_command" || req.value !== "sftp";
   if (/^Unable to start subsystem/.test(err.message)) {
+    // ssh2 1.x waits for one reply to all its `env` requests, so with several set_env variables
+    // the refusal of a later one arrives where the answer to the session request is expected.
+    const env = envCount > 1 ? " or one of the set_env variables" : "";
     return {
-      reason: `the server refused ${what}`,
+      reason: `the server refused ${what}${env}`,
       kind: custom ? "config" : "protocol",
     };
   }
@@ -497,7 +506,7 @@ async function startSftp(client: Client, s: SshSettings, where: string): Promise
     client.destroy();
     const e = err as Error & { code?: unknown; timeout?: boolean };
     if (e.timeout) throw new SshConnectError(redact(`${prefix}: ${e.message}`), "timeout");
-    const { reason, kind } = sessionFailure(req, e);
+    const { reason, kind } = sessionFailure(req, e, Object.keys(s.env ?? {}).length);
     throw new SshConnectError(redact(`${prefix}: ${reason}`), kind);
   } finally {
     clearTimeout(timer);
