@@ -2,11 +2,14 @@
  * @module
  * SSH certificate authentication against a real sshd that trusts a user CA
  * (`TrustedUserCAKeys`): a client key that is NOT in authorized_keys logs in with `key_file` +
- * `pubkey_file` holding its certificate (ed25519 and RSA keys), is refused without the
- * certificate, and a certificate for another key or from an untrusted CA is a clear error.
+ * `pubkey_file` holding its certificate (ed25519, RSA and ECDSA keys), is refused without the
+ * certificate, and a certificate for another key or from an untrusted CA is a clear error. An
+ * ECDSA key that ssh2 alone cannot sign with under Deno (mpint-padded scalar) logs in too.
  */
 
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+// @ts-types="@types/ssh2"
+import { type ParsedKey, utils } from "ssh2";
 import { SftpBackend } from "../lib/backends/sftp/sftp.ts";
 import { SshConnectError } from "../lib/backends/sftp/ssh_connection.ts";
 import type { OptionValue } from "../lib/config/option_schema.ts";
@@ -61,13 +64,23 @@ sftpTest("sftp cert auth: a CA-signed certificate logs in, its bare key does not
     const ca = await keygen(dir, "ca", "ed25519");
     const otherCa = await keygen(dir, "other_ca", "ed25519");
     s = await startSshd({ extraConfig: [`TrustedUserCAKeys ${ca}.pub`] });
-    for (const type of ["ed25519", "rsa"]) {
+    for (const type of ["ed25519", "rsa", "ecdsa"]) {
       const key = await keygen(dir, `user_${type}`, type);
       const cert = await certify(ca, key);
       await roundTrip(s, keyOptions(s, { key_file: key, pubkey_file: cert }));
       const pem = (await Deno.readTextFile(key)).trim().replaceAll("\n", "\\n");
       await roundTrip(s, keyOptions(s, { key_pem: pem, pubkey_file: cert }));
     }
+
+    // An ECDSA key whose scalar ssh2 keeps mpint-padded (ssh2 alone cannot sign with it here).
+    let padded: string | undefined;
+    for (let i = 0; i < 20 && !padded; i++) {
+      const k = await keygen(dir, `padded_${i}`, "ecdsa");
+      const raw = utils.parseKey(await Deno.readTextFile(k)) as ParsedKey;
+      if (raw.sign("probe") instanceof Error) padded = k;
+    }
+    assert(padded, "one of 20 ECDSA keys has a padded scalar");
+    await roundTrip(s, keyOptions(s, { key_file: padded, pubkey_file: await certify(ca, padded) }));
 
     const key = `${dir}/user_ed25519`;
     const bare = await SftpBackend.create({

@@ -1,4 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+// @ts-types="@types/ssh2"
+import { type ParsedKey, utils } from "ssh2";
 import { buildAuth, expandPath } from "./auth.ts";
 import { obscure } from "../../config/obscure.ts";
 import { InvalidError, NotSupportedError } from "../../errors.ts";
@@ -105,6 +107,32 @@ Deno.test("buildAuth() uses an OpenSSH certificate from pubkey_file like rclone"
     // Without a private key rclone ignores pubkey_file.
     const p = await buildAuth({ pass: obscure("pw"), pubkey_file: `${dir}/missing` }, {});
     assertEquals([p.methods, p.privateKey], [["password"], undefined]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("buildAuth() ECDSA keys sign even when ssh2's SEC1 scalar is mpint-padded", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let padded = 0;
+    for (const bits of ["256", "384", "521"]) {
+      for (let i = 0; i < 8; i++) {
+        const f = `${dir}/ecdsa${bits}_${i}`;
+        await keygen("-t", "ecdsa", "-b", bits, "-N", "", "-f", f);
+        const key = (await buildAuth({ key_file: f }, {})).privateKey!;
+        const raw = utils.parseKey(await Deno.readTextFile(f)) as ParsedKey;
+        // ssh2's own signing fails here exactly when its SEC1 scalar is longer than the curve.
+        if (raw.sign("x") instanceof Error) padded++;
+        const data = `data ${bits} ${i}`;
+        const sig = key.sign(data);
+        assert(!(sig instanceof Error), `${f}: ${sig}`);
+        assert(raw.verify(data, sig), `${f}: the signature verifies with the public key`);
+        assertEquals(key.getPublicSSH(), raw.getPublicSSH());
+        assertEquals(key.type, raw.type);
+      }
+    }
+    assert(padded > 0, "at least one of 24 keys hits the padded-scalar case");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
