@@ -229,6 +229,10 @@ export class SshConnection {
       }
       return new SshConnectError(`${prefix}: ${msg}`, "protocol");
     };
+    // An error must never be unhandled, not even a second one ssh2 raises right after the
+    // first (a failed signature, then "All configured authentication methods failed") once the
+    // handshake's listener below is gone: the connection reports the first and marks itself dead.
+    client.on("error", () => {});
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const done = (err?: unknown) => {
@@ -269,8 +273,6 @@ export class SshConnection {
     });
     // Without this every request/response round trip waits for a delayed ACK.
     client.setNoDelay(true);
-    // A late error must never be unhandled; the connection marks itself dead instead.
-    client.on("error", () => {});
     const sftp = await startSftp(client, s, where);
     return new SshConnection(client, sftp, s.env);
   }
