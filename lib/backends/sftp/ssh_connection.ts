@@ -386,6 +386,11 @@ function sessionRequest(s: SshSettings): SessionRequest {
   return { option: "subsystem", value: s.subsystem ?? "sftp" };
 }
 
+/** Whether `req` is other than ssh2's own request, the `sftp` subsystem. */
+function isCustom(req: SessionRequest): boolean {
+  return req.option === "server_command" || req.value !== "sftp";
+}
+
 /** The two request senders of ssh2's protocol object that {@link redirectSftpRequest} uses. */
 interface ProtocolRequests {
   subsystem(channel: number, name: string, wantReply: boolean): void;
@@ -444,7 +449,7 @@ function sessionFailure(
   kind: SshConnectFailure;
 } {
   const what = describe(req);
-  const custom = req.option === "server_command" || req.value !== "sftp";
+  const custom = isCustom(req);
   if (/^Unable to start subsystem/.test(err.message)) {
     // ssh2 1.x waits for one reply to all its `env` requests, so with several set_env variables
     // the refusal of a later one arrives where the answer to the session request is expected.
@@ -484,9 +489,7 @@ async function startSftp(client: Client, s: SshSettings, where: string): Promise
   let redirect: { used: () => boolean; restore: () => void } | undefined;
   let timer: number | undefined;
   try {
-    if (req.option === "server_command" || req.value !== "sftp") {
-      redirect = redirectSftpRequest(client, req);
-    }
+    if (isCustom(req)) redirect = redirectSftpRequest(client, req);
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
       timer = setTimeout(() => {
         const e = new Error(`no SFTP answer from ${what} within ${s.connectTimeoutMs}ms`);
