@@ -89,6 +89,11 @@ export class FileReplacer {
   /** The spare waiting for the current reply, then being created on a pool thread. */
   #making?: Promise<void>;
 
+  /** A fresh temp file name beside the file: `<path>.tmp-<pid>-<n>`. */
+  #tempName(): string {
+    return `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
+  }
+
   /**
    * A replacer of `path` (nothing is touched yet). `opts.libc: false` takes the path without
    * libc (write and rename with Deno's API), as a process without FFI does.
@@ -105,7 +110,7 @@ export class FileReplacer {
   replace(data: Uint8Array): void {
     const c = this.#libc ? libc() : null;
     if (!c) {
-      this.#writeAndRename(`${this.path}.tmp-${Deno.pid}-${this.#seq++}`, data);
+      this.#writeAndRename(this.#tempName(), data);
       return;
     }
     const spare = this.#spare;
@@ -124,7 +129,7 @@ export class FileReplacer {
 
   /** One replacement through `spare` or a temp file created now. */
   #replaceVia(c: Libc, spare: { fd: number; name: string } | undefined, data: Uint8Array): void {
-    const tmp = spare?.name ?? `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
+    const tmp = spare?.name ?? this.#tempName();
     const ctmp = cstr(tmp);
     try {
       const fd = spare?.fd ?? c.open(ctmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600);
@@ -163,7 +168,7 @@ export class FileReplacer {
     if (this.#spare || this.#making) return;
     const making: Promise<void> = replied()
       .then(() => {
-        const name = `${this.path}.tmp-${Deno.pid}-${this.#seq++}`;
+        const name = this.#tempName();
         const cname = cstr(name);
         return c.open_ahead(cname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600).then((fd) => {
           void cname; // The path buffer must live until the call is over.
