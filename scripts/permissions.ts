@@ -21,14 +21,16 @@ export const RUN_PERMISSIONS: readonly string[] = [
  * - `--expose-gc` lets the plugin daemon run a memory-reducing collection once its volumes are
  *   quiet (`lib/plugin/daemon_memory.ts`: with 50 mounted volumes ~64 → ~59 MiB resident); it
  *   runs no untrusted code, so exposing `gc` is safe.
- * - `--no-opt --no-maglev` keep JavaScript at Sparkplug, V8's baseline compiler, without its two
- *   optimizing tiers. denoclone's JavaScript mostly moves bytes between system calls, so those
- *   tiers bought nothing measurable (mount benchmark on `local`, `sftp` and `crypt`: every row
- *   within the run-to-run spread), while their code and their compile jobs cost every process
- *   memory: the plugin daemon with 50 mounted volumes measured 54–55 MiB resident without them
- *   and 59–62 MiB with them (the compilers' pages of the deno binary, ~4.5 MiB, their heap ~2).
+ * - `--no-opt` leaves out TurboFan, V8's top optimizing tier; Maglev, the one below it, still
+ *   compiles hot code. denoclone's JavaScript mostly moves bytes between system calls, and
+ *   TurboFan's code and compile jobs cost every process memory: the plugin daemon with 50
+ *   mounted volumes measured ~57 MiB resident without it and 59–62 MiB with it. Measured with
+ *   and without (the benchmarks under `scripts/`): the plugin's API round trips and the mount
+ *   rows on `local`, `sftp` and `crypt` stay within their run-to-run spread. Dropping Maglev too
+ *   (`--no-maglev`) saves ~3 MiB more but made `VolumeDriver.List` of 200 volumes 4× slower
+ *   (its JSON encoding runs in JavaScript) and the other round trips 10–30% slower.
  */
-export const RUN_V8_FLAGS: readonly string[] = ["--v8-flags=--expose-gc,--no-opt,--no-maglev"];
+export const RUN_V8_FLAGS: readonly string[] = ["--v8-flags=--expose-gc,--no-opt"];
 
 /** Everything after `deno run` / `deno compile` and before the script: permissions, V8 flags. */
 export const RUN_FLAGS: readonly string[] = [...RUN_PERMISSIONS, ...RUN_V8_FLAGS];

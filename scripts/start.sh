@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/deno ] || npm ci --no-audit --no-fund
 # V8 flags as in scripts/permissions.ts (RUN_V8_FLAGS), which says why.
-exec node_modules/.bin/deno run --allow-all --v8-flags=--expose-gc,--no-opt,--no-maglev main.ts serve docker "$@"
+exec node_modules/.bin/deno run --allow-all --v8-flags=--expose-gc,--no-opt main.ts serve docker "$@"

@@ -29,12 +29,12 @@
  * that allocate own their arenas by then (only `MALLOC_ARENA_MAX=1` in the environment from
  * process start saves ~1-2 MiB); repeated memory-reducing collections free nothing more; V8's
  * `--single-threaded`, `--optimize-for-size`, `--no-sparkplug`, a higher TurboFan threshold and
- * `--no-maglev` alone stay within noise, `--no-opt` alone saves ~3 MiB. Without both optimizing
- * tiers (`--no-opt --no-maglev`, in the run flags: `scripts/permissions.ts` says why) it is
- * ~6 MiB less. The rest of the first volume's cost is one-time: Deno's FFI fast-call compiler
- * on the first synchronous symbol (~2.5 MiB of the deno binary's pages), Deno's Node layer on
- * the first `node:`/`npm:` import (~1-3 MiB; `lib/util/os_path.ts` replaces `node:path`),
- * module loading.
+ * `--no-maglev` alone stay within noise; `--no-opt` (no TurboFan) saves ~3 MiB and is in the run
+ * flags (`scripts/permissions.ts` says why), both together ~6 MiB but cost the API round trips
+ * (the JSON of List 4×). The rest of the first volume's cost is one-time: Deno's FFI fast-call
+ * compiler on the first synchronous symbol (~2.5 MiB of the deno binary's pages), Deno's Node
+ * layer on the first `node:`/`npm:` import (~1-3 MiB; `lib/util/os_path.ts` replaces
+ * `node:path`), module loading.
  */
 import * as libc from "../fuse/libc.ts";
 import { RECEIVE_BUFFER_SIZE } from "../fuse/session.ts";
