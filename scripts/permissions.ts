@@ -24,9 +24,9 @@ export const RUN_PERMISSIONS: readonly string[] = [
  * - `--no-opt` leaves out TurboFan, V8's top optimizing tier; Maglev, the one below it, still
  *   compiles hot code. denoclone's JavaScript mostly moves bytes between system calls, and
  *   TurboFan's code and compile jobs cost every process memory: the plugin daemon with 50
- *   mounted volumes measured ~57 MiB resident without it and 59–62 MiB with it. Measured with
- *   and without (the benchmarks under `scripts/`): the plugin's API round trips and the mount
- *   rows on `local`, `sftp` and `crypt` stay within their run-to-run spread. Dropping Maglev too
+ *   mounted volumes measured ~57 MiB resident without it and 59–62 MiB with it. The benchmarks
+ *   under `scripts/` still meet every target without it (bench/README.md: two cold reads on
+ *   remote targets came out a little below their range with TurboFan). Dropping Maglev too
  *   (`--no-maglev`) saves ~3 MiB more but made `VolumeDriver.List` of 200 volumes 4× slower
  *   (its JSON encoding runs in JavaScript) and the other round trips 10–30% slower.
  */
