@@ -26,7 +26,7 @@ export const RUN_PERMISSIONS: readonly string[] = [
  *   TurboFan's code and compile jobs cost every process memory: the plugin daemon with 50
  *   mounted volumes measured ~57 MiB resident without it and 59–62 MiB with it. The benchmarks
  *   under `scripts/` still meet every target without it (bench/README.md: two cold reads on
- *   remote targets came out a little below their range with TurboFan). Dropping Maglev too
+ *   remote targets came out a little below the range they had with TurboFan). Dropping Maglev too
  *   (`--no-maglev`) saves ~3 MiB more but made `VolumeDriver.List` of 200 volumes 4× slower
  *   (its JSON encoding runs in JavaScript) and the other round trips 10–30% slower.
  */

@@ -9,6 +9,8 @@
  * is an {@link HttpFramingError} carrying the status to answer before closing the connection.
  */
 
+import { latin1String } from "../util/byte_strings.ts";
+
 /** One complete request. */
 export interface Http1Request {
   /** Method, as sent (case-sensitive, like Go). */
@@ -40,8 +42,6 @@ export class HttpFramingError extends Error {
 export const MAX_HEAD_BYTES = 1 << 20;
 /** Largest request body accepted (plugin requests are a few hundred bytes). */
 export const MAX_BODY_BYTES = 16 << 20;
-
-import { latin1String } from "../util/byte_strings.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -87,6 +87,7 @@ interface Head {
   expectContinue: boolean;
 }
 
+/** Index just past the blank line ending the head starting at `from`, or -1. */
 function headEnd(buf: Uint8Array, from: number, to: number): number {
   for (let i = buf.indexOf(LF, from); i >= 0 && i < to; i = buf.indexOf(LF, i + 1)) {
     if (i + 1 < to && buf[i + 1] === LF) return i + 2;
